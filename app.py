@@ -1,0 +1,57 @@
+"""Application factory: `flask --app app run`, `flask --app app db upgrade`, …"""
+import logging
+
+from flask import Flask
+
+from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
+from cbcw.extensions import csrf, db, htmx, login_manager, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.config.from_object(config_class)
+    _check_secrets(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import cbcw.models  # noqa: F401  (every model registered before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    htmx.init_app(app)
+
+    from cbcw.accounts.routes import bp as accounts_bp
+    from cbcw.changes.routes import bp as changes_bp
+    from cbcw.main.routes import bp as main_bp
+    from cbcw.organisations.routes import bp as organisations_bp
+
+    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp):
+        app.register_blueprint(blueprint)
+
+    from cbcw.main import errors, templating
+    from cbcw.demo.cli import seed_demo_command
+
+    errors.init_app(app)
+    templating.init_app(app)
+    app.cli.add_command(seed_demo_command)
+    return app
+
+
+def _check_secrets(app: Flask) -> None:
+    """Refuse to start outside development without real secrets."""
+    if app.config["ENV_NAME"] != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if len(secret) < 24 or secret == DEV_SECRET_KEY:
+        raise RuntimeError(
+            "SECRET_KEY is missing or too short: set SECRET_KEY to a random string of at least "
+            "24 characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    keys = [k for k in app.config.get("ENCRYPTION_KEYS", "").split(",") if k.strip()]
+    if not keys or DEV_ENCRYPTION_KEY in keys:
+        raise RuntimeError(
+            "CBCW_ENCRYPTION_KEYS is missing: set it to a Fernet key "
+            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )

@@ -1,0 +1,1 @@
+"""ChangeBreeze for ConnectWise: change management for MSPs."""

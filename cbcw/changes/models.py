@@ -1,0 +1,155 @@
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbcw.db import UTCDateTime, utcnow
+from cbcw.extensions import db
+
+STATES = (
+    "draft",
+    "pending_approval",
+    "approved",
+    "scheduled",
+    "in_progress",
+    "completed",
+    "failed",
+    "cancelled",
+)
+STATE_LABELS = {
+    "draft": "Draft",
+    "pending_approval": "Pending approval",
+    "approved": "Approved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+RISKS = ("low", "medium", "high")
+APPROVAL_KINDS = ("technical", "operational", "vcab")
+DECISIONS = ("approved", "rejected")
+
+
+class Change(db.Model):
+    """A change control (PRODUCT §2.1)."""
+
+    __tablename__ = "changes"
+    __table_args__ = (UniqueConstraint("organisation_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    risk: Mapped[str] = mapped_column(String(8), default="low")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    implementation_plan: Mapped[str] = mapped_column(Text, default="")
+    rollback_plan: Mapped[str] = mapped_column(Text, default="")
+    test_plan: Mapped[str] = mapped_column(Text, default="")
+    window_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    window_end: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    implementer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    requires_vcab: Mapped[bool] = mapped_column(default=False)
+    cw_ticket_id: Mapped[Optional[int]]
+    cw_ticket_summary: Mapped[Optional[str]] = mapped_column(String(200))
+    cw_ticket_board: Mapped[Optional[str]] = mapped_column(String(100))
+    cw_ticket_status: Mapped[Optional[str]] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Approvals belong to a round; a rejection starts a new one on the next submit.
+    approval_round: Mapped[int] = mapped_column(default=1)
+    actual_start_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    actual_end_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    completion_notes: Mapped[str] = mapped_column(Text, default="")
+    test_results: Mapped[str] = mapped_column(Text, default="")
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    rollback_notes: Mapped[str] = mapped_column(Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    unresolved_mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic lock: every write bumps it, so two concurrent writers cannot both commit.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    company = relationship("Company")
+    implementer = relationship("User", foreign_keys=[implementer_id])
+    technical_approver = relationship("User", foreign_keys=[technical_approver_id])
+    operational_approver = relationship("User", foreign_keys=[operational_approver_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    approvals = relationship(
+        "Approval", back_populates="change", order_by="Approval.decided_at", lazy="selectin"
+    )
+    devices = relationship("ChangeDevice", back_populates="change", lazy="selectin")
+
+    @property
+    def reference(self) -> str:
+        return f"CHG-{self.number:06d}"
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class Approval(db.Model):
+    """One approver's decision in one approval round."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (UniqueConstraint("change_id", "round", "kind", "approver_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    round: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    change = relationship("Change", back_populates="approvals")
+    approver = relationship("User")
+
+
+class TimelineEntry(db.Model):
+    """Append-only history of a change: transitions, approvals, comments, links, integration."""
+
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor = relationship("User")
+
+
+class ChangeDevice(db.Model):
+    """A device a change references (through an @hostname mention)."""
+
+    __tablename__ = "change_devices"
+    __table_args__ = (UniqueConstraint("change_id", "device_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    mention: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    change = relationship("Change", back_populates="devices")
+    device = relationship("Device", lazy="joined")

@@ -1,0 +1,87 @@
+"""Configuration classes, read from the environment (see README's configuration table)."""
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+# A fixed Fernet key for development and tests only; production must set CBCW_ENCRYPTION_KEYS.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="
+DEMO_CLIENT_ID = "3f6b5c52-9a2e-4c4b-8e2f-2d7c1c0b9a11"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'changebreeze.sqlite'}")
+    # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants an explicit driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5"))
+    LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    CHANGES_PER_PAGE = 25
+    ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS", "")
+    CW_CLIENT_ID = os.environ.get("CW_CLIENT_ID", "")
+    CW_ALLOW_HTTP = _flag("CW_ALLOW_HTTP")
+    CW_API_VERSION = os.environ.get("CW_API_VERSION", "2025.1")
+    CW_CONNECT_TIMEOUT = float(os.environ.get("CW_CONNECT_TIMEOUT", "5"))
+    CW_READ_TIMEOUT = float(os.environ.get("CW_READ_TIMEOUT", "20"))
+    CW_SIMULATOR_URL = os.environ.get(
+        "CW_SIMULATOR_URL", "http://127.0.0.1:5055/v4_6_release/apis/3.0"
+    )
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS") or DEV_ENCRYPTION_KEY
+    CW_CLIENT_ID = os.environ.get("CW_CLIENT_ID") or DEMO_CLIENT_ID
+    CW_ALLOW_HTTP = _flag("CW_ALLOW_HTTP", True)
+
+
+class TestConfig(DevelopmentConfig):
+    """Every outside effect off: an in-memory database unless DATABASE_URL says otherwise."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or (
+        _database_url() if os.environ.get("DATABASE_URL") else "sqlite://"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {}
+    LOGIN_MAX_ATTEMPTS = 5
+    CW_CONNECT_TIMEOUT = 1.0
+    CW_READ_TIMEOUT = 2.0
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": Config, "testing": TestConfig}
+
+
+def config_from_env() -> type[Config]:
+    """The class named by CBCW_ENV (development by default for `make run`)."""
+    name = os.environ.get("CBCW_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"CBCW_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

@@ -1,0 +1,46 @@
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cbcw.db import UTCDateTime, utcnow
+from cbcw.extensions import db
+
+
+class DeviceType(db.Model):
+    __tablename__ = "device_types"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Device(db.Model):
+    """A server, switch, workstation… that changes reference with @hostname."""
+
+    __tablename__ = "devices"
+    __table_args__ = (UniqueConstraint("organisation_id", "external_source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id"), index=True)
+    device_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device_types.id"))
+    hostname: Mapped[str] = mapped_column(String(120), index=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Where a synced device came from (e.g. "connectwise" and the configuration id).
+    external_source: Mapped[Optional[str]] = mapped_column(String(32))
+    external_id: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    company = relationship("Company")
+    device_type = relationship("DeviceType")
+
+    def __str__(self) -> str:
+        return self.hostname
