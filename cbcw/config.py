@@ -38,6 +38,7 @@ class Config:
     LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
     CHANGES_PER_PAGE = 25
+    PASSWORD_HASH_METHOD = "scrypt"
     ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS", "")
     CW_CLIENT_ID = os.environ.get("CW_CLIENT_ID", "")
     CW_ALLOW_HTTP = _flag("CW_ALLOW_HTTP")
@@ -71,6 +72,7 @@ class TestConfig(DevelopmentConfig):
     )
     SQLALCHEMY_ENGINE_OPTIONS = {}
     LOGIN_MAX_ATTEMPTS = 5
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick
     CW_CONNECT_TIMEOUT = 1.0
     CW_READ_TIMEOUT = 2.0
 

@@ -13,9 +13,9 @@ from cbcw.extensions import db
 
 
 @cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     """Checked when the email is unknown, so both paths cost one password hash (no timing oracle)."""
-    return generate_password_hash("no-such-user")
+    return generate_password_hash("no-such-user", method=method)
 
 
 class LoginThrottled(Exception):
@@ -28,7 +28,7 @@ def authenticate(email: str, password: str, remote_addr: str) -> User | None:
     _check_throttle(email_key, remote_addr)
     user = db.session.scalar(select(User).where(User.email == email_key))
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     elif user.check_password(password) and user.active:
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email_key))
         db.session.commit()

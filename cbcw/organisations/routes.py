@@ -1,11 +1,75 @@
-from flask import Blueprint, render_template
+"""Organisation Settings: companies and users (admin and MSP roles only)."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 
+from cbcw.accounts.models import User
 from cbcw.accounts.permissions import settings_required
+from cbcw.extensions import db
+from cbcw.organisations.forms import CompanyForm, UserForm
+from cbcw.organisations.models import Company
+from cbcw.organisations.service import SettingsError, save_company, save_user
+from cbcw.tenancy import get_or_404, scoped
 
-bp = Blueprint("organisations", __name__)
+bp = Blueprint("organisations", __name__, url_prefix="/settings")
 
 
-@bp.get("/settings/companies")
+@bp.route("/companies", methods=["GET", "POST"])
 @settings_required
 def companies():
-    return render_template("base.html")
+    form = CompanyForm()
+    if form.validate_on_submit() and _saved(form, lambda: save_company(current_user.organisation_id, form.data)):
+        flash(f"Company “{form.name.data}” added.", "success")
+        return redirect(url_for(".companies"))
+    rows = db.session.scalars(scoped(Company).order_by(Company.name)).all()
+    return render_template("settings/companies.html", companies=rows, form=form)
+
+
+@bp.route("/companies/<int:company_id>/edit", methods=["GET", "POST"])
+@settings_required
+def edit_company(company_id: int):
+    company = get_or_404(Company, company_id)
+    form = CompanyForm(obj=company)
+    if form.validate_on_submit() and _saved(form, lambda: save_company(company.organisation_id, form.data, company)):
+        flash(f"Company “{company.name}” saved.", "success")
+        return redirect(url_for(".companies"))
+    return render_template("settings/company_form.html", form=form, company=company)
+
+
+@bp.get("/users")
+@settings_required
+def users():
+    rows = db.session.scalars(scoped(User).order_by(User.display_name)).all()
+    return render_template("settings/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@settings_required
+def new_user():
+    form = UserForm()
+    if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data)):
+        flash(f"User {form.email.data} added.", "success")
+        return redirect(url_for(".users"))
+    return render_template("settings/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@settings_required
+def edit_user(user_id: int):
+    user = get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data, user)):
+        flash(f"User {user.email} saved.", "success")
+        return redirect(url_for(".users"))
+    return render_template("settings/user_form.html", form=form, user=user)
+
+
+def _saved(form, save) -> bool:
+    """Run a settings save and commit; a refusal becomes a form error and nothing is written."""
+    try:
+        save()
+    except SettingsError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return False
+    db.session.commit()
+    return True

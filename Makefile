@@ -1,0 +1,48 @@
+# ChangeBreeze: `make run` starts the demo, `make test` runs the suite, `make bench` the benchmarks.
+PYTHON ?= python3
+VENV := .venv
+FLASK := $(VENV)/bin/flask --app app
+APP_PORT ?= 5000
+SIM_PORT ?= 5055
+
+.PHONY: run test bench install browser migrate clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+migrate: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) seed-demo
+	@echo ""
+	@echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)"
+	@echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)"
+	@echo "  Demo logins (password changebreeze): admin@demo.test (admin), msp@demo.test (msp),"
+	@echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test,"
+	@echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test"
+	@echo ""
+	@$(FLASK) cw-sim --port $(SIM_PORT) & sim=$$!; \
+	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(APP_PORT)
+
+test: install browser
+	$(VENV)/bin/pytest
+
+bench: install
+	$(VENV)/bin/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance

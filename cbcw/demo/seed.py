@@ -1,0 +1,128 @@
+"""The demo organisation: companies, users of every role, devices and changes in several states.
+
+Changes are driven through the real lifecycle, so their timelines read as they would in use.
+"""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from cbcw.accounts.models import User
+from cbcw.changes import lifecycle
+from cbcw.devices.models import Device, DeviceType
+from cbcw.extensions import db
+from cbcw.organisations.models import Company, Organisation
+
+DEMO_PASSWORD = "changebreeze"
+DEMO_ORG_NAME = "Breeze IT Services (demo)"
+COMPANIES = ("Acme Manufacturing", "Bluewater Dental", "Northwind Logistics")
+DEVICE_TYPES = ("Server", "Network Switch", "Workstation", "Firewall")
+USERS = (
+    # email, name, role, vCAB member, timezone
+    ("admin@demo.test", "Alex Admin", "admin", False, "Europe/London"),
+    ("msp@demo.test", "Morgan Lee", "msp", False, "Europe/London"),
+    ("engineer@demo.test", "Erin Engineer", "engineer", False, "Europe/London"),
+    ("tech.approver@demo.test", "Theo Tanaka", "engineer", False, "Europe/London"),
+    ("ops.approver@demo.test", "Olivia Ortiz", "engineer", False, "America/New_York"),
+    ("vcab1@demo.test", "Priya Patel", "engineer", True, "Europe/London"),
+    ("vcab2@demo.test", "Sam Okafor", "engineer", True, "Africa/Lagos"),
+    ("vcab3@demo.test", "Jordan Kim", "engineer", True, "Australia/Sydney"),
+    ("viewer@demo.test", "Vera Viewer", "viewer", False, "Europe/London"),
+)
+DEVICES = (
+    # hostname, company, type, attributes
+    ("acme-dc01", "Acme Manufacturing", "Server", {"os": "Windows Server 2022", "ip": "10.10.0.10"}),
+    ("acme-sw-core", "Acme Manufacturing", "Network Switch", {"model": "Aruba 6300M", "ip": "10.10.0.2"}),
+    ("acme-ws-015", "Acme Manufacturing", "Workstation", {"os": "Windows 11"}),
+    ("bw-fw01", "Bluewater Dental", "Firewall", {"model": "FortiGate 60F", "ip": "192.168.50.1"}),
+    ("bw-srv-pacs", "Bluewater Dental", "Server", {"os": "Ubuntu 22.04", "ip": "192.168.50.20"}),
+    ("nw-fw-edge", "Northwind Logistics", "Firewall", {"model": "Palo Alto PA-440"}),
+    ("nw-sql01", "Northwind Logistics", "Server", {"os": "Windows Server 2019", "role": "SQL Server"}),
+)
+
+
+def demo_exists() -> bool:
+    return db.session.scalar(select(User).where(User.email == "admin@demo.test")) is not None
+
+
+def seed_demo() -> Organisation:
+    """Create the demo organisation and commit it."""
+    org = Organisation(name=DEMO_ORG_NAME)
+    db.session.add(org)
+    db.session.flush()
+    companies = {name: Company(organisation_id=org.id, name=name) for name in COMPANIES}
+    types = {name: DeviceType(organisation_id=org.id, name=name) for name in DEVICE_TYPES}
+    db.session.add_all([*companies.values(), *types.values()])
+    users = {}
+    for email, name, role, vcab, tz in USERS:
+        user = User(organisation_id=org.id, email=email, display_name=name, role=role, vcab_member=vcab, timezone=tz)
+        user.set_password(DEMO_PASSWORD)
+        users[email.split("@")[0]] = user
+    db.session.add_all(users.values())
+    for hostname, company, type_name, attributes in DEVICES:
+        db.session.add(Device(organisation_id=org.id, company=companies[company], device_type=types[type_name],
+                              hostname=hostname, attributes=attributes))
+    db.session.flush()
+    _seed_changes(org, companies, users)
+    db.session.commit()
+    return org
+
+
+def _seed_changes(org, companies, users) -> None:
+    admin, engineer = users["admin"], users["engineer"]
+    tech, ops = users["tech.approver"], users["ops.approver"]
+    vcab = [users["vcab1"], users["vcab2"], users["vcab3"]]
+    soon = _next_saturday()
+
+    def new(title, company, creator=engineer, **fields):
+        return lifecycle.create_change(org.id, creator, {
+            "title": title, "company_id": companies[company].id, "risk": "medium",
+            "technical_approver_id": tech.id, "operational_approver_id": ops.id,
+            "implementer_id": engineer.id, "requires_vcab": False, **fields,
+        })
+
+    def approve_all(change):
+        lifecycle.submit(change, change.created_by)
+        lifecycle.approve(change, tech, "technical", "Plan and rollback look sound.")
+        lifecycle.approve(change, ops, "operational", "Agreed with the client's office manager.")
+        if change.requires_vcab:
+            for member in vcab[:2]:
+                lifecycle.approve(change, member, "vcab", "")
+
+    new("Upgrade core switch firmware", "Acme Manufacturing",
+        description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
+                    "Clients on @acme-ws-015 will lose connectivity briefly.",
+        implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
+        rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
+
+    firewall = new("Replace Northwind edge firewall", "Northwind Logistics", creator=admin, requires_vcab=True,
+                   description="Swap @nw-fw-edge for the new PA-440 pair; @nw-vpn-gw is out of scope.",
+                   reason="End of support", risk="high")
+    lifecycle.submit(firewall, admin)
+    lifecycle.approve(firewall, tech, "technical", "Config reviewed line by line.")
+
+    patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing",
+                   description="Install the monthly cumulative update on @acme-dc01.", risk="low")
+    approve_all(patching)
+
+    pacs = new("Expand PACS server storage", "Bluewater Dental",
+               description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",
+               implementation_plan="Attach disk, extend LVM, resize filesystem.",
+               rollback_plan="Detach the new volume; no data moves.")
+    approve_all(pacs)
+    lifecycle.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
+
+    sql = new("SQL Server cumulative update", "Northwind Logistics",
+              description="Apply CU14 to @nw-sql01.", risk="medium")
+    approve_all(sql)
+    start = soon - timedelta(days=14)
+    lifecycle.schedule(sql, engineer, start, start + timedelta(hours=1), engineer.id)
+    lifecycle.start_implementation(sql, engineer)
+    lifecycle.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
+
+    fw_rule = new("Open RDP to reception PC", "Bluewater Dental", description="Requested by the client.")
+    lifecycle.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
+
+
+def _next_saturday() -> datetime:
+    today = datetime.now(timezone.utc).replace(hour=22, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=(5 - today.weekday()) % 7 or 7)

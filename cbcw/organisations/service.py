@@ -1,0 +1,55 @@
+"""Companies and users of an organisation; every rule that protects the organisation's access."""
+from sqlalchemy import func, select
+
+from cbcw.accounts.models import User
+from cbcw.extensions import db
+from cbcw.organisations.models import Company
+
+
+class SettingsError(Exception):
+    """A refused settings change; the message is shown next to the form."""
+
+
+def save_company(organisation_id: int, data: dict, company: Company | None = None) -> Company:
+    name = data["name"].strip()
+    clash = db.session.scalar(
+        select(Company).where(
+            Company.organisation_id == organisation_id,
+            func.lower(Company.name) == name.lower(),
+            Company.id != (company.id if company else -1),
+        )
+    )
+    if clash:
+        raise SettingsError(f"A company named “{clash.name}” already exists.")
+    company = company or Company(organisation_id=organisation_id)
+    company.name = name
+    company.active = data["active"]
+    db.session.add(company)
+    db.session.flush()
+    return company
+
+
+def save_user(actor: User, data: dict, user: User | None = None) -> User:
+    """Create or update a user of the actor's organisation."""
+    email = User.normalise_email(data["email"])
+    taken = db.session.scalar(select(User).where(User.email == email, User.id != (user.id if user else -1)))
+    if taken:
+        raise SettingsError("Another account already uses this email address.")
+    if "admin" in (data["role"], user.role if user else None) and actor.role != "admin":
+        raise SettingsError("Only an admin can grant or change the admin role.")
+    if user is not None and user.id == actor.id and (data["role"] != actor.role or not data["active"]):
+        raise SettingsError("You cannot change your own role or deactivate yourself.")
+    if user is None and not data.get("password"):
+        raise SettingsError("Set an initial password for the new user.")
+    user = user or User(organisation_id=actor.organisation_id)
+    user.email = email
+    user.display_name = data["display_name"].strip()
+    user.role = data["role"]
+    user.timezone = data["timezone"]
+    user.vcab_member = data["vcab_member"]
+    user.active = data["active"]
+    if data.get("password"):
+        user.set_password(data["password"])
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,110 @@
+"""Organisation Settings: companies and users, admin and MSP only."""
+import pytest
+
+from cbcw.accounts.models import User
+from cbcw.organisations.models import Company
+
+SETTINGS_PAGES = ["/settings/companies", "/settings/users", "/settings/users/new"]
+
+
+@pytest.mark.parametrize("url", SETTINGS_PAGES)
+@pytest.mark.parametrize("role", ["engineer", "viewer"])
+def test_settings_refused_below_msp(client, login, make_user, url, role):
+    """Engineers and viewers get 403 on every settings page."""
+    login(make_user(role))
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("url", SETTINGS_PAGES)
+@pytest.mark.parametrize("role", ["admin", "msp"])
+def test_settings_open_to_admin_and_msp(client, login, make_user, url, role):
+    """Admins and MSP users can open every settings page."""
+    login(make_user(role))
+    assert client.get(url).status_code == 200
+
+
+def test_add_company(client, post, login, admin, db):
+    """Adding a company lists it."""
+    login(admin)
+    response = post("/settings/companies", {"name": "Globex", "active": "y"}, follow_redirects=True)
+    assert b"Globex" in response.data
+    assert db.session.scalar(db.select(Company).filter_by(name="Globex")).organisation_id == admin.organisation_id
+
+
+def test_duplicate_company_name_is_refused(post, login, admin, company):
+    """A second company with the same name (any case) is refused with a message."""
+    login(admin)
+    response = post("/settings/companies", {"name": company.name.upper(), "active": "y"})
+    assert response.status_code == 200
+    assert "already exists".encode() in response.data
+
+
+def test_blank_company_name_keeps_form(post, login, admin):
+    """A blank name re-renders the form with a field error."""
+    login(admin)
+    response = post("/settings/companies", {"name": "  "})
+    assert b"This field is required." in response.data
+
+
+def test_rename_and_deactivate_company(post, login, admin, company, db):
+    """A company can be renamed and deactivated."""
+    login(admin)
+    post(f"/settings/companies/{company.id}/edit", {"name": "Acme Ltd"})
+    db.session.refresh(company)
+    assert (company.name, company.active) == ("Acme Ltd", False)
+
+
+def test_add_user_and_log_in_as_them(client, post, login, admin, db):
+    """A new user can log in with the initial password."""
+    login(admin)
+    post("/settings/users/new", {
+        "display_name": "New Person", "email": "New.Person@Example.test", "role": "engineer",
+        "timezone": "Pacific/Auckland", "vcab_member": "y", "active": "y", "password": "a long enough pw",
+    })
+    user = db.session.scalar(db.select(User).filter_by(email="new.person@example.test"))
+    assert user.vcab_member and user.timezone == "Pacific/Auckland"
+    post("/logout")
+    assert post("/login", {"email": "new.person@example.test", "password": "a long enough pw"}).status_code == 302
+
+
+def test_user_form_errors_keep_typed_values(post, login, admin):
+    """An invalid user form shows errors and keeps what was typed."""
+    login(admin)
+    response = post("/settings/users/new", {
+        "display_name": "Typed Name", "email": "not-an-email", "role": "engineer", "timezone": "UTC", "password": "short",
+    })
+    assert b"Enter a valid email address." in response.data
+    assert b"Use at least 10 characters." in response.data
+    assert b'value="Typed Name"' in response.data
+
+
+def test_msp_cannot_grant_admin(post, login, make_user, db):
+    """Only an admin can make someone an admin."""
+    login(make_user("msp"))
+    response = post("/settings/users/new", {
+        "display_name": "X", "email": "x@example.test", "role": "admin", "timezone": "UTC", "password": "a long enough pw",
+    })
+    assert b"Only an admin can grant" in response.data
+    assert db.session.scalar(db.select(User).filter_by(email="x@example.test")) is None
+
+
+def test_admin_cannot_demote_self(post, login, admin, db):
+    """An admin cannot lock themselves out by changing their own role."""
+    login(admin)
+    response = post(f"/settings/users/{admin.id}/edit", {
+        "display_name": admin.display_name, "email": admin.email, "role": "viewer", "timezone": "UTC", "active": "y",
+    })
+    assert b"cannot change your own role" in response.data
+    db.session.refresh(admin)
+    assert admin.role == "admin"
+
+
+def test_foreign_company_and_user_are_404(client, login, admin, make_org, make_company, make_user):
+    """Another organisation's company or user id is a 404."""
+    other = make_org()
+    foreign_company = make_company(organisation=other)
+    foreign_user = make_user(organisation=other)
+    login(admin)
+    assert client.get(f"/settings/companies/{foreign_company.id}/edit").status_code == 404
+    assert client.get(f"/settings/users/{foreign_user.id}/edit").status_code == 404
+    assert foreign_company.name.encode() not in client.get("/settings/companies").data
