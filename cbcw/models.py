@@ -3,3 +3,4 @@ from cbcw.accounts.models import LoginAttempt, User  # noqa: F401
 from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry  # noqa: F401
 from cbcw.devices.models import Device, DeviceType  # noqa: F401
 from cbcw.organisations.models import Company, Organisation  # noqa: F401
+from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, ConnectWiseSettings, MemberMatch  # noqa: F401

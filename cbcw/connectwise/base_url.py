@@ -1,0 +1,54 @@
+"""Turn what an admin types as the ConnectWise Base URL into the API root, or say what is wrong.
+
+ConnectWise cloud serves its UI on `na.myconnectwise.net` and its API on `api-na.myconnectwise.net`
+(REFERENCE §1); admins often paste the address from their browser, so a UI host is accepted and
+the note explains what we use instead.
+"""
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+API_PATH_SUFFIX = "/apis/3.0"
+DEFAULT_CODEBASE = "/v4_6_release"
+CLOUD_UI_HOSTS = {
+    "na.myconnectwise.net", "eu.myconnectwise.net", "au.myconnectwise.net",
+    "aus.myconnectwise.net", "za.myconnectwise.net", "staging.connectwisedev.com",
+}
+
+
+class BaseUrlInvalid(ValueError):
+    """The message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class BaseUrl:
+    url: str
+    note: str = ""  # set when we adjusted what was typed
+
+
+def normalise_base_url(raw: str, allow_http: bool = False) -> BaseUrl:
+    text = raw.strip()
+    example = "e.g. https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
+    parts = urlsplit(text)
+    if not parts.scheme or not parts.netloc:
+        raise BaseUrlInvalid(f"Enter the full address starting with https:// ({example}).")
+    if parts.username or parts.password:
+        raise BaseUrlInvalid("Remove the user name and password from the URL: keys go in their own fields.")
+    if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not allow_http):
+        raise BaseUrlInvalid("The Base URL must start with https:// (ConnectWise requires SSL).")
+    if parts.query or parts.fragment:
+        raise BaseUrlInvalid(f"Remove the part after ? or # ({example}).")
+
+    host, path, notes = parts.hostname or "", parts.path.rstrip("/"), []
+    if host in CLOUD_UI_HOSTS:
+        notes.append(f"{host} is the ConnectWise web address; the API is served from api-{host}.")
+        host = f"api-{host}"
+    if not path.endswith(API_PATH_SUFFIX):
+        codebase = path.split("/apis/")[0] if "/apis/" in path else ""
+        if not codebase.startswith("/v"):
+            codebase = DEFAULT_CODEBASE
+        path = codebase + API_PATH_SUFFIX
+        notes.append(f"The API lives under {path}.")
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    url = urlunsplit((parts.scheme, netloc, path, "", ""))
+    note = " ".join(notes + [f"Using {url}."]) if notes else ""
+    return BaseUrl(url=url, note=note)
