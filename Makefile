@@ -25,17 +25,19 @@ migrate: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 
+# The simulator starts first so seed-demo can check status names and match members against it.
 run: migrate
-	$(FLASK) seed-demo
-	@echo ""
-	@echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)"
-	@echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)"
-	@echo "  Demo logins (password changebreeze): admin@demo.test (admin), msp@demo.test (msp),"
-	@echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test,"
-	@echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test"
-	@echo ""
 	@$(FLASK) cw-sim --port $(SIM_PORT) & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  $(VENV)/bin/python scripts/wait_for_port.py $(SIM_PORT) && \
+	  $(FLASK) seed-demo && \
+	  echo "" && \
+	  echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)" && \
+	  echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)" && \
+	  echo "  Demo logins (password changebreeze): admin@demo.test (admin), msp@demo.test (msp)," && \
+	  echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test," && \
+	  echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test" && \
+	  echo "" && \
 	  $(FLASK) run --host 127.0.0.1 --port $(APP_PORT)
 
 test: install browser

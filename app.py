@@ -3,6 +3,7 @@ import logging
 
 from flask import Flask
 
+from cbcw import crypto
 from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
 from cbcw.extensions import csrf, db, htmx, login_manager, migrate
 
@@ -30,12 +31,16 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp):
         app.register_blueprint(blueprint)
 
-    from cbcw.main import errors, templating
+    from cbcw.connectwise.simulator.cli import cw_sim_command
     from cbcw.demo.cli import seed_demo_command
+    from cbcw.main import errors, templating
 
     errors.init_app(app)
     templating.init_app(app)
-    app.cli.add_command(seed_demo_command)
+    for command in (seed_demo_command, cw_sim_command):
+        app.cli.add_command(command)
+    with app.app_context():
+        crypto.check_keys()
     return app
 
 

@@ -14,6 +14,8 @@ from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 
+pytest_plugins = ["tests.fixtures.cw_simulator"]
+
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
@@ -194,3 +196,11 @@ def post(client, csrf_token):
         return client.post(url, data={**(data or {}), "csrf_token": csrf_token()}, **kwargs)
 
     return do_post
+
+
+@pytest.fixture
+def unused_port():
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,98 @@
+"""Build ConnectWise `conditions` strings from values, never from pasted user text.
+
+Every value goes through `literal()`: strings are double-quoted with `\\` and `"` escaped,
+so a summary such as `a "b" & c) OR (1=1` stays one string literal. `&`, `%`, `+`, `*` need
+no escaping here: requests URL-encodes the whole parameter, and user text is only ever
+matched with `contains` (where `*` is not a wildcard), never with `like`.
+
+[UNCERTAIN] ConnectWise does not document how to escape a `"` inside a string literal;
+backslash-escaping is the reading that cannot end the literal early. Callers matching free
+text should still confirm matches client-side (see `ConnectWiseClient.search_companies`).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def literal(value) -> str:
+    """One value as a conditions literal: string, number, boolean, null or [datetime]."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("datetimes in conditions must be timezone-aware")
+        return "[" + value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") + "]"
+    if isinstance(value, date):
+        return f"[{value.isoformat()}T00:00:00Z]"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise TypeError(f"cannot use {type(value).__name__} in a ConnectWise condition")
+
+
+def field(path: str) -> str:
+    """A field path such as `board/id`; anything else is refused so it cannot inject syntax."""
+    if not _FIELD_PATH.match(path):
+        raise ValueError(f"not a ConnectWise field path: {path!r}")
+    return path
+
+
+class C:
+    """Condition builders: `C.and_(C.eq("closedFlag", False), C.in_("board/id", [1, 2]))`."""
+
+    @staticmethod
+    def eq(path, value):
+        return f"{field(path)} = {literal(value)}"
+
+    @staticmethod
+    def ne(path, value):
+        return f"{field(path)} != {literal(value)}"
+
+    @staticmethod
+    def lt(path, value):
+        return f"{field(path)} < {literal(value)}"
+
+    @staticmethod
+    def le(path, value):
+        return f"{field(path)} <= {literal(value)}"
+
+    @staticmethod
+    def gt(path, value):
+        return f"{field(path)} > {literal(value)}"
+
+    @staticmethod
+    def ge(path, value):
+        return f"{field(path)} >= {literal(value)}"
+
+    @staticmethod
+    def contains(path, text: str):
+        return f"{field(path)} contains {literal(str(text))}"
+
+    @staticmethod
+    def in_(path, values):
+        values = list(values)
+        if not values:
+            raise ValueError("an `in` condition needs at least one value")
+        return f"{field(path)} in ({','.join(literal(v) for v in values)})"
+
+    @staticmethod
+    def and_(*conditions):
+        return _join(" AND ", conditions)
+
+    @staticmethod
+    def or_(*conditions):
+        return _join(" OR ", conditions)
+
+
+def _join(operator: str, conditions) -> str:
+    """Parenthesise each part so AND/OR precedence can never regroup them."""
+    parts = [c for c in conditions if c]
+    if len(parts) == 1:
+        return parts[0]
+    return operator.join(f"({c})" for c in parts)

@@ -1,0 +1,132 @@
+"""ConnectWise failures as one small hierarchy whose messages can be shown to a user.
+
+Messages never contain credentials: they are built from the status, ConnectWise's own
+`code`/`message`, and fixed advice.
+"""
+from __future__ import annotations
+
+
+class ConnectWiseError(Exception):
+    """Base class: `.status` is the HTTP status (None without a response), `.retryable` says
+    whether the same request may succeed later."""
+
+    default_message = "ConnectWise request failed."
+    retryable = False
+
+    def __init__(self, message: str | None = None, *, status: int | None = None,
+                 code: str | None = None, detail: str | None = None):
+        self.status = status
+        self.code = code
+        self.detail = detail
+        text = message or self.default_message
+        if detail:
+            text = f"{text} (ConnectWise said: {detail})"
+        super().__init__(text)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class AuthenticationError(ConnectWiseError):
+    default_message = "ConnectWise rejected the credentials: check the company ID and API keys."
+
+
+class PermissionDenied(ConnectWiseError):
+    default_message = ("ConnectWise refused access: the API member's security role lacks "
+                       "permission for this action.")
+
+
+class NotFound(ConnectWiseError):
+    default_message = ("ConnectWise could not find this record or path: it may have been deleted, "
+                       "or the Base URL may be wrong.")
+
+
+class ValidationFailed(ConnectWiseError):
+    """400: ConnectWise refused the request. `.errors` is ConnectWise's `errors[]` list."""
+
+    default_message = "ConnectWise refused the request as invalid."
+
+    def __init__(self, message: str | None = None, *, errors: list | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.errors = errors or []
+
+
+class Conflict(ConnectWiseError):
+    default_message = "ConnectWise reported a conflict: the record is in use or was changed."
+
+
+class RateLimited(ConnectWiseError):
+    """429: `.retry_after` is ConnectWise's Retry-After in seconds (None when absent)."""
+
+    default_message = "ConnectWise is rate-limiting requests: try again shortly."
+    retryable = True
+
+    def __init__(self, message: str | None = None, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Unavailable(ConnectWiseError):
+    default_message = "ConnectWise is unreachable or unavailable: try again later."
+    retryable = True
+
+
+class Timeout(ConnectWiseError):
+    default_message = "ConnectWise did not answer in time."
+    retryable = True
+
+
+class TLSError(ConnectWiseError):
+    default_message = ("The secure (TLS) connection to ConnectWise failed: check the Base URL and "
+                       "the server's certificate.")
+
+
+class BadResponse(ConnectWiseError):
+    default_message = "ConnectWise sent a response this application could not understand."
+
+
+_BY_STATUS = {400: ValidationFailed, 401: AuthenticationError, 403: PermissionDenied,
+              404: NotFound, 409: Conflict}
+
+
+def error_from_response(response) -> ConnectWiseError:
+    """Map a non-2xx `requests.Response` to the matching error, keeping CW's code and message."""
+    status = response.status_code
+    body = _json_or_none(response)
+    body = body if isinstance(body, dict) else {}
+    # ConnectWise's 429 body uses "error" instead of "code" (REFERENCE §12).
+    code, detail, errors = body.get("code") or body.get("error"), body.get("message"), body.get("errors")
+    if status == 429:
+        return RateLimited(status=status, code=code, detail=detail,
+                           retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    if status >= 500:
+        return Unavailable(status=status, code=code, detail=detail)
+    error_class = _BY_STATUS.get(status, ConnectWiseError)
+    if error_class is ValidationFailed:
+        return ValidationFailed(status=status, code=code, detail=_validation_detail(detail, errors),
+                                errors=errors if isinstance(errors, list) else [])
+    return error_class(status=status, code=code, detail=detail)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds; ConnectWise sends delta-seconds (an HTTP-date is ignored)."""
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _validation_detail(message: str | None, errors) -> str | None:
+    """CW's top message ("ticket object is invalid") plus each field error's message."""
+    parts = [message] if message else []
+    if isinstance(errors, list):
+        parts += [e["message"] for e in errors if isinstance(e, dict) and e.get("message")]
+    return "; ".join(parts) or None
+
+
+def _json_or_none(response):
+    try:
+        return response.json()
+    except ValueError:
+        return None

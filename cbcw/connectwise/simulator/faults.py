@@ -1,0 +1,121 @@
+"""Runtime fault injection and the request journal (see the package docstring for the format)."""
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, fields
+
+from cbcw.connectwise.simulator.cw_errors import ApiError, rate_limited
+
+HANG_LIMIT_SECONDS = 60
+
+
+@dataclass
+class FaultSettings:
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_count: int = 0
+    error_status: int = 503
+    rate_limit_count: int = 0
+    retry_after: int = 1
+    hang: bool = False
+    reset: bool = False
+    paths: str | None = None
+    methods: list | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "FaultSettings":
+        data = dict(data)
+        rate_limit = data.pop("rate_limit", None) or {}
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        settings = cls(**data)
+        settings.rate_limit_count = int(rate_limit.get("count", settings.rate_limit_count))
+        settings.retry_after = int(rate_limit.get("retry_after", settings.retry_after))
+        return settings
+
+
+class Faults:
+    """What the next API requests suffer; counts (`error_count`, `rate_limit.count`) run down."""
+
+    def __init__(self, seed: int = 1):
+        self.lock = threading.Lock()
+        self.random = random.Random(seed)
+        self.settings = FaultSettings()
+        self.released = threading.Event()
+
+    def set(self, settings: FaultSettings) -> None:
+        with self.lock:
+            self.released.set()  # wake requests hanging under the old settings
+            self.released = threading.Event()
+            self.settings = settings
+
+    def clear(self) -> None:
+        self.set(FaultSettings())
+
+    def describe(self) -> dict:
+        with self.lock:
+            return asdict(self.settings)
+
+    def apply(self, method: str, path: str, environ: dict) -> bool:
+        """Delay, fail or cut the request as configured; True when the connection was reset."""
+        with self.lock:
+            s = self.settings
+            if (s.paths and s.paths not in path) or (s.methods and method not in s.methods):
+                return False
+            action = self._next_action(s)
+            latency, released = s.latency_ms / 1000, self.released
+        if latency:
+            time.sleep(latency)
+        if action == "reset":
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
+            return True
+        if action == "hang":
+            released.wait(HANG_LIMIT_SECONDS)
+            raise ApiError(503, "ServerError", "The simulator stopped hanging this request.")
+        if action == "rate_limit":
+            raise rate_limited(s.retry_after)
+        if action == "error":
+            raise ApiError(s.error_status, "ServerError", f"Simulated failure (HTTP {s.error_status}).")
+        return False
+
+    def _next_action(self, s: FaultSettings) -> str | None:
+        if s.reset:
+            return "reset"
+        if s.hang:
+            return "hang"
+        if s.rate_limit_count > 0:
+            s.rate_limit_count -= 1
+            return "rate_limit"
+        if s.error_count > 0:
+            s.error_count -= 1
+            return "error"
+        if s.error_rate and self.random.random() < s.error_rate:
+            return "error"
+        return None
+
+
+class Journal:
+    """Every API request received, oldest first."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.entries: list[dict] = []
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.entries.append(entry)
+
+    def list(self) -> list[dict]:
+        with self.lock:
+            return list(self.entries)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()

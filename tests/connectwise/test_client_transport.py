@@ -1,0 +1,150 @@
+"""Client transport against `responses`: headers, error mapping, retry policy, logging."""
+import base64
+import logging
+
+import pytest
+import requests
+import responses
+
+from cbcw.connectwise import errors
+from cbcw.connectwise.retry import RetryPolicy
+
+BASE = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
+INFO = BASE + "/system/info"
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+@pytest.fixture
+def client(make_cw_client, sleeps):
+    return make_cw_client(BASE, retry=RetryPolicy(attempts=3, cap=5, sleep=sleeps.append))
+
+
+@responses.activate
+def test_every_call_sends_auth_client_id_version_and_timeout(client):
+    """Basic auth company+public:private, clientId and the pinned Accept version are sent."""
+    responses.get(INFO, json={"version": "v2025.1"})
+    client.system_info()
+    sent = responses.calls[0].request
+    assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"demo+demopublickey:demoprivatekey").decode()
+    assert sent.headers["clientId"] == client.session.headers["clientId"]
+    assert sent.headers["Accept"] == "application/vnd.connectwise.com+json; version=2025.1"
+    assert sent.req_kwargs["timeout"] == (5, 20)
+
+
+@pytest.mark.parametrize("status, error_class, retryable", [
+    (400, errors.ValidationFailed, False), (401, errors.AuthenticationError, False),
+    (403, errors.PermissionDenied, False), (404, errors.NotFound, False), (409, errors.Conflict, False),
+    (500, errors.Unavailable, True), (503, errors.Unavailable, True),
+])
+@responses.activate
+def test_statuses_map_to_error_classes(client, status, error_class, retryable):
+    """Each HTTP status becomes its error class with .status and .retryable."""
+    responses.post(BASE + "/time/entries", status=status,
+                   json={"code": "X", "message": "m", "errors": [{"code": "NotFound", "message": "Ticket 9 not found",
+                                                                 "resource": "timeEntry", "field": "chargeToId"}]})
+    with pytest.raises(error_class) as caught:
+        client.request("POST", "/time/entries", json={})
+    assert caught.value.status == status and caught.value.retryable is retryable
+    assert "demoprivatekey" not in str(caught.value) and "demopublickey" not in str(caught.value)
+
+
+@responses.activate
+def test_validation_failed_carries_cw_errors(client):
+    """A 400 keeps CW's code, message and errors[] and explains them to the user."""
+    body = {"code": "InvalidObject", "message": "serviceNote object is invalid",
+            "errors": [{"code": "InvalidObject", "message": "Please choose where to display the notes in order to "
+                        "save this record.", "resource": "serviceNote", "field": "detailDescriptionFlag"}]}
+    responses.post(BASE + "/service/tickets/1/notes", status=400, json=body)
+    with pytest.raises(errors.ValidationFailed) as caught:
+        client.create_ticket_note(1, "x")
+    assert caught.value.code == "InvalidObject" and caught.value.errors == body["errors"]
+    assert "Please choose where to display" in str(caught.value)
+
+
+@responses.activate
+def test_authentication_error_message_is_fit_for_a_user(client):
+    """401 says to check the company ID and API keys."""
+    responses.get(INFO, status=401, json={"code": "Unauthorized", "message": "nope", "errors": None})
+    with pytest.raises(errors.AuthenticationError, match="check the company ID and API keys"):
+        client.system_info()
+
+
+@responses.activate
+def test_non_json_body_is_bad_response(client):
+    """A 200 whose body is not JSON raises BadResponse."""
+    responses.get(INFO, body="<html>login</html>", status=200)
+    with pytest.raises(errors.BadResponse):
+        client.system_info()
+
+
+@pytest.mark.parametrize("exception, error_class", [
+    (requests.exceptions.SSLError("cert"), errors.TLSError),
+    (requests.exceptions.ConnectTimeout("t"), errors.Timeout),
+    (requests.exceptions.ReadTimeout("t"), errors.Timeout),
+    (requests.exceptions.ConnectionError("refused"), errors.Unavailable),
+])
+@responses.activate
+def test_transport_failures_map_to_error_classes(client, exception, error_class):
+    """TLS, timeout and connection failures become TLSError, Timeout and Unavailable."""
+    responses.post(INFO, body=exception)
+    with pytest.raises(error_class) as caught:
+        client.request("POST", "/system/info")
+    assert caught.value.status is None
+
+
+@responses.activate
+def test_get_retried_on_429_honouring_retry_after(client, sleeps):
+    """A GET answered 429 waits Retry-After seconds and tries again."""
+    responses.get(INFO, status=429, headers={"Retry-After": "2"},
+                  json={"error": "ConnectWiseAPI", "message": "Too many requests. Please try again in 2 seconds."})
+    responses.get(INFO, json={"version": "v1"})
+    assert client.system_info() == {"version": "v1"}
+    assert sleeps == [2.0]
+
+
+@responses.activate
+def test_rate_limited_carries_retry_after_and_is_capped(client, sleeps):
+    """After the last attempt RateLimited is raised with .retry_after; waits never exceed the cap."""
+    for _ in range(3):
+        responses.get(INFO, status=429, headers={"Retry-After": "30"}, json={"error": "ConnectWiseAPI", "message": "m"})
+    with pytest.raises(errors.RateLimited) as caught:
+        client.system_info()
+    assert caught.value.retry_after == 30 and caught.value.retryable
+    assert sleeps == [5, 5] and len(responses.calls) == 3
+
+
+@responses.activate
+def test_get_retried_on_503_and_timeout(client, sleeps):
+    """503 and a read timeout are retried with jittered backoff below the cap."""
+    responses.get(INFO, status=503)
+    responses.get(INFO, body=requests.exceptions.ReadTimeout("slow"))
+    responses.get(INFO, json={"version": "v1"})
+    assert client.system_info() == {"version": "v1"}
+    assert len(sleeps) == 2 and all(0 <= s <= 5 for s in sleeps)
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.exceptions.ReadTimeout("t")},
+                                     {"status": 429, "headers": {"Retry-After": "1"}}])
+@responses.activate
+def test_writes_are_never_retried(client, sleeps, method, failure):
+    """POST and PATCH fail at once on 503, timeout or 429."""
+    responses.add(method, BASE + "/service/tickets/1", **failure)
+    with pytest.raises(errors.ConnectWiseError):
+        client.request(method, "/service/tickets/1", json=[])
+    assert len(responses.calls) == 1 and sleeps == []
+
+
+@responses.activate
+def test_log_line_has_method_path_status_duration_but_no_secrets(client, caplog):
+    """The response hook logs one line per call without credentials or the query."""
+    responses.get(INFO, json={})
+    with caplog.at_level(logging.INFO, logger="cbcw.connectwise"):
+        client.request("GET", "/system/info", params={"conditions": 'name = "secret-ish"'})
+    line = caplog.records[-1].getMessage()
+    assert line.startswith("GET /v4_6_release/apis/3.0/system/info 200 ") and line.endswith("ms")
+    assert "demoprivatekey" not in caplog.text and "Basic" not in caplog.text and "secret-ish" not in caplog.text
