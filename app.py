@@ -25,19 +25,21 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from cbcw.accounts.routes import bp as accounts_bp
     from cbcw.changes.routes import bp as changes_bp
+    from cbcw.connectwise.routes import bp as connectwise_bp
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp):
+    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp):
         app.register_blueprint(blueprint)
 
+    from cbcw.connectwise.cli import rotate_keys_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
     from cbcw.demo.cli import seed_demo_command
     from cbcw.main import errors, templating
 
     errors.init_app(app)
     templating.init_app(app)
-    for command in (seed_demo_command, cw_sim_command):
+    for command in (seed_demo_command, rotate_keys_command, cw_sim_command):
         app.cli.add_command(command)
     with app.app_context():
         crypto.check_keys()

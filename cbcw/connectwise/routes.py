@@ -1,0 +1,210 @@
+"""Organisation Settings → Integrations → ConnectWise (admin and MSP roles only).
+
+Sections that need ConnectWise data are HTMX partials, so the page renders at once and a
+ConnectWise failure shows as a message in its section, never as a 500.
+"""
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from cbcw.accounts.models import User
+from cbcw.accounts.permissions import settings_required
+from cbcw.connectwise import mappings, members, statuses
+from cbcw.connectwise.base_url import BaseUrlInvalid
+from cbcw.connectwise.connection import client_for, test_connection
+from cbcw.connectwise.errors import ConnectWiseError
+from cbcw.connectwise.forms import ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm
+from cbcw.connectwise.models import STATUS_EVENTS, CompanyMapping
+from cbcw.crypto import SecretUnreadable
+from cbcw.db import utcnow
+from cbcw.extensions import db, htmx
+from cbcw.organisations.models import Company
+from cbcw.tenancy import get_or_404
+
+bp = Blueprint("connectwise", __name__, url_prefix="/settings/integrations/connectwise")
+# Every URL and partial here needs the Admin or MSP role.
+bp.before_request(settings_required(lambda: None))
+
+
+def _settings():
+    return mappings.get_settings(current_user.organisation_id)
+
+
+def _cw(call):
+    """Run `call(client)`; a ConnectWise or key failure becomes (None, message) for the section."""
+    try:
+        return call(client_for(_settings())), None
+    except (ConnectWiseError, SecretUnreadable) as error:
+        return None, str(error)
+
+
+def _partial(template: str, **context):
+    """The partial alone for HTMX; otherwise back to the full page (progressive enhancement)."""
+    if htmx and not htmx.history_restore_request:
+        response = make_response(render_template(template, **context))
+        response.headers["Vary"] = "HX-Request"
+        return response
+    return redirect(url_for(".settings_page"))
+
+
+def _partial_or_page(partial: str, **context):
+    """A partial for HTMX; the same partial inside a settings page without JavaScript."""
+    if htmx and not htmx.history_restore_request:
+        return render_template(partial, **context), 200, {"Vary": "HX-Request"}
+    return render_template("connectwise/fallback.html", partial=partial, **context), 200, {"Vary": "HX-Request"}
+
+
+@bp.route("", methods=["GET", "POST"])
+def settings_page():
+    settings = _settings()
+    form = ConnectionForm(obj=None if request.method == "POST" else settings)
+    status_form = StatusForm(obj=settings, formdata=None)
+    if form.validate_on_submit() and form.require_keys(bool(settings.public_key_encrypted), settings.has_private_key):
+        try:
+            note = mappings.save_connection(settings, form.data, current_app.config["CW_ALLOW_HTTP"])
+        except BaseUrlInvalid as error:
+            form.base_url.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash("Settings saved. " + note if note else "Settings saved.", "success")
+            return redirect(url_for(".settings_page"))
+    return _render_page(settings, form, status_form)
+
+
+def _render_page(settings, form, status_form, status=200):
+    form.public_key.data = form.public_key.data or _stored_public_key(settings)
+    return render_template(
+        "connectwise/settings.html", settings=settings, form=form, status_form=status_form,
+        company_rows=mappings.company_rows(settings.organisation_id),
+        member_rows=members.match_rows(settings.organisation_id), status_events=STATUS_EVENTS,
+    ), status
+
+
+def _stored_public_key(settings) -> str:
+    try:
+        return settings.public_key
+    except SecretUnreadable:
+        return ""
+
+
+@bp.post("/test")
+def test():
+    settings = _settings()
+    result = test_connection(settings)
+    settings.last_test_ok, settings.last_test_message, settings.last_test_at = result.ok, result.message, utcnow()
+    db.session.commit()
+    if htmx:
+        return _partial("connectwise/_test_result.html", settings=settings)
+    flash(result.message, "success" if result.ok else "error")
+    return redirect(url_for(".settings_page"))
+
+
+@bp.post("/statuses")
+def save_statuses():
+    settings = _settings()
+    status_form = StatusForm()
+    if not status_form.validate_on_submit():
+        return _render_page(settings, ConnectionForm(obj=settings, formdata=None), status_form)
+    mappings.save_statuses(settings, status_form.data)
+    warnings, error = _cw(lambda client: statuses.missing_statuses(settings, client))
+    settings.status_warnings = warnings or []
+    db.session.commit()
+    if error:
+        flash(f"Status settings saved, but the names could not be checked: {error}", "warning")
+    elif warnings:
+        flash("Status settings saved, with warnings: some boards lack a status (see below).", "warning")
+    else:
+        flash("Status settings saved. Every status exists on every board in use.", "success")
+    return redirect(url_for(".settings_page") + "#statuses")
+
+
+@bp.get("/companies/search")
+def search_companies():
+    company = get_or_404(Company, request.args.get("company_id", type=int) or 0)
+    query = request.args.get("q", "").strip()
+    results, error = _cw(lambda client: client.search_companies(query)) if query else ([], None)
+    template = "connectwise/_company_results.html" if htmx else "connectwise/company_search.html"
+    return render_template(template, company=company, query=query, results=results, error=error), 200, {"Vary": "HX-Request"}
+
+
+@bp.post("/companies/<int:company_id>/map")
+def map_company(company_id: int):
+    company = get_or_404(Company, company_id)
+    form = MapCompanyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    cw_company, error = _cw(lambda client: client.get_company(form.cw_company_id.data))
+    if cw_company:
+        mapping = mappings.map_company(company, cw_company)
+        db.session.commit()
+    else:
+        mapping = db.session.scalar(db.select(CompanyMapping).filter_by(company_id=company.id))
+        flash(f"Could not map {company.name}: {error}", "error")
+    return _partial("connectwise/_company_row.html", company=company, mapping=mapping, error=error)
+
+
+@bp.route("/companies/<int:company_id>/boards", methods=["GET", "POST"])
+def filter_boards(company_id: int):
+    company = get_or_404(Company, company_id)
+    mapping = db.session.scalar(db.select(CompanyMapping).filter_by(company_id=company.id))
+    if mapping is None:
+        flash(f"Map {company.name} to a ConnectWise company before filtering its boards.", "error")
+        return redirect(url_for(".settings_page"))
+    boards, error = _cw(lambda client: client.list_boards())
+    if request.method == "POST" and boards is not None:  # CSRFProtect has checked the token
+        mappings.set_board_filter(mapping, request.form.getlist("board_id", type=int), boards)
+        db.session.commit()
+        return _partial("connectwise/_company_row.html", company=company, mapping=mapping, error=None)
+    return _partial_or_page("connectwise/_boards_dialog.html", company=company, mapping=mapping,
+                            boards=boards or [], error=error)
+
+
+@bp.route("/types", methods=["GET", "POST"])
+def type_mappings():
+    organisation_id = current_user.organisation_id
+    cw_types, error = _cw(lambda client: client.list_configuration_types())
+    saved = None
+    if request.method == "POST" and cw_types is not None:
+        chosen = {t["id"]: request.form.get(f"type_{t['id']}", type=int) for t in cw_types}
+        saved = mappings.save_type_mappings(organisation_id, cw_types, chosen)
+        db.session.commit()
+    context = dict(
+        rows=mappings.type_mapping_rows(organisation_id, cw_types or []),
+        device_types=mappings.device_types(organisation_id), error=error, saved=saved,
+    )
+    return _partial_or_page("connectwise/_type_mappings.html", **context)
+
+
+@bp.post("/members/refresh")
+def refresh_members():
+    counts, error = _cw(lambda client: members.refresh_matches(current_user.organisation_id, client))
+    db.session.commit()
+    message = error and f"Could not refresh matches: {error}" or (
+        f"Matches refreshed: {counts['matched']} matched, {counts['unmatched']} without a member"
+        + (f", {counts['manual']} chosen by hand kept." if counts["manual"] else "."))
+    return _members_section(message, "error" if error else "success")
+
+
+@bp.route("/members/<int:user_id>", methods=["GET", "POST"])
+def pick_member(user_id: int):
+    user = get_or_404(User, user_id)
+    all_members, error = _cw(lambda client: client.list_members())
+    if request.method == "POST":
+        form = PickMemberForm()
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = next((m for m in all_members or [] if m["id"] == form.cw_member_id.data), None)
+        if form.cw_member_id.data and chosen is None:
+            return _members_section(error or "That ConnectWise member no longer exists.", "error")
+        members.pick_member(user, chosen)
+        db.session.commit()
+        return _members_section(f"{user.display_name}: " + (members.member_name(chosen) if chosen else "no match") + ".", "success")
+    return _partial_or_page("connectwise/_member_picker.html", user=user, members=all_members or [],
+                            error=error, member_name=members.member_name)
+
+
+def _members_section(message: str, category: str):
+    if htmx:
+        return _partial_or_page("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
+                                message=message, category=category)
+    flash(message, category)
+    return redirect(url_for(".settings_page") + "#members")

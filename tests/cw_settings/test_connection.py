@@ -1,0 +1,161 @@
+"""Connection settings: save, secrets at rest, and Test Connection against the live simulator."""
+import pytest
+
+from cbcw.connectwise.mappings import get_settings
+from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
+
+URL = "/settings/integrations/connectwise"
+
+
+def connection_form(base_url, **overrides):
+    return {"enabled": "y", "base_url": base_url, "cw_company_id": "demo",
+            "public_key": CW_PUBLIC_KEY, "private_key": CW_PRIVATE_KEY, **overrides}
+
+
+def test_save_settings_stores_keys_encrypted(post, login, admin, org, db, cw_sim):
+    """Saving stores the keys encrypted; the page never shows the private key back."""
+    login(admin)
+    response = post(URL, connection_form(cw_sim.base_url), follow_redirects=True)
+    assert b"Settings saved." in response.data
+    settings = get_settings(org.id)
+    assert CW_PRIVATE_KEY not in settings.private_key_encrypted
+    assert settings.private_key == CW_PRIVATE_KEY
+    assert CW_PRIVATE_KEY.encode() not in response.data
+    assert b"A private key is stored. Leave blank to keep it." in response.data
+
+
+def test_blank_private_key_keeps_the_stored_one(post, login, admin, org, cw_settings):
+    """Re-saving with a blank private key keeps the stored key."""
+    login(admin)
+    post(URL, connection_form(cw_settings.base_url, private_key="", cw_company_id="demo"))
+    assert get_settings(org.id).private_key == CW_PRIVATE_KEY
+
+
+def test_first_save_requires_both_keys(post, login, admin):
+    """Without a stored key, a blank key field is an error and nothing is saved."""
+    login(admin)
+    response = post(URL, connection_form("https://api-na.myconnectwise.net/v4_6_release/apis/3.0", private_key=""))
+    assert b"Enter the key from the API member" in response.data
+    assert b'value="https://api-na.myconnectwise.net/v4_6_release/apis/3.0"' in response.data
+
+
+@pytest.mark.parametrize("base_url, message", [
+    ("na.myconnectwise.net", b"Enter the full address starting with https://"),
+    ("https://user:pw@api-na.myconnectwise.net/v4_6_release/apis/3.0", b"Remove the user name and password"),
+    ("ftp://example.com/apis/3.0", b"must start with https://"),
+])
+def test_bad_base_url_is_explained_and_kept(post, login, admin, base_url, message):
+    """A malformed Base URL re-renders with a message and keeps what was typed."""
+    login(admin)
+    response = post(URL, connection_form(base_url))
+    assert response.status_code == 200
+    assert message in response.data
+    assert CW_PRIVATE_KEY.encode() not in response.data
+
+
+def test_plain_http_refused_unless_allowed(post, login, admin, app):
+    """http:// is refused when CW_ALLOW_HTTP is off (production)."""
+    app.config["CW_ALLOW_HTTP"] = False
+    login(admin)
+    response = post(URL, connection_form("http://cw.example.com/v4_6_release/apis/3.0"))
+    assert b"must start with https://" in response.data
+
+
+def test_ui_host_is_accepted_and_explained(post, login, admin, org):
+    """A ConnectWise web address is turned into the API address, and the flash says so."""
+    login(admin)
+    response = post(URL, connection_form("https://na.myconnectwise.net"), follow_redirects=True)
+    assert b"the API is served from api-na.myconnectwise.net" in response.data
+    assert get_settings(org.id).base_url == "https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
+
+
+def test_connection_successful_with_version(client, post, login, admin, cw_settings):
+    """Test Connection against the simulator says "Connection successful" with the version."""
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"Connection successful (ConnectWise v" in response.data
+
+
+def test_wrong_private_key_is_named(post, login, admin, cw_settings, db):
+    """Wrong keys: the message names the keys, not the company."""
+    cw_settings.private_key = "wrong"
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"rejected the API keys" in response.data
+
+
+def test_wrong_company_id_is_named(post, login, admin, cw_settings, db):
+    """Wrong company ID: the message says ConnectWise does not know that company."""
+    cw_settings.cw_company_id = "nosuchco"
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert "does not know the company ID “nosuchco”".encode() in response.data
+
+
+def test_wrong_base_url_path_is_not_found(post, login, admin, cw_settings, cw_sim, db):
+    """A Base URL on the right host but a wrong path says to check the Base URL."""
+    cw_settings.base_url = cw_sim.root_url + "/v9_9_release/apis/3.0"
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"Check the Base URL" in response.data and b"Not found" in response.data
+
+
+def test_unreachable_host(post, login, admin, cw_settings, db, unused_port):
+    """A closed port says the host could not be reached."""
+    cw_settings.base_url = f"http://127.0.0.1:{unused_port}/v4_6_release/apis/3.0"
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"Could not reach 127.0.0.1" in response.data
+
+
+def test_timeout(post, login, admin, app, cw_settings, cw_sim):
+    """A server that never answers gets a timeout message naming the seconds."""
+    app.config["CW_READ_TIMEOUT"] = 0.3
+    cw_sim.faults(hang=True)
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"did not answer within 0.3 seconds" in response.data
+
+
+def test_tls_error(post, login, admin, cw_settings, cw_sim, db):
+    """https to a server that does not speak TLS is reported as a TLS error."""
+    cw_settings.base_url = cw_sim.base_url.replace("http://", "https://")
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"TLS error" in response.data
+
+
+def test_rate_limited(post, login, admin, cw_settings, cw_sim):
+    """A 429 that persists says so, with ConnectWise's Retry-After."""
+    cw_sim.faults(rate_limit={"count": 10, "retry_after": 7})
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"rate limiting this integration: try again in 7 seconds" in response.data
+
+
+def test_missing_permission(post, login, admin, cw_settings, cw_sim):
+    """A 403 on the board read names the security role."""
+    cw_sim.faults(error_count=5, error_status=403, paths="/service/boards")
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"security role lacks permission" in response.data
+
+
+def test_test_connection_without_javascript_flashes(client, post, login, admin, cw_settings):
+    """Without HTMX, Test Connection redirects back and flashes the result."""
+    login(admin)
+    response = post(URL + "/test", follow_redirects=True)
+    assert b"Connection successful" in response.data
+
+
+def test_private_key_never_logged(post, login, admin, cw_settings, caplog):
+    """No log line carries the private key."""
+    login(admin)
+    with caplog.at_level("DEBUG"):
+        post(URL + "/test", headers={"HX-Request": "true"})
+    assert caplog.records and CW_PRIVATE_KEY not in caplog.text
