@@ -45,3 +45,11 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def render_migration_type(type_, obj, autogen_context):
+    """Alembic autogenerate hook: migrations spell UTCDateTime as a plain DateTime(timezone=True),
+    so they never import application code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
