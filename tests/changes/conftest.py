@@ -1,0 +1,147 @@
+"""Fixtures for the change lifecycle tests: people, changes in each state, a signal recorder."""
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cbcw.changes import lifecycle, signals
+
+WINDOW_START = datetime(2030, 5, 1, 22, 0, tzinfo=timezone.utc)
+WINDOW_END = WINDOW_START + timedelta(hours=2)
+
+
+class SignalLog:
+    """Every change signal sent, as (name, sender, kwargs), safe to fill from several threads."""
+
+    def __init__(self):
+        self.events = []
+        self._lock = threading.Lock()
+
+    def __call__(self, signal_name):
+        def receive(sender, **kwargs):
+            with self._lock:
+                self.events.append((signal_name, sender, kwargs))
+
+        return receive
+
+    def names(self):
+        return [name for name, _, _ in self.events]
+
+    def of(self, name):
+        return [kwargs for event, _, kwargs in self.events if event == name]
+
+    def clear(self):
+        self.events.clear()
+
+
+@pytest.fixture
+def signal_log():
+    log = SignalLog()
+    receivers = [(signal, log(signal.name)) for signal in signals.ALL_EVENTS]
+    for signal, receiver in receivers:
+        signal.connect(receiver, weak=False)
+    yield log
+    for signal, receiver in receivers:
+        signal.disconnect(receiver)
+
+
+@pytest.fixture
+def people(make_user):
+    """The usual cast: a technical and an operational approver and an implementer (engineers)."""
+
+    class People:
+        technical = make_user("engineer", display_name="Tess Technical")
+        operational = make_user("msp", display_name="Otto Operational")
+        implementer = make_user("engineer", display_name="Ivan Implementer")
+
+    return People
+
+
+@pytest.fixture
+def change_fields(company, people):
+    def fields(**overrides):
+        return {
+            "title": "Patch the file server",
+            "company_id": company.id,
+            "description": "Monthly patching",
+            "risk": "medium",
+            "technical_approver_id": people.technical.id,
+            "operational_approver_id": people.operational.id,
+            "implementer_id": people.implementer.id,
+            **overrides,
+        }
+
+    return fields
+
+
+@pytest.fixture
+def new_change(db, org, engineer, change_fields):
+    """A draft created through the lifecycle and committed."""
+
+    def make(actor=None, **overrides):
+        change = lifecycle.create_change(org.id, actor or engineer, change_fields(**overrides))
+        db.session.commit()
+        return change
+
+    return make
+
+
+@pytest.fixture
+def pending_change(new_change, engineer):
+    def make(**overrides):
+        change = new_change(**overrides)
+        lifecycle.apply(lifecycle.submit, change, engineer)
+        return change
+
+    return make
+
+
+@pytest.fixture
+def approved_change(pending_change, people):
+    def make(**overrides):
+        change = pending_change(**overrides)
+        lifecycle.apply(lifecycle.approve, change, people.technical, kind="technical")
+        lifecycle.apply(lifecycle.approve, change, people.operational, kind="operational")
+        assert change.state == "approved"
+        return change
+
+    return make
+
+
+@pytest.fixture
+def scheduled_change(approved_change, engineer, people):
+    def make(**overrides):
+        change = approved_change(**overrides)
+        lifecycle.apply(
+            lifecycle.schedule, change, engineer,
+            window_start=WINDOW_START, window_end=WINDOW_END, implementer_id=people.implementer.id,
+        )
+        return change
+
+    return make
+
+
+@pytest.fixture
+def in_progress_change(scheduled_change, people):
+    def make(**overrides):
+        change = scheduled_change(**overrides)
+        lifecycle.apply(lifecycle.start_implementation, change, people.implementer)
+        return change
+
+    return make
+
+
+@pytest.fixture
+def entries(db):
+    """The change's timeline kinds, oldest first."""
+    from cbcw.changes.models import TimelineEntry
+
+    def kinds(change):
+        rows = db.session.scalars(
+            db.select(TimelineEntry)
+            .filter_by(change_id=change.id)
+            .order_by(TimelineEntry.created_at, TimelineEntry.id)
+        )
+        return [row.kind for row in rows]
+
+    return kinds

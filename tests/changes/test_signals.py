@@ -1,0 +1,186 @@
+"""Lifecycle signals: each transition sends its event once, refusals send nothing (§3.7)."""
+import ast
+from pathlib import Path
+
+import pytest
+
+from cbcw.changes import lifecycle
+from cbcw.changes.lifecycle import LifecycleError
+
+from .conftest import WINDOW_END, WINDOW_START
+
+
+
+def _only(signal_log, name):
+    """The single event sent, checked to be `name` with change_id and actor_id."""
+    assert signal_log.names() == [name]
+    (sender_kwargs,) = signal_log.of(name)
+    return signal_log.events[0][1], sender_kwargs
+
+
+def test_create_sends_change_created(db, org, engineer, change_fields, signal_log):
+    """Creating a change sends change_created with the change as sender."""
+    change = lifecycle.create_change(org.id, engineer, change_fields())
+    sender, kwargs = _only(signal_log, "change-created")
+    assert sender is change and kwargs == {"change_id": change.id, "actor_id": engineer.id}
+
+
+def test_create_with_ticket_also_sends_ticket_linked(org, engineer, change_fields, signal_log):
+    """A ticket given at creation sends ticket_linked after change_created."""
+    change = lifecycle.create_change(org.id, engineer, change_fields(cw_ticket_id=123))
+    assert signal_log.names() == ["change-created", "ticket-linked"]
+    assert signal_log.of("ticket-linked") == [
+        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 123, "previous_ticket_id": None}
+    ]
+
+
+def test_changing_the_ticket_sends_ticket_linked(new_change, engineer, signal_log):
+    """Linking another ticket on edit sends ticket_linked with the previous id; unlinking does not."""
+    change = new_change(cw_ticket_id=123)
+    signal_log.clear()
+    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"cw_ticket_id": 456})
+    assert signal_log.of("ticket-linked") == [
+        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 456, "previous_ticket_id": 123}
+    ]
+    signal_log.clear()
+    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"title": "Only the title"})
+    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"cw_ticket_id": None})
+    assert signal_log.events == []
+
+
+def test_submit_sends_nothing(new_change, engineer, signal_log):
+    """Submitting has no integration event."""
+    change = new_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.submit, change, engineer)
+    assert signal_log.events == []
+
+
+def test_approvals_send_approval_recorded_then_fully_approved_once(pending_change, people, signal_log):
+    """Each approval sends approval_recorded; the completing one also sends change_fully_approved."""
+    change = pending_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.approve, change, people.technical, kind="technical", comment="ok")
+    lifecycle.apply(lifecycle.approve, change, people.operational, kind="operational")
+    assert signal_log.names() == ["approval-recorded", "approval-recorded", "change-fully-approved"]
+    first, second = signal_log.of("approval-recorded")
+    assert first == {"change_id": change.id, "actor_id": people.technical.id,
+                     "approval_id": change.approvals[0].id, "kind": "technical", "comment": "ok"}
+    assert second["kind"] == "operational" and second["comment"] == ""
+    assert signal_log.of("change-fully-approved") == [
+        {"change_id": change.id, "actor_id": people.operational.id}
+    ]
+
+
+def test_reject_sends_change_rejected(pending_change, people, signal_log):
+    """A rejection sends change_rejected with the approval row, kind and comment."""
+    change = pending_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.reject, change, people.technical, kind="technical", comment="No")
+    sender, kwargs = _only(signal_log, "change-rejected")
+    assert kwargs == {"change_id": change.id, "actor_id": people.technical.id,
+                      "approval_id": change.approvals[0].id, "kind": "technical", "comment": "No"}
+
+
+def test_schedule_and_reschedule_send_change_scheduled(approved_change, engineer, people, signal_log):
+    """Scheduling sends change_scheduled; rescheduling sends it again with rescheduled=True."""
+    change = approved_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.schedule, change, engineer, window_start=WINDOW_START,
+                    window_end=WINDOW_END, implementer_id=people.implementer.id)
+    lifecycle.apply(lifecycle.schedule, change, engineer, window_start=WINDOW_START,
+                    window_end=WINDOW_END, implementer_id=engineer.id)
+    first, second = signal_log.of("change-scheduled")
+    assert first == {"change_id": change.id, "actor_id": engineer.id, "window_start": WINDOW_START,
+                     "window_end": WINDOW_END, "implementer_id": people.implementer.id,
+                     "rescheduled": False}
+    assert second["rescheduled"] is True and second["implementer_id"] == engineer.id
+    assert len(signal_log.events) == 2
+
+
+def test_start_sends_implementation_started(scheduled_change, people, signal_log):
+    """Starting sends implementation_started with the start time and implementer."""
+    change = scheduled_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.start_implementation, change, people.implementer)
+    _, kwargs = _only(signal_log, "implementation-started")
+    assert kwargs == {"change_id": change.id, "actor_id": people.implementer.id,
+                      "started_at": change.actual_start_at, "implementer_id": people.implementer.id}
+
+
+@pytest.mark.parametrize(
+    "operation, texts, name",
+    [
+        (lifecycle.complete, {"completion_notes": "Done", "test_results": "Green"}, "change-completed"),
+        (lifecycle.fail, {"failure_reason": "Broke", "rollback_notes": "Reverted"}, "change-failed"),
+    ],
+)
+def test_finishing_sends_completed_or_failed(in_progress_change, people, signal_log, operation,
+                                             texts, name):
+    """Completing or failing sends its signal with both texts."""
+    change = in_progress_change()
+    signal_log.clear()
+    lifecycle.apply(operation, change, people.implementer, **texts)
+    _, kwargs = _only(signal_log, name)
+    assert kwargs == {"change_id": change.id, "actor_id": people.implementer.id, **texts}
+
+
+def test_cancel_sends_change_cancelled(approved_change, engineer, signal_log):
+    """Cancelling sends change_cancelled with the reason and the state it left."""
+    change = approved_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.cancel, change, engineer, reason="Obsolete")
+    _, kwargs = _only(signal_log, "change-cancelled")
+    assert kwargs == {"change_id": change.id, "actor_id": engineer.id, "reason": "Obsolete",
+                      "previous_state": "approved"}
+
+
+def test_comment_sends_nothing(new_change, engineer, signal_log):
+    """Comments stay inside ChangeBreeze."""
+    change = new_change()
+    signal_log.clear()
+    lifecycle.apply(lifecycle.add_comment, change, engineer, text="Note")
+    assert signal_log.events == []
+
+
+@pytest.mark.parametrize(
+    "fixture, operation, actor, kwargs",
+    [
+        ("new_change", lifecycle.approve, "technical", {"kind": "technical"}),
+        ("pending_change", lifecycle.approve, "implementer", {"kind": "technical"}),
+        ("pending_change", lifecycle.reject, "technical", {"kind": "technical", "comment": ""}),
+        ("pending_change", lifecycle.schedule, "implementer",
+         {"window_start": WINDOW_START, "window_end": WINDOW_END, "implementer_id": None}),
+        ("approved_change", lifecycle.start_implementation, "implementer", {}),
+        ("scheduled_change", lifecycle.complete, "implementer",
+         {"completion_notes": "x", "test_results": "y"}),
+        ("in_progress_change", lifecycle.fail, "implementer",
+         {"failure_reason": "", "rollback_notes": "y"}),
+        ("in_progress_change", lifecycle.cancel, "implementer", {"reason": "x"}),
+        ("new_change", lifecycle.update_change, "viewer", {"fields": {"cw_ticket_id": 9}}),
+    ],
+)
+def test_refused_actions_send_nothing(request, people, viewer, signal_log, fixture, operation,
+                                      actor, kwargs):
+    """A refused operation sends no signal at all."""
+    change = request.getfixturevalue(fixture)()
+    user = viewer if actor == "viewer" else getattr(people, actor)
+    signal_log.clear()
+    with pytest.raises(LifecycleError):
+        lifecycle.apply(operation, change, user, **kwargs)
+    assert signal_log.events == []
+
+
+def test_the_change_domain_never_imports_the_integration():
+    """No module of cbcw.changes imports cbcw.connectwise (the arrow points the other way)."""
+    package = Path(lifecycle.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            offenders += [f"{path.name}: {n}" for n in names if "connectwise" in n]
+    assert offenders == []
