@@ -1,10 +1,245 @@
-from flask import Blueprint, render_template
-from flask_login import login_required
+"""Change pages: list, new/edit, detail (overview and timeline) and one POST per transition.
+
+Views stay thin: parse a form, call `cbcw.changes.lifecycle`, render or redirect. Every query
+goes through `cbcw.tenancy`, so another organisation's change is a 404 on every URL.
+"""
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from cbcw.accounts.permissions import editor_required
+from cbcw.changes import lifecycle, queries
+from cbcw.changes.forms import (
+    BLANK,
+    KIND_LABELS,
+    ApproveForm,
+    CancelForm,
+    ChangeForm,
+    CommentForm,
+    CompleteForm,
+    FailForm,
+    FilterForm,
+    RejectForm,
+    ScheduleForm,
+    StartForm,
+    SubmitForm,
+    options,
+)
+from cbcw.changes.models import Change
+from cbcw.extensions import db, htmx
+from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
+
+# action -> (form, lifecycle operation, success message). The URL is /changes/<id>/<action>.
+TRANSITIONS = {
+    "submit": (SubmitForm, "submit", "Submitted for approval."),
+    "approve": (ApproveForm, "approve", "Approved as {kind}."),
+    "reject": (RejectForm, "reject", "Rejected as {kind}: the change is back in draft."),
+    "schedule": (ScheduleForm, "schedule", "Implementation window saved."),
+    "start": (StartForm, "start_implementation", "Implementation started."),
+    "complete": (CompleteForm, "complete", "Change completed."),
+    "fail": (FailForm, "fail", "Change marked as failed."),
+    "cancel": (CancelForm, "cancel", "Change cancelled."),
+}
+TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):action>"
+
+
+def _partial_or_page(partial: str, page: str, **context):
+    """The fragment alone for an HTMX swap, the whole page otherwise (and for history restores)."""
+    template = partial if htmx and not htmx.history_restore_request else page
+    response = make_response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- List ------------------------------------------------------------------------------------
 
 
 @bp.get("/changes")
 @login_required
 def list_changes():
-    return render_template("base.html")
+    form = FilterForm(formdata=request.args)
+    form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
+    stmt = queries.filtered_changes(form.q.data or "", form.state.data or "", form.company.data)
+    pagination = db.paginate(
+        stmt, page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["CHANGES_PER_PAGE"], error_out=False,
+    )
+    filters = {key: request.args[key] for key in ("q", "state", "company") if request.args.get(key)}
+    return _partial_or_page(
+        "changes/_results.html", "changes/list.html", form=form, pagination=pagination, filters=filters
+    )
+
+
+# --- New and edit ----------------------------------------------------------------------------
+
+
+def _change_form(change: Change | None = None) -> ChangeForm:
+    form = ChangeForm(obj=change)
+    form.set_choices(
+        queries.companies(include_id=change.company_id if change else None),
+        queries.assignable_users(
+            (change.implementer_id, change.technical_approver_id, change.operational_approver_id)
+            if change else ()
+        ),
+    )
+    return form
+
+
+@bp.route("/changes/new", methods=["GET", "POST"])
+@editor_required
+def new_change():
+    return _change_form_page(None)
+
+
+@bp.route("/changes/<int:change_id>/edit", methods=["GET", "POST"])
+@editor_required
+def edit_change(change_id: int):
+    change = get_or_404(Change, change_id)
+    if "edit" not in lifecycle.allowed_actions(change, current_user):
+        if change.state == "draft":
+            flash(f"You cannot edit {change.reference}.", "error")
+        else:
+            flash(f"{change.reference} is {change.state_label.lower()}: only a draft can be edited.", "error")
+        return redirect(url_for(".detail", change_id=change.id))
+    return _change_form_page(change)
+
+
+def _change_form_page(change: Change | None):
+    """Show the change form; on a valid POST create (change is None) or update, then redirect."""
+    form = _change_form(change)
+    if form.validate_on_submit():
+        try:
+            if change is None:
+                change = lifecycle.create_change(
+                    current_user.organisation_id, current_user, form.lifecycle_fields()
+                )
+                db.session.commit()
+                done = "created as a draft"
+            else:
+                lifecycle.apply(lifecycle.update_change, change, current_user, fields=form.lifecycle_fields())
+                done = "saved"
+        except lifecycle.LifecycleError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            flash(f"{change.reference} {done}.", "success")
+            return redirect(url_for(".detail", change_id=change.id))
+    return render_template("changes/form.html", form=form, change=change)
+
+
+# --- Detail ----------------------------------------------------------------------------------
+
+
+@bp.get("/changes/<int:change_id>")
+@login_required
+def detail(change_id: int):
+    change = get_or_404(Change, change_id)
+    tab = "timeline" if request.args.get("tab") == "timeline" else "overview"
+    return _partial_or_page("changes/_tabs.html", "changes/detail.html", **_detail_context(change, tab))
+
+
+def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None) -> dict:
+    allowed = _allowed_actions(change)
+    context = {
+        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS,
+        "forms": _action_forms(change, allowed, bound),
+    }
+    if tab == "timeline":
+        context["entries"] = queries.timeline(change)
+    else:
+        context["approvals"] = lifecycle.approval_status(change)
+    return context
+
+
+def _allowed_actions(change: Change) -> frozenset[str]:
+    """What this user may do to the change now; viewers never act."""
+    if not current_user.can_edit_changes:
+        return frozenset()
+    return frozenset(lifecycle.allowed_actions(change, current_user))
+
+
+def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, object] | None) -> dict:
+    """The transition forms this user may use now, by action; `bound` replaces a fresh one."""
+    if not allowed:
+        return {}
+    allowed = set(allowed)
+    if "reschedule" in allowed:
+        allowed.add("schedule")
+    kinds = lifecycle.pending_kinds_for(change, current_user)
+    if not kinds:
+        allowed -= {"approve", "reject"}
+    bound_action, bound_form = bound or (None, None)
+    forms = {}
+    for action in [*TRANSITIONS, "comment"]:
+        if action not in allowed:
+            continue
+        if action == bound_action:
+            form = bound_form
+        else:
+            form = _blank_form(action, change)
+        _set_form_choices(action, form, change, kinds)
+        forms[action] = form
+    return forms
+
+
+def _blank_form(action: str, change: Change):
+    form_class = CommentForm if action == "comment" else TRANSITIONS[action][0]
+    if action == "schedule":
+        return form_class(prefix=action, formdata=None, obj=change)
+    return form_class(prefix=action, formdata=None)
+
+
+def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None = None) -> None:
+    if action in ("approve", "reject") and kinds is not None:
+        form.kind.choices = options((kind, KIND_LABELS[kind]) for kind in kinds)
+    elif action == "schedule":
+        people = queries.assignable_users((change.implementer_id,))
+        form.implementer_id.choices = options([BLANK, *((u.id, u.display_name) for u in people)])
+
+
+# --- Transitions and comments ----------------------------------------------------------------
+
+
+@bp.post(TRANSITION_URL)
+@editor_required
+def transition(change_id: int, action: str):
+    change = get_or_404(Change, change_id)
+    form_class, operation, done = TRANSITIONS[action]
+    form = form_class(prefix=action)
+    _set_form_choices(action, form, change)
+    if form.validate_on_submit():
+        arguments = form.arguments()
+        try:
+            lifecycle.apply(getattr(lifecycle, operation), change, current_user, **arguments)
+        except lifecycle.LifecycleError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            message = done.format(kind=KIND_LABELS.get(arguments.get("kind"), ""))
+            if action == "approve" and change.state == "approved":
+                message += " The change is now fully approved."
+            flash(message, "success")
+            return redirect(url_for(".detail", change_id=change.id))
+    # Invalid or refused: show the page again with what was typed and why.
+    return render_template("changes/detail.html", **_detail_context(change, "overview", (action, form)))
+
+
+@bp.post("/changes/<int:change_id>/comments")
+@editor_required
+def add_comment(change_id: int):
+    change = get_or_404(Change, change_id)
+    form = CommentForm(prefix="comment")
+    if form.validate_on_submit():
+        try:
+            lifecycle.apply(lifecycle.add_comment, change, current_user, **form.arguments())
+        except lifecycle.LifecycleError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+        else:
+            if not htmx:
+                flash("Comment added.", "success")
+                return redirect(url_for(".detail", change_id=change.id, tab="timeline"))
+            form = None  # a fresh, empty form under the new entry
+    context = _detail_context(change, "timeline", ("comment", form) if form else None)
+    return _partial_or_page("changes/_timeline.html", "changes/detail.html", **context)

@@ -1,0 +1,188 @@
+"""Forms for change controls: the change itself, the list filters and one form per transition.
+
+Times are typed in the user's timezone (`datetime-local`) and handed to the lifecycle as aware
+UTC datetimes. Transition forms carry a prefix (their action name) so several can share the
+detail page without clashing ids; their CSRF field is prefixed too, which Flask-WTF accepts.
+"""
+from datetime import datetime, timezone
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATE_LABELS, STATES
+from cbcw.main.templating import user_zone
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+BLANK = ("", "— none —")
+RISK_CHOICES = options((risk, risk.capitalize()) for risk in RISKS)
+KIND_LABELS = {
+    "technical": "technical approver",
+    "operational": "operational approver",
+    "vcab": "vCAB member",
+}
+DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value: blank means "nobody / none"."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def _window_field(label: str, required: bool) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=DATETIME_LOCAL,
+        tz=user_zone,
+        validators=[InputRequired() if required else Optional()],
+    )
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def _to_utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(timezone.utc) if value is not None else None
+
+
+class WindowMixin:
+    """Implementation window typed in the user's timezone; the end must come after the start."""
+
+    def validate_window_end(self, field):
+        start = self.window_start.data
+        if start is not None and field.data is not None and field.data <= start:
+            raise ValidationError("The window must end after it starts.")
+
+    def utc_window(self) -> tuple[datetime | None, datetime | None]:
+        return _to_utc(self.window_start.data), _to_utc(self.window_end.data)
+
+
+class ChangeForm(WindowMixin, FlaskForm):
+    """Every §2.1 field a user types; choices are set by the view (org-scoped)."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    company_id = SelectField("Company", coerce=optional_id, validate_choice=True)
+    risk = SelectField("Risk", choices=RISK_CHOICES, default="low")
+    description = TextAreaField("Description")
+    reason = TextAreaField("Reason for change")
+    impact = TextAreaField("Impact")
+    implementation_plan = TextAreaField("Implementation plan")
+    rollback_plan = TextAreaField("Rollback plan")
+    test_plan = TextAreaField("Test plan")
+    window_start = _window_field("Window start", required=False)
+    window_end = _window_field("Window end", required=False)
+    implementer_id = SelectField("Implementer", coerce=optional_id)
+    technical_approver_id = SelectField("Technical approver", coerce=optional_id)
+    operational_approver_id = SelectField("Operational approver", coerce=optional_id)
+    requires_vcab = BooleanField("Requires vCAB approval")
+
+    TEXT_FIELDS = (
+        "title", "company_id", "risk", "description", "reason", "impact", "implementation_plan",
+        "rollback_plan", "test_plan", "implementer_id", "technical_approver_id",
+        "operational_approver_id", "requires_vcab",
+    )
+
+    def set_choices(self, companies, users) -> None:
+        self.company_id.choices = options([BLANK, *((c.id, c.name) for c in companies)])
+        people = options([BLANK, *((u.id, u.display_name) for u in users)])
+        for select in (self.implementer_id, self.technical_approver_id, self.operational_approver_id):
+            select.choices = people
+
+    def lifecycle_fields(self) -> dict:
+        """The `fields` dict create_change/update_change expect."""
+        fields = {name: self[name].data for name in self.TEXT_FIELDS}
+        fields["title"] = _text(self.title)
+        fields["window_start"], fields["window_end"] = self.utc_window()
+        return fields
+
+
+class FilterForm(FlaskForm):
+    """The changes list filters, read from the query string (GET: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search", validators=[Optional(), Length(max=100)])
+    state = SelectField(
+        "State", choices=options([("", "Any state"), *((s, STATE_LABELS[s]) for s in STATES)]),
+        default="", validate_choice=False,
+    )
+    company = SelectField("Company", coerce=optional_id, validate_choice=False)
+
+
+# --- One form per transition ---------------------------------------------------------------
+
+
+class TransitionForm(FlaskForm):
+    """A transition's form: `arguments()` gives its lifecycle operation's keyword arguments."""
+
+    ARGUMENTS: tuple[str, ...] = ()
+
+    def arguments(self) -> dict:
+        return {name: _text(self[name]) for name in self.ARGUMENTS}
+
+
+class SubmitForm(TransitionForm):
+    pass
+
+
+class StartForm(TransitionForm):
+    pass
+
+
+class ApproveForm(TransitionForm):
+    ARGUMENTS = ("kind", "comment")
+    kind = SelectField("Approve as", choices=options((k, KIND_LABELS[k]) for k in APPROVAL_KINDS))
+    comment = TextAreaField("Comment (optional)", validators=[Length(max=5000)])
+
+
+class RejectForm(ApproveForm):
+    kind = SelectField("Reject as", choices=options((k, KIND_LABELS[k]) for k in APPROVAL_KINDS))
+    comment = TextAreaField("Reason for rejecting", validators=[DataRequired(), Length(max=5000)])
+
+
+class ScheduleForm(WindowMixin, TransitionForm):
+    window_start = _window_field("Window start", required=True)
+    window_end = _window_field("Window end", required=True)
+    implementer_id = SelectField("Implementer", coerce=optional_id, validators=[InputRequired()])
+
+    def arguments(self) -> dict:
+        start, end = self.utc_window()
+        return {"window_start": start, "window_end": end, "implementer_id": self.implementer_id.data}
+
+
+class CompleteForm(TransitionForm):
+    ARGUMENTS = ("completion_notes", "test_results")
+    completion_notes = TextAreaField("Completion notes", validators=[DataRequired()])
+    test_results = TextAreaField("Test results", validators=[DataRequired()])
+
+
+class FailForm(TransitionForm):
+    ARGUMENTS = ("failure_reason", "rollback_notes")
+    failure_reason = TextAreaField("Failure reason", validators=[DataRequired()])
+    rollback_notes = TextAreaField("Rollback notes", validators=[DataRequired()])
+
+
+class CancelForm(TransitionForm):
+    ARGUMENTS = ("reason",)
+    reason = TextAreaField("Reason for cancelling", validators=[DataRequired()])
+
+
+class CommentForm(TransitionForm):
+    ARGUMENTS = ("text",)
+    text = TextAreaField("Add a comment", validators=[DataRequired(), Length(max=10000)])
