@@ -4,10 +4,15 @@ Changes are driven through the real lifecycle, so their timelines read as they w
 """
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
 from cbcw.changes import lifecycle
+from cbcw.connectwise import mappings, members, statuses
+from cbcw.connectwise.connection import client_for
+from cbcw.connectwise.errors import ConnectWiseError
+from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
@@ -40,8 +45,9 @@ DEVICES = (
 )
 
 
-def demo_exists() -> bool:
-    return db.session.scalar(select(User).where(User.email == "admin@demo.test")) is not None
+def demo_organisation() -> Organisation | None:
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.test"))
+    return admin.organisation if admin else None
 
 
 def seed_demo() -> Organisation:
@@ -63,8 +69,56 @@ def seed_demo() -> Organisation:
                               hostname=hostname, attributes=attributes))
     db.session.flush()
     _seed_changes(org, companies, users)
+    _configure_connectwise(org, companies, types)
     db.session.commit()
     return org
+
+
+# The simulator's seed (cbcw/connectwise/simulator/seed.py): company ids, boards, type ids.
+CW_COMPANIES = {"Acme Manufacturing": (101, "AcmeMfg"), "Bluewater Dental": (102, "BluewaterDental"),
+                "Northwind Logistics": (103, "Northwind")}
+CW_BOARD_FILTERS = {"Bluewater Dental": [(1, "Service Board"), (2, "Change Management")]}
+CW_TYPE_MAPPINGS = {1: "Server", 2: "Network Switch", 3: "Workstation", 4: "Firewall", 5: None}
+# "Change Linked" is missing on the simulator's Help Desk board: the demo shows one real warning.
+CW_STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
+                   "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
+                   "status_change_cancelled": "Cancelled"}
+
+
+def _configure_connectwise(org, companies, types) -> None:
+    """Point the demo organisation at the bundled simulator, with mappings and status names."""
+    settings = mappings.get_settings(org.id)
+    settings.enabled = True
+    settings.base_url = current_app.config["CW_SIMULATOR_URL"]
+    settings.cw_company_id, settings.public_key, settings.private_key = "demo", "demopublickey", "demoprivatekey"
+    settings.auto_update_status = True
+    for attr, name in CW_STATUS_NAMES.items():
+        setattr(settings, attr, name)
+    for company_name, (cw_id, identifier) in CW_COMPANIES.items():
+        boards = CW_BOARD_FILTERS.get(company_name, [])
+        db.session.add(CompanyMapping(
+            organisation_id=org.id, company_id=companies[company_name].id, cw_company_id=cw_id,
+            cw_company_identifier=identifier, cw_company_name=company_name,
+            board_ids=[board_id for board_id, _ in boards], board_names=[name for _, name in boards]))
+    for cw_type_id, type_name in CW_TYPE_MAPPINGS.items():
+        db.session.add(ConfigurationTypeMapping(
+            organisation_id=org.id, cw_type_id=cw_type_id, cw_type_name=type_name or "Printer",
+            device_type_id=types[type_name].id if type_name else None))
+    db.session.flush()
+
+
+def check_demo_connectwise(org: Organisation) -> str:
+    """Live checks against the running simulator: status names per board and member matches."""
+    settings = mappings.get_settings(org.id)
+    try:
+        client = client_for(settings, interactive=False)
+        settings.status_warnings = statuses.missing_statuses(settings, client)
+        counts = members.refresh_matches(org.id, client)
+    except ConnectWiseError as error:
+        db.session.rollback()
+        return f"ConnectWise simulator not reachable ({error}); run Refresh matches in settings later."
+    db.session.commit()
+    return f"Matched {counts['matched']} users to ConnectWise members; {len(settings.status_warnings)} status warning(s)."
 
 
 def _seed_changes(org, companies, users) -> None:
