@@ -2,12 +2,12 @@
 retries for reads, and typed methods for what ChangeBreeze needs (PRODUCT §3)."""
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
+import orjson
 import requests
 
 from cbcw.connectwise import errors
@@ -319,8 +319,9 @@ def _decode(response: requests.Response):
     if response.status_code == 204 or not response.content:
         return None
     try:
-        return json.loads(response.content)
-    except ValueError:
+        # orjson: a 1000-record page decodes in about half the time of json.loads (see make bench).
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise errors.BadResponse(detail=f"HTTP {response.status_code} body is not JSON") from None
 
 
