@@ -45,6 +45,7 @@ def app():
         yield app
         _db.session.remove()
         _db.drop_all()
+        _db.engine.dispose()  # each test's app has its own pool; close it, not leave it to GC
 
 
 @pytest.fixture
