@@ -20,6 +20,8 @@ def client_for(settings: ConnectWiseSettings, interactive: bool = True) -> Conne
     if not settings.is_complete:
         raise NotConfigured()
     config = current_app.config
+    if not config["CW_CLIENT_ID"]:
+        raise NotConfigured("This server has no ConnectWise clientId: the operator must set CW_CLIENT_ID.")
     return ConnectWiseClient(
         settings.base_url, settings.cw_company_id, settings.public_key, settings.private_key,
         client_id=config["CW_CLIENT_ID"], api_version=config["CW_API_VERSION"],

@@ -159,3 +159,11 @@ def test_private_key_never_logged(post, login, admin, cw_settings, caplog):
     with caplog.at_level("DEBUG"):
         post(URL + "/test", headers={"HX-Request": "true"})
     assert caplog.records and CW_PRIVATE_KEY not in caplog.text
+
+
+def test_missing_client_id_is_explained(post, login, admin, app, cw_settings):
+    """Without CW_CLIENT_ID on the server, Test Connection says the operator must set it."""
+    app.config["CW_CLIENT_ID"] = ""
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"must set CW_CLIENT_ID" in response.data
