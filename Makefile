@@ -27,13 +27,13 @@ migrate: install
 
 # The simulator starts first so seed-demo can check status names and match members against it.
 run: migrate
-	@$(FLASK) cw-sim --port $(SIM_PORT) & sim=$$!; \
+	@$(FLASK) cw-sim --port $(SIM_PORT) > instance/cw-sim.log 2>&1 & sim=$$!; \
 	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/python scripts/wait_for_port.py $(SIM_PORT) && \
 	  $(FLASK) seed-demo && \
 	  echo "" && \
 	  echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)" && \
-	  echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)" && \
+	  echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)  (log: instance/cw-sim.log)" && \
 	  echo "  Demo logins (password changebreeze): admin@demo.test (admin), msp@demo.test (msp)," && \
 	  echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test," && \
 	  echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test" && \

@@ -76,40 +76,30 @@ def test_connection_successful_with_version(client, post, login, admin, cw_setti
     assert b"Connection successful (ConnectWise v" in response.data
 
 
-def test_wrong_private_key_is_named(post, login, admin, cw_settings, db):
-    """Wrong keys: the message names the keys, not the company."""
-    cw_settings.private_key = "wrong"
+WRONG_SETTINGS = {
+    "wrong private key": (lambda sim, port: {"private_key": "wrong"}, "rejected the API keys"),
+    "wrong company ID": (lambda sim, port: {"cw_company_id": "nosuchco"},
+                         "does not know the company ID “nosuchco”"),
+    "wrong Base URL path": (lambda sim, port: {"base_url": sim.root_url + "/v9_9_release/apis/3.0"},
+                            "Not found: 127.0.0.1"),
+    "closed port": (lambda sim, port: {"base_url": f"http://127.0.0.1:{port}/v4_6_release/apis/3.0"},
+                    "Could not reach 127.0.0.1"),
+    "https to a plain HTTP server": (lambda sim, port: {"base_url": sim.base_url.replace("http://", "https://")},
+                                     "TLS error"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_SETTINGS)
+def test_each_wrong_setting_is_named(post, login, admin, cw_settings, cw_sim, db, unused_port, case):
+    """Each wrong setting gets its own message: keys, company ID, Base URL, unreachable host, TLS."""
+    change, message = WRONG_SETTINGS[case]
+    for attr, value in change(cw_sim, unused_port).items():
+        setattr(cw_settings, attr, value)
     db.session.commit()
     login(admin)
     response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert b"rejected the API keys" in response.data
-
-
-def test_wrong_company_id_is_named(post, login, admin, cw_settings, db):
-    """Wrong company ID: the message says ConnectWise does not know that company."""
-    cw_settings.cw_company_id = "nosuchco"
-    db.session.commit()
-    login(admin)
-    response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert "does not know the company ID “nosuchco”".encode() in response.data
-
-
-def test_wrong_base_url_path_is_not_found(post, login, admin, cw_settings, cw_sim, db):
-    """A Base URL on the right host but a wrong path says to check the Base URL."""
-    cw_settings.base_url = cw_sim.root_url + "/v9_9_release/apis/3.0"
-    db.session.commit()
-    login(admin)
-    response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert b"Check the Base URL" in response.data and b"Not found" in response.data
-
-
-def test_unreachable_host(post, login, admin, cw_settings, db, unused_port):
-    """A closed port says the host could not be reached."""
-    cw_settings.base_url = f"http://127.0.0.1:{unused_port}/v4_6_release/apis/3.0"
-    db.session.commit()
-    login(admin)
-    response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert b"Could not reach 127.0.0.1" in response.data
+    assert message.encode() in response.data
+    assert b"Connection successful" not in response.data
 
 
 def test_timeout(post, login, admin, app, cw_settings, cw_sim):
@@ -119,15 +109,6 @@ def test_timeout(post, login, admin, app, cw_settings, cw_sim):
     login(admin)
     response = post(URL + "/test", headers={"HX-Request": "true"})
     assert b"did not answer within 0.3 seconds" in response.data
-
-
-def test_tls_error(post, login, admin, cw_settings, cw_sim, db):
-    """https to a server that does not speak TLS is reported as a TLS error."""
-    cw_settings.base_url = cw_sim.base_url.replace("http://", "https://")
-    db.session.commit()
-    login(admin)
-    response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert b"TLS error" in response.data
 
 
 def test_rate_limited(post, login, admin, cw_settings, cw_sim):
