@@ -43,32 +43,17 @@ def field(path: str) -> str:
     return path
 
 
+def _comparison(operator: str):
+    def build(path, value):
+        return f"{field(path)} {operator} {literal(value)}"
+
+    return staticmethod(build)
+
+
 class C:
     """Condition builders: `C.and_(C.eq("closedFlag", False), C.in_("board/id", [1, 2]))`."""
 
-    @staticmethod
-    def eq(path, value):
-        return f"{field(path)} = {literal(value)}"
-
-    @staticmethod
-    def ne(path, value):
-        return f"{field(path)} != {literal(value)}"
-
-    @staticmethod
-    def lt(path, value):
-        return f"{field(path)} < {literal(value)}"
-
-    @staticmethod
-    def le(path, value):
-        return f"{field(path)} <= {literal(value)}"
-
-    @staticmethod
-    def gt(path, value):
-        return f"{field(path)} > {literal(value)}"
-
-    @staticmethod
-    def ge(path, value):
-        return f"{field(path)} >= {literal(value)}"
+    eq, ne, lt, le, gt, ge = (_comparison(op) for op in ("=", "!=", "<", "<=", ">", ">="))
 
     @staticmethod
     def contains(path, text: str):
