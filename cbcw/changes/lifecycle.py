@@ -61,6 +61,7 @@ FIELD_LABELS = {
     "cw_ticket_board": "ticket board",
 }
 KIND_LABELS = {"technical": "technical", "operational": "operational", "vcab": "vCAB"}
+APPROVAL_TITLES = {"technical": "Technical approval", "operational": "Operational approval", "vcab": "vCAB approval"}
 
 
 class LifecycleError(Exception):
@@ -482,7 +483,7 @@ def approve(change: Change, actor: User, kind: str, comment: str = "") -> None:
     comment = (comment or "").strip()
     approval = _decide(change, actor, kind, "approved", comment)
     timeline.record(
-        change, actor, "approved", f"{KIND_LABELS[kind].capitalize()} approval",
+        change, actor, "approved", APPROVAL_TITLES[kind],
         kind=kind, comment=comment, round=change.approval_round,
     )
     completed = approval_status(change).fully_approved
@@ -545,8 +546,7 @@ def schedule(
     _bump(change)
     timeline.record(
         change, actor, "rescheduled" if rescheduled else "scheduled",
-        f"{'Rescheduled' if rescheduled else 'Scheduled'} for {start:%Y-%m-%d %H:%M}–"
-        f"{end:%Y-%m-%d %H:%M} UTC, implementer {implementer.display_name}",
+        f"{'Rescheduled' if rescheduled else 'Scheduled'}, implementer {implementer.display_name}",
         window_start=start, window_end=end, implementer_id=implementer_id, **previous,
     )
     db.session.flush()

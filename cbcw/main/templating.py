@@ -14,9 +14,12 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def localtime(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    if value is None:
+def localtime(value: datetime | str | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A UTC datetime (or the ISO text timeline details store) in the viewer's timezone."""
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(user_zone()).strftime(fmt)
 
 

@@ -311,6 +311,18 @@ def test_timeline_tab_renders_full_page_and_htmx_partial(client, login, engineer
     assert 'id="approvals"' in text(overview) and "<html" not in text(overview)
 
 
+def test_timeline_shows_window_and_outcome_in_viewers_timezone(client, login, make_user, in_progress_change, people, db):
+    """The timeline shows the window in the viewer's timezone and the completion notes and test results."""
+    change = in_progress_change()
+    lifecycle.apply(lifecycle.complete, change, people.implementer,
+                    completion_notes="Patched and rebooted.", test_results="Shares reachable.")
+    login(make_user("viewer", timezone="Pacific/Auckland"))
+    page = text(client.get(f"/changes/{change.id}?tab=timeline"))
+    assert "02 May 2030 10:00" in page and "(Pacific/Auckland)" in page  # 22:00 UTC on 1 May
+    assert "Completion notes:</strong> Patched and rebooted." in page
+    assert "Test results:</strong> Shares reachable." in page
+
+
 def test_tabs_are_links_that_htmx_enhances(client, login, engineer, new_change):
     """Each tab is a real link, swapped in place by htmx with the URL pushed."""
     change = new_change()
