@@ -2,6 +2,7 @@
 import re
 from typing import Optional
 
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from cbcw.accounts.models import User
@@ -33,6 +34,21 @@ def extract_mentions(*texts: Optional[str]) -> list[str]:
                 seen.add(name.lower())
                 names.append(name)
     return names
+
+
+def highlight_mentions(text: Optional[str], unresolved: list[str]) -> Markup:
+    """The text, HTML-escaped, with each `@hostname` marked as linked or unresolved."""
+    missing = {name.lower() for name in unresolved or ()}
+    parts, last = [], 0
+    source = text or ""
+    for match in _MENTION.finditer(source):
+        name = match.group(1).rstrip(_TRAILING)
+        end = match.start(1) + len(name)
+        css = "mention-unresolved" if name.lower() in missing else "mention"
+        parts += [escape(source[last:match.start()]), Markup('<span class="%s">@%s</span>') % (css, name)]
+        last = end
+    parts.append(escape(source[last:]))
+    return Markup("").join(parts)
 
 
 def resolve_mentions(

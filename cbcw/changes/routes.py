@@ -24,11 +24,13 @@ from cbcw.changes.forms import (
     SubmitForm,
     options,
 )
+from cbcw.changes.mentions import highlight_mentions
 from cbcw.changes.models import Change
 from cbcw.extensions import db, htmx
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
+bp.add_app_template_filter(highlight_mentions, "mentions")
 
 # action -> (form, lifecycle operation, success message). The URL is /changes/<id>/<action>.
 TRANSITIONS = {

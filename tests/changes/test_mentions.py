@@ -124,3 +124,13 @@ def test_a_device_added_later_resolves_on_the_next_edit(new_change, make_device,
     make_device("late01", company=company)
     lifecycle.apply(lifecycle.update_change, change, engineer, fields={"description": "@late01 now"})
     assert _linked(change) == ["late01"] and change.unresolved_mentions == []
+
+
+def test_highlight_marks_linked_and_unresolved_mentions_and_escapes():
+    """Mentions are marked linked or unresolved; the rest of the text is HTML-escaped."""
+    from cbcw.changes.mentions import highlight_mentions
+
+    html = str(highlight_mentions("Reboot @srv01, then <b>@ghost</b>. Mail ops@acme.test", ["ghost"]))
+    assert '<span class="mention">@srv01</span>,' in html
+    assert '&lt;b&gt;<span class="mention-unresolved">@ghost</span>&lt;/b&gt;.' in html
+    assert "ops@acme.test" in html and "<b>" not in html
