@@ -3,7 +3,7 @@
 Views stay thin: parse a form, call `cbcw.changes.lifecycle`, render or redirect. Every query
 goes through `cbcw.tenancy`, so another organisation's change is a 404 on every URL.
 """
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cbcw.accounts.permissions import editor_required
@@ -26,7 +26,8 @@ from cbcw.changes.forms import (
 )
 from cbcw.changes.mentions import highlight_mentions
 from cbcw.changes.models import Change
-from cbcw.extensions import db, htmx
+from cbcw.extensions import db
+from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
@@ -46,14 +47,6 @@ TRANSITIONS = {
 TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):action>"
 
 
-def _partial_or_page(partial: str, page: str, **context):
-    """The fragment alone for an HTMX swap, the whole page otherwise (and for history restores)."""
-    template = partial if htmx and not htmx.history_restore_request else page
-    response = make_response(render_template(template, **context))
-    response.vary.add("HX-Request")
-    return response
-
-
 # --- List ------------------------------------------------------------------------------------
 
 
@@ -68,7 +61,7 @@ def list_changes():
         per_page=current_app.config["CHANGES_PER_PAGE"], error_out=False,
     )
     filters = {key: request.args[key] for key in ("q", "state", "company") if request.args.get(key)}
-    return _partial_or_page(
+    return render_partial_or_page(
         "changes/_results.html", "changes/list.html", form=form, pagination=pagination, filters=filters
     )
 
@@ -138,7 +131,7 @@ def _change_form_page(change: Change | None):
 def detail(change_id: int):
     change = get_or_404(Change, change_id)
     tab = "timeline" if request.args.get("tab") == "timeline" else "overview"
-    return _partial_or_page("changes/_tabs.html", "changes/detail.html", **_detail_context(change, tab))
+    return render_partial_or_page("changes/_tabs.html", "changes/detail.html", **_detail_context(change, tab))
 
 
 def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None) -> dict:
@@ -239,9 +232,9 @@ def add_comment(change_id: int):
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
-            if not htmx:
+            if not wants_partial():
                 flash("Comment added.", "success")
                 return redirect(url_for(".detail", change_id=change.id, tab="timeline"))
             form = None  # a fresh, empty form under the new entry
     context = _detail_context(change, "timeline", ("comment", form) if form else None)
-    return _partial_or_page("changes/_timeline.html", "changes/detail.html", **context)
+    return render_partial_or_page("changes/_timeline.html", "changes/detail.html", **context)

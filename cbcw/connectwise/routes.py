@@ -3,7 +3,7 @@
 Sections that need ConnectWise data are HTMX partials, so the page renders at once and a
 ConnectWise failure shows as a message in its section, never as a 500.
 """
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from cbcw.accounts.models import User
@@ -16,7 +16,8 @@ from cbcw.connectwise.forms import ConnectionForm, MapCompanyForm, PickMemberFor
 from cbcw.connectwise.models import STATUS_EVENTS, CompanyMapping
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
-from cbcw.extensions import db, htmx
+from cbcw.extensions import db
+from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.organisations.models import Company
 from cbcw.tenancy import get_or_404
 
@@ -38,19 +39,15 @@ def _cw(call):
 
 
 def _partial(template: str, **context):
-    """The partial alone for HTMX; otherwise back to the full page (progressive enhancement)."""
-    if htmx and not htmx.history_restore_request:
-        response = make_response(render_template(template, **context))
-        response.headers["Vary"] = "HX-Request"
-        return response
+    """After a POST: the updated partial for HTMX; otherwise back to the full page."""
+    if wants_partial():
+        return render_partial_or_page(template, template, **context)
     return redirect(url_for(".settings_page"))
 
 
 def _partial_or_page(partial: str, **context):
     """A partial for HTMX; the same partial inside a settings page without JavaScript."""
-    if htmx and not htmx.history_restore_request:
-        return render_template(partial, **context), 200, {"Vary": "HX-Request"}
-    return render_template("connectwise/fallback.html", partial=partial, **context), 200, {"Vary": "HX-Request"}
+    return render_partial_or_page(partial, "connectwise/fallback.html", partial=partial, **context)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -92,7 +89,7 @@ def test():
     result = test_connection(settings)
     settings.last_test_ok, settings.last_test_message, settings.last_test_at = result.ok, result.message, utcnow()
     db.session.commit()
-    if htmx:
+    if wants_partial():
         return _partial("connectwise/_test_result.html", settings=settings)
     flash(result.message, "success" if result.ok else "error")
     return redirect(url_for(".settings_page"))
@@ -122,8 +119,8 @@ def search_companies():
     company = get_or_404(Company, request.args.get("company_id", type=int) or 0)
     query = request.args.get("q", "").strip()
     results, error = _cw(lambda client: client.search_companies(query)) if query else ([], None)
-    template = "connectwise/_company_results.html" if htmx else "connectwise/company_search.html"
-    return render_template(template, company=company, query=query, results=results, error=error), 200, {"Vary": "HX-Request"}
+    return render_partial_or_page("connectwise/_company_results.html", "connectwise/company_search.html",
+                                  company=company, query=query, results=results, error=error)
 
 
 @bp.post("/companies/<int:company_id>/map")
@@ -203,7 +200,7 @@ def pick_member(user_id: int):
 
 
 def _members_section(message: str, category: str):
-    if htmx:
+    if wants_partial():
         return _partial_or_page("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
                                 message=message, category=category)
     flash(message, category)
