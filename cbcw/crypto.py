@@ -44,3 +44,23 @@ def decrypt(token: str) -> str:
 def rotate(token: str) -> str:
     """The same secret under the first (newest) key."""
     return _fernet().rotate(token.encode()).decode()
+
+
+class EncryptedText:
+    """A model attribute that reads and writes plaintext while its column holds the Fernet token.
+
+    `private_key = EncryptedText("private_key_encrypted")`: reading decrypts ("" when unset),
+    assigning encrypts. The plaintext is never stored on the instance.
+    """
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        token = getattr(instance, self.column)
+        return decrypt(token) if token else ""
+
+    def __set__(self, instance, value: str) -> None:
+        setattr(instance, self.column, encrypt(value))

@@ -42,21 +42,8 @@ class ConnectWiseSettings(db.Model):
     last_test_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    @property
-    def public_key(self) -> str:
-        return crypto.decrypt(self.public_key_encrypted) if self.public_key_encrypted else ""
-
-    @public_key.setter
-    def public_key(self, value: str) -> None:
-        self.public_key_encrypted = crypto.encrypt(value)
-
-    @property
-    def private_key(self) -> str:
-        return crypto.decrypt(self.private_key_encrypted) if self.private_key_encrypted else ""
-
-    @private_key.setter
-    def private_key(self, value: str) -> None:
-        self.private_key_encrypted = crypto.encrypt(value)
+    public_key = crypto.EncryptedText("public_key_encrypted")
+    private_key = crypto.EncryptedText("private_key_encrypted")
 
     @property
     def has_private_key(self) -> bool:
@@ -66,9 +53,6 @@ class ConnectWiseSettings(db.Model):
     def is_complete(self) -> bool:
         """Enough to talk to ConnectWise."""
         return bool(self.base_url and self.cw_company_id and self.public_key_encrypted and self.private_key_encrypted)
-
-    def status_names(self) -> dict[str, str]:
-        return {attr: getattr(self, attr) for attr, _label in STATUS_EVENTS}
 
 
 class CompanyMapping(db.Model):
