@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import orjson
 import requests
@@ -50,7 +50,7 @@ class ConnectWiseClient:
         """One call; returns the decoded JSON body (None for 204). Raises ConnectWiseError."""
         return _decode(self._call(method, path, params, json))
 
-    def _call(self, method, path, params=None, json=None, stream=False) -> requests.Response:
+    def _call(self, method, path, params=None, json=None, stream=False, base=None) -> requests.Response:
         """Send, retrying only GETs on retryable failures with the policy's backoff.
 
         With `stream` the call returns once the headers are in; the body is read by `_decode`.
@@ -58,15 +58,15 @@ class ConnectWiseClient:
         attempts = self.retry.attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._send(method, path, params, json, stream)
+                return self._send(method, path, params, json, stream, base)
             except errors.ConnectWiseError as error:
                 if not error.retryable or attempt == attempts:
                     raise
                 self.retry.sleep(self.retry.delay(attempt, getattr(error, "retry_after", None)))
 
-    def _send(self, method, path, params, json, stream=False) -> requests.Response:
+    def _send(self, method, path, params, json, stream=False, base=None) -> requests.Response:
         try:
-            response = self.session.request(method, self.base_url + path, params=params, json=json,
+            response = self.session.request(method, (base or self.base_url) + path, params=params, json=json,
                                             timeout=self.timeout, stream=stream)
         except requests.exceptions.SSLError:
             raise errors.TLSError() from None
@@ -123,6 +123,13 @@ class ConnectWiseClient:
     def system_info(self) -> dict:
         """`GET /system/info`: the Test Connection call (version, isCloud, …)."""
         return self.request("GET", "/system/info")
+
+    def company_info(self) -> dict | None:
+        """`GET /login/companyinfo/{companyId}` on the site root (REFERENCE §1): the site's codebase
+        and version, or None when ConnectWise does not know the company ID."""
+        parts = urlsplit(self.base_url)
+        path = f"/login/companyinfo/{quote(self.company_id, safe='')}"
+        return _decode(self._call("GET", path, base=f"{parts.scheme}://{parts.netloc}"))
 
     # -- companies -------------------------------------------------------------------------
 

@@ -1,8 +1,7 @@
 """Build a client from an organisation's settings, and Test Connection with a message per failure."""
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import requests
 from flask import current_app
 
 from cbcw.connectwise import errors
@@ -44,7 +43,7 @@ def test_connection(settings: ConnectWiseSettings) -> ConnectionResult:
         info = client.system_info()
         client.request("GET", "/service/boards", params={"pageSize": 1, "fields": "id"})
     except errors.AuthenticationError:
-        return ConnectionResult(False, _authentication_message(settings))
+        return ConnectionResult(False, _authentication_message(client, settings))
     except errors.ConnectWiseError as error:
         return ConnectionResult(False, _failure_message(error, settings))
     version = str((info or {}).get("version", "")).strip()
@@ -72,22 +71,13 @@ def _failure_message(error: errors.ConnectWiseError, settings: ConnectWiseSettin
     return messages.get(type(error), str(error))
 
 
-def _authentication_message(settings: ConnectWiseSettings) -> str:
+def _authentication_message(client: ConnectWiseClient, settings: ConnectWiseSettings) -> str:
     """A 401 means wrong company ID or wrong keys; the public companyinfo lookup tells which."""
-    if company_exists(settings) is False:
+    try:
+        company_known = client.company_info() is not None
+    except errors.ConnectWiseError:
+        company_known = True  # cannot tell: point at the keys, the likelier mistake
+    if not company_known:
         return (f"Authentication failed: ConnectWise does not know the company ID “{settings.cw_company_id}”. "
                 "Use the company name you type on the ConnectWise login screen.")
     return "Authentication failed: ConnectWise rejected the API keys. Check the public and private keys for this company."
-
-
-def company_exists(settings: ConnectWiseSettings) -> bool | None:
-    """GET /login/companyinfo/{id} (no auth, REFERENCE §1): null for an unknown company; None if unsure."""
-    parts = urlsplit(settings.base_url)
-    url = f"{parts.scheme}://{parts.netloc}/login/companyinfo/{quote(settings.cw_company_id, safe='')}"
-    try:
-        response = requests.get(url, timeout=(current_app.config["CW_CONNECT_TIMEOUT"], 5))
-        if response.status_code != 200:
-            return None
-        return response.json() is not None
-    except (requests.RequestException, ValueError):
-        return None

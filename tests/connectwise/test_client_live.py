@@ -213,3 +213,9 @@ def test_prefetched_listing_surfaces_a_failing_page(cw_sim, make_cw_client):
     cw_sim.faults(error_count=3, error_status=503, paths="/company/configurations")
     with pytest.raises(errors.Unavailable):
         list(client.iter_list("/company/configurations", page_size=50, prefetch=True))
+
+
+def test_company_info_tells_a_known_company_from_an_unknown_one(cw_sim, make_cw_client):
+    """company_info() returns the site for the configured company and None for an unknown one."""
+    assert make_cw_client(cw_sim.base_url).company_info()["Codebase"] == "v4_6_release/"
+    assert make_cw_client(cw_sim.base_url, company_id="nosuchco").company_info() is None
