@@ -25,15 +25,18 @@ migrate: install
 	mkdir -p instance
 	$(FLASK) db upgrade
 
-# The simulator starts first so seed-demo can check status names and match members against it.
+# The simulator starts first so seed-demo can check status names and match members against it;
+# the scheduler process (outbox delivery, syncs) runs beside the app, never inside it.
 run: migrate
 	@$(FLASK) cw-sim --port $(SIM_PORT) > instance/cw-sim.log 2>&1 & sim=$$!; \
-	  trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  trap 'kill $$sim $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/python scripts/wait_for_port.py $(SIM_PORT) && \
 	  $(FLASK) seed-demo && \
+	  { $(FLASK) scheduler > instance/scheduler.log 2>&1 & sched=$$!; } && \
 	  echo "" && \
 	  echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)" && \
 	  echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)  (log: instance/cw-sim.log)" && \
+	  echo "  Scheduler:               running (log: instance/scheduler.log)" && \
 	  echo "  Demo logins (password changebreeze): admin@demo.test (admin), msp@demo.test (msp)," && \
 	  echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test," && \
 	  echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test" && \

@@ -4,3 +4,4 @@ from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry  #
 from cbcw.devices.models import Device, DeviceType  # noqa: F401
 from cbcw.organisations.models import Company, Organisation  # noqa: F401
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, ConnectWiseSettings, MemberMatch  # noqa: F401
+from cbcw.scheduler.models import JobLease  # noqa: F401

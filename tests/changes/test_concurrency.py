@@ -9,34 +9,12 @@ import threading
 
 import pytest
 
-from app import create_app
 from cbcw.accounts.models import User
 from cbcw.changes import lifecycle
 from cbcw.changes.lifecycle import LifecycleError
 from cbcw.changes.models import Approval, Change, TimelineEntry
-from cbcw.config import TestConfig
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
-
-
-@pytest.fixture
-def shared_app(tmp_path):
-    """An app whose database is shared by every thread's connection."""
-    url = TestConfig.SQLALCHEMY_DATABASE_URI
-    if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-
-    class SharedDatabaseConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(SharedDatabaseConfig)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

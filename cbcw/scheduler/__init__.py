@@ -1,0 +1,1 @@
+"""Background jobs in their own process (`flask scheduler`), never in a web worker."""

@@ -1,0 +1,28 @@
+"""The list of scheduled jobs: each feature adds its entry to `scheduled_jobs`."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """One job: `run` is called inside an app context; `lease` is how long a run keeps others out."""
+
+    id: str
+    run: Callable[[], Any]
+    trigger: str  # an APScheduler trigger name: "interval" or "cron"
+    trigger_args: dict = field(default_factory=dict)
+    lease: timedelta = timedelta(seconds=20)
+
+
+def heartbeat() -> None:
+    """Nothing to do: the runner's finish time of this job is the scheduler's heartbeat (`/healthz`)."""
+
+
+def scheduled_jobs(config) -> list[ScheduledJob]:
+    """Every job the scheduler process runs, built from the app's configuration."""
+    from cbcw.scheduler.leases import HEARTBEAT_JOB_ID
+
+    return [
+        ScheduledJob(HEARTBEAT_JOB_ID, heartbeat, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+    ]

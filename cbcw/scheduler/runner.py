@@ -1,0 +1,44 @@
+"""Build the APScheduler scheduler and run each job inside an app context, under its lease."""
+import logging
+import os
+import socket
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from cbcw.extensions import db
+from cbcw.scheduler import leases
+from cbcw.scheduler.jobs import ScheduledJob, scheduled_jobs
+
+log = logging.getLogger(__name__)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(app: Flask, job: ScheduledJob) -> bool:
+    """Run `job` once if no other scheduler holds its lease; True when it ran."""
+    with app.app_context():
+        try:
+            if not leases.try_acquire(job.id, HOLDER, job.lease):
+                log.info("job %s skipped: another scheduler holds its lease", job.id)
+                return False
+            error = ""
+            try:
+                job.run()
+            except Exception as exc:  # noqa: BLE001 - a failing job must not stop the scheduler
+                db.session.rollback()
+                log.exception("job %s failed", job.id)
+                error = f"{type(exc).__name__}: {exc}"
+            leases.record_finish(job.id, error)
+            return True
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """A blocking scheduler with one APScheduler job per entry of `scheduled_jobs` (explicit ids)."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    for job in scheduled_jobs(app.config):
+        scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.id,
+                          max_instances=1, coalesce=True, misfire_grace_time=60,
+                          replace_existing=True, **job.trigger_args)
+    return scheduler
