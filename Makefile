@@ -15,11 +15,13 @@ $(VENV)/.installed: requirements.txt
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here), and
+# axe-core from npm (pinned in tests/browser/package-lock.json) for their accessibility checks.
 browser:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 migrate: install
 	mkdir -p instance
