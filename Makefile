@@ -5,7 +5,7 @@ FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test bench install browser migrate clean
+.PHONY: run test bench install browser migrate clean prod-local
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ run: migrate
 
 test: install browser
 	$(VENV)/bin/pytest
+
+# The production shape on loopback: PostgreSQL, gunicorn (4 workers), the scheduler, the simulator.
+prod-local: install
+	APP_PORT=$(or $(PROD_PORT),8000) SIM_PORT=$(or $(PROD_SIM_PORT),5056) VENV=$(VENV) bash deploy/prod-local.sh
 
 bench: install
 	$(VENV)/bin/python -m benchmarks

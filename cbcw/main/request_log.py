@@ -1,0 +1,30 @@
+"""One log line per request, as key=value pairs a log pipeline can parse without secrets in it.
+
+The path is logged without its query string (search words, tokens), and the user is the one
+Flask-Login already loaded for the request: logging never adds a database query.
+"""
+import logging
+import time
+
+from flask import Flask, Response, g, request
+
+log = logging.getLogger("cbcw.request")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        started = g.pop("request_started", None)
+        duration_ms = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        user = g.get("_login_user")
+        log.info(
+            "method=%s path=%s status=%s ms=%.0f user=%s org=%s htmx=%s",
+            request.method, request.path, response.status_code, duration_ms,
+            getattr(user, "id", "-"), getattr(user, "organisation_id", "-"),
+            "1" if request.headers.get("HX-Request") else "0",
+        )
+        return response

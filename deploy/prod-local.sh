@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `make prod-local`: the production process model on loopback, for trying and testing it —
+# PostgreSQL from Debian's packages, gunicorn with WORKERS web workers, the scheduler process,
+# and the ConnectWise simulator. Ctrl-C stops everything it started (by process id).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APP_PORT=${APP_PORT:-8000}
+SIM_PORT=${SIM_PORT:-5056}
+PG_PORT=${PG_PORT:-54330}
+WORKERS=${WORKERS:-4}
+VENV=${VENV:-.venv}
+RUN=.run/prod-local
+mkdir -p "$RUN" && chmod 711 .run "$RUN"
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pg_bin" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  else
+    echo "make prod-local needs Debian's PostgreSQL: sudo apt-get install postgresql" >&2; exit 1
+  fi
+fi
+as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -c "$*"; else sh -c "$*"; fi; }
+
+# Secrets are made once and kept (owner-only) so stored keys stay readable across restarts.
+if [ ! -f "$RUN/secrets.env" ]; then
+  umask 077
+  "$VENV/bin/python" - > "$RUN/secrets.env" <<'PY'
+import secrets, uuid
+from cryptography.fernet import Fernet
+print(f"SECRET_KEY={secrets.token_urlsafe(48)}")
+print(f"CBCW_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
+print(f"CW_CLIENT_ID={uuid.uuid4()}")
+PY
+  umask 022
+fi
+set -a; . "$RUN/secrets.env"; set +a
+
+pg_data="$RUN/pg"
+if [ ! -f "$pg_data/PG_VERSION" ]; then
+  mkdir -p "$pg_data"; [ "$(id -u)" = 0 ] && chown postgres "$pg_data"
+  as_pg "$pg_bin/initdb -D $pg_data -A trust -U postgres --no-sync" >/dev/null
+fi
+as_pg "$pg_bin/pg_ctl -D $pg_data -l $pg_data/server.log -w -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' start" >/dev/null
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  as_pg "$pg_bin/pg_ctl -D $pg_data -m fast stop" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+as_pg "$pg_bin/psql -h 127.0.0.1 -p $PG_PORT -U postgres -tAc \"SELECT 1 FROM pg_database WHERE datname='changebreeze'\"" | grep -q 1 \
+  || as_pg "$pg_bin/createdb -h 127.0.0.1 -p $PG_PORT -U postgres changebreeze"
+
+export CBCW_ENV=production
+export DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/changebreeze"
+export APP_BASE_URL="http://127.0.0.1:$APP_PORT"
+export CW_SIMULATOR_URL="http://127.0.0.1:$SIM_PORT/v4_6_release/apis/3.0"
+# Loopback only, with no TLS: the simulator is plain http on 127.0.0.1, cookies go over http.
+export CW_ALLOW_HTTP=1 CW_ALLOWED_PRIVATE_NETWORKS=127.0.0.0/8 SESSION_COOKIE_SECURE=0
+flask=("$VENV/bin/flask" --app app)
+
+"${flask[@]}" db upgrade
+"${flask[@]}" cw-sim --port "$SIM_PORT" ${SIM_SCALE:+--scale "$SIM_SCALE"} > "$RUN/cw-sim.log" 2>&1 & pids+=($!)
+"$VENV/bin/python" scripts/wait_for_port.py "$SIM_PORT"
+"${flask[@]}" seed-demo ${SEED_SCALE:+--scale "$SEED_SCALE"}
+"${flask[@]}" scheduler > "$RUN/scheduler.log" 2>&1 & pids+=($!)
+"$VENV/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$APP_PORT" --timeout 30 \
+  --access-logfile "$RUN/access.log" wsgi:app > "$RUN/gunicorn.log" 2>&1 & pids+=($!)
+"$VENV/bin/python" scripts/wait_for_port.py "$APP_PORT"
+
+cat <<MSG
+
+  ChangeBreeze (production shape): http://127.0.0.1:$APP_PORT   ($WORKERS gunicorn workers)
+  PostgreSQL:                      127.0.0.1:$PG_PORT, database changebreeze
+  ConnectWise simulator:           http://127.0.0.1:$SIM_PORT
+  Scheduler:                       running
+  Logs in $RUN/: gunicorn.log, access.log, scheduler.log, cw-sim.log, pg/server.log
+  Demo logins as for make run (password changebreeze). Ctrl-C stops everything.
+
+MSG
+wait -n "${pids[@]}"
