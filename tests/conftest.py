@@ -6,15 +6,13 @@ import socket
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from app import create_app
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
-from cbcw.config import TestConfig
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 
-pytest_plugins = ["tests.fixtures.cw_simulator", "tests.fixtures.shared_database"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.shared_database", "tests.fixtures.cw_simulator"]
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -34,23 +32,6 @@ def _no_outside_network(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
-
-
-@pytest.fixture
-def app():
-    app = create_app(TestConfig)
-    with app.app_context():
-        _db.drop_all()
-        _db.create_all()
-        yield app
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()  # each test's app has its own pool; close it, not leave it to GC
-
-
-@pytest.fixture
-def db(app):
-    return _db
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """Real-browser fixtures: a live ChangeBreeze server seeded with the demo, and headless Chromium.
 
-- `live_server` (module): the app from `create_app` on a FILE SQLite database in a tmp dir (or the
-  PostgreSQL database DATABASE_URL / TEST_DATABASE_URL names, as TestConfig picks), with
-  CW_SIMULATOR_URL pointing at the session's ConnectWise simulator, served by werkzeug's threaded
-  server on 127.0.0.1:<free port> in a daemon thread. Shut down, tables dropped, engine disposed
-  after the module.
-- `demo` (function): drops and recreates every table, then runs the real `seed_demo`, and resets
-  the simulator (via `cw_sim`), so each test starts from the same demo data.
+- `live_server` (module): a shared app (`tests/fixtures/shared_database.py`: a SQLite file, or the
+  PostgreSQL test database, real commits) with CW_SIMULATOR_URL pointing at the session's
+  ConnectWise simulator, served by werkzeug's threaded server on 127.0.0.1:<free port> in a daemon
+  thread. Shut down, tables emptied, engine disposed after the module.
+- `demo` (function): empties every table, then runs the real `seed_demo`, and resets the
+  simulator (via `cw_sim`), so each test starts from the same demo data.
 - `browser` (session): Debian's /usr/bin/chromium launched through Playwright's sync API.
 - `page` (function): a fresh context and page on the live server; fails the test on an uncaught
   JavaScript error or any HTTP 5xx response the page saw.
@@ -26,9 +25,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
-from app import create_app
-from cbcw.config import TestConfig
 from cbcw.extensions import db
+from tests.fixtures.shared_database import close_shared_app, empty_every_table, make_shared_app
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -61,26 +59,10 @@ class LiveServer:
                 db.session.remove()
 
 
-def _database_uri(tmp_dir: Path) -> str:
-    uri = TestConfig.SQLALCHEMY_DATABASE_URI
-    if uri.startswith("sqlite"):
-        # The in-memory default is one connection per thread: the server thread needs a file.
-        return f"sqlite:///{tmp_dir / 'browser.sqlite'}"
-    return uri  # PostgreSQL from DATABASE_URL / TEST_DATABASE_URL
-
-
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, cw_simulator_server):
-    config = type("BrowserTestConfig", (TestConfig,), {
-        "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path_factory.mktemp("browser-db")),
-        "CW_SIMULATOR_URL": cw_simulator_server.base_url,
-    })
-    app = create_app(config)
+def live_server(shared_database_url, cw_simulator_server):
+    app = make_shared_app(shared_database_url, CW_SIMULATOR_URL=cw_simulator_server.base_url)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
     thread.start()
@@ -90,20 +72,16 @@ def live_server(tmp_path_factory, cw_simulator_server):
         server.shutdown()
         thread.join(5)
         server.server_close()
-        with app.app_context():
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
+        close_shared_app(app)
 
 
 @pytest.fixture
 def demo(live_server, cw_sim):
-    """Fresh tables holding the real demo data, and a reset simulator."""
+    """Empty tables refilled with the real demo data, and a reset simulator."""
     from cbcw.demo.seed import seed_demo
 
     with live_server.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_every_table(db.engine)
         seed_demo()  # commits
     return live_server
 
