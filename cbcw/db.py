@@ -1,7 +1,7 @@
 """Declarative base, naming convention and UTC timestamps shared by every model."""
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import CheckConstraint, DateTime, MetaData, TypeDecorator, column
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -41,6 +41,14 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def one_of(column_name: str, allowed: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that the column holds one of `allowed`, named ck_<table>_<column>_allowed.
+
+    Built from the same tuple the model and its forms use, so the database refuses a value the
+    code would never write (a typo in a data fix, a stray script)."""
+    return CheckConstraint(column(column_name).in_(allowed), name=f"{column_name}_allowed", info={"allowed": allowed})
 
 
 class Base(DeclarativeBase):

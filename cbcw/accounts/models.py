@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from cbcw.db import UTCDateTime, utcnow
+from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
 ROLES = ("admin", "msp", "engineer", "viewer")
@@ -16,6 +16,7 @@ ROLE_LABELS = {"admin": "Admin", "msp": "MSP", "engineer": "Engineer", "viewer":
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", ROLES),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbcw.db import UTCDateTime, utcnow
+from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
 STATES = (
@@ -36,7 +36,12 @@ class Change(db.Model):
     """A change control (PRODUCT §2.1)."""
 
     __tablename__ = "changes"
-    __table_args__ = (UniqueConstraint("organisation_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "number"),
+        Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
+        one_of("state", STATES),
+        one_of("risk", RISKS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -105,7 +110,11 @@ class Approval(db.Model):
     """One approver's decision in one approval round."""
 
     __tablename__ = "approvals"
-    __table_args__ = (UniqueConstraint("change_id", "round", "kind", "approver_id"),)
+    __table_args__ = (
+        UniqueConstraint("change_id", "round", "kind", "approver_id"),
+        one_of("kind", APPROVAL_KINDS),
+        one_of("decision", DECISIONS),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -6,9 +6,11 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw import crypto
-from cbcw.db import UTCDateTime, utcnow
+from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
+# How a user's ConnectWise member was found: by email, picked by hand, or not found.
+MATCH_METHODS = ("auto", "manual", "none")
 # (attribute, label shown in settings) for the five lifecycle events that may set a ticket status.
 STATUS_EVENTS = (
     ("status_change_created", "Change Created"),
@@ -92,6 +94,7 @@ class MemberMatch(db.Model):
     """Which ConnectWise member a user is (PRODUCT §3.10); method is auto, manual or none."""
 
     __tablename__ = "cw_member_matches"
+    __table_args__ = (one_of("method", MATCH_METHODS),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw.db import UTCDateTime, utcnow
@@ -44,3 +44,7 @@ class Device(db.Model):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+# @hostname mentions look devices up as `organisation_id = ? AND lower(hostname) IN (…)`.
+Index("ix_devices_organisation_id_lower_hostname", Device.organisation_id, func.lower(Device.hostname))

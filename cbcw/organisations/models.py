@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cbcw.db import UTCDateTime, utcnow
@@ -23,7 +23,6 @@ class Company(db.Model):
     """One of the MSP's client companies."""
 
     __tablename__ = "companies"
-    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -33,3 +32,9 @@ class Company(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Names are unique ignoring case within an organisation ("Acme" and "ACME" are one company).
+COMPANY_NAME_UNIQUE = Index(
+    "uq_companies_organisation_id_lower_name", Company.organisation_id, func.lower(Company.name), unique=True
+)

@@ -1,9 +1,10 @@
 """Companies and users of an organisation; every rule that protects the organisation's access."""
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cbcw.accounts.models import User
 from cbcw.extensions import db
-from cbcw.organisations.models import Company
+from cbcw.organisations.models import COMPANY_NAME_UNIQUE, Company
 
 
 class SettingsError(Exception):
@@ -11,21 +12,24 @@ class SettingsError(Exception):
 
 
 def save_company(organisation_id: int, data: dict, company: Company | None = None) -> Company:
+    """Create or update a company of the organisation.
+
+    The database's unique index decides whether the name is taken (ignoring case), so two admins
+    saving "Acme" and "ACME" at the same moment cannot both succeed. On SettingsError the caller
+    rolls the session back, as after every refusal."""
     name = data["name"].strip()
-    clash = db.session.scalar(
-        select(Company).where(
-            Company.organisation_id == organisation_id,
-            func.lower(Company.name) == name.lower(),
-            Company.id != (company.id if company else -1),
-        )
-    )
-    if clash:
-        raise SettingsError(f"A company named “{clash.name}” already exists.")
     company = company or Company(organisation_id=organisation_id)
     company.name = name
     company.active = data["active"]
     db.session.add(company)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if COMPANY_NAME_UNIQUE.name not in str(error.orig):
+            raise
+        raise SettingsError(
+            f"A company named “{name}” already exists (names are compared ignoring case)."
+        ) from None
     return company
 
 

@@ -31,12 +31,27 @@ def test_add_company(client, post, login, admin, db):
     assert db.session.scalar(db.select(Company).filter_by(name="Globex")).organisation_id == admin.organisation_id
 
 
-def test_duplicate_company_name_is_refused(post, login, admin, company):
-    """A second company with the same name (any case) is refused with a message."""
+def _company_names(db, organisation_id):
+    return db.session.scalars(db.select(Company.name).filter_by(organisation_id=organisation_id).order_by(Company.id)).all()
+
+
+def test_duplicate_company_name_is_refused(post, login, admin, company, db):
+    """A second company with the same name (any case) is refused with a message, and nothing is saved."""
     login(admin)
     response = post("/settings/companies", {"name": company.name.upper(), "active": "y"})
     assert response.status_code == 200
+    assert f"A company named “{company.name.upper()}” already exists".encode() in response.data
+    assert _company_names(db, admin.organisation_id) == [company.name]
+
+
+def test_renaming_onto_another_company_name_is_refused(post, login, admin, company, make_company, db):
+    """Renaming a company to another's name in different case is refused; both keep their names."""
+    other = make_company("Globex")
+    login(admin)
+    response = post(f"/settings/companies/{other.id}/edit", {"name": company.name.lower(), "active": "y"})
     assert "already exists".encode() in response.data
+    db.session.expire_all()
+    assert _company_names(db, admin.organisation_id) == [company.name, "Globex"]
 
 
 def test_blank_company_name_keeps_form(post, login, admin):
