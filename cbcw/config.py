@@ -45,6 +45,11 @@ class Config:
     CW_API_VERSION = os.environ.get("CW_API_VERSION", "2025.1")
     CW_CONNECT_TIMEOUT = float(os.environ.get("CW_CONNECT_TIMEOUT", "5"))
     CW_READ_TIMEOUT = float(os.environ.get("CW_READ_TIMEOUT", "20"))
+    # Seconds an interactive ConnectWise call (page, typeahead, Test Connection) may take in total.
+    CW_INTERACTIVE_BUDGET = float(os.environ.get("CW_INTERACTIVE_BUDGET", "10"))
+    # Base URLs on loopback are refused in production; development and tests talk to the simulator.
+    CW_ALLOW_LOOPBACK = False
+    CW_ALLOWED_PRIVATE_NETWORKS = os.environ.get("CW_ALLOWED_PRIVATE_NETWORKS", "")
     CW_SIMULATOR_URL = os.environ.get(
         "CW_SIMULATOR_URL", "http://127.0.0.1:5055/v4_6_release/apis/3.0"
     )
@@ -59,6 +64,7 @@ class DevelopmentConfig(Config):
     ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS") or DEV_ENCRYPTION_KEY
     CW_CLIENT_ID = os.environ.get("CW_CLIENT_ID") or DEMO_CLIENT_ID
     CW_ALLOW_HTTP = _flag("CW_ALLOW_HTTP", True)
+    CW_ALLOW_LOOPBACK = True
 
 
 class TestConfig(DevelopmentConfig):

@@ -38,7 +38,13 @@ def normalise_base_url(raw: str, allow_http: bool = False) -> BaseUrl:
     if parts.query or parts.fragment:
         raise BaseUrlInvalid(f"Remove the part after ? or # ({example}).")
 
+    try:
+        port = parts.port
+    except ValueError:
+        raise BaseUrlInvalid("The port after the host name must be a number from 1 to 65535.") from None
     host, path, notes = parts.hostname or "", parts.path.rstrip("/"), []
+    if not host or port == 0:
+        raise BaseUrlInvalid(f"Enter the full address starting with https:// ({example}).")
     if host in CLOUD_UI_HOSTS:
         notes.append(f"{host} is the ConnectWise web address; the API is served from api-{host}.")
         host = f"api-{host}"
@@ -48,7 +54,18 @@ def normalise_base_url(raw: str, allow_http: bool = False) -> BaseUrl:
             codebase = DEFAULT_CODEBASE
         path = codebase + API_PATH_SUFFIX
         notes.append(f"The API lives under {path}.")
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     url = urlunsplit((parts.scheme, netloc, path, "", ""))
     note = " ".join(notes + [f"Using {url}."]) if notes else ""
     return BaseUrl(url=url, note=note)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a stored Base URL: what a stored key is tied to."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port or default

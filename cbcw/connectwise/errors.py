@@ -1,9 +1,18 @@
 """ConnectWise failures as one small hierarchy whose messages can be shown to a user.
 
 Messages never contain credentials: they are built from the status, ConnectWise's own
-`code`/`message`, and fixed advice.
+`code`/`message`, and fixed advice. A server's own words are passed on only when its answer has
+the shape of a ConnectWise error body (a JSON object with a string `code` or `error` and a
+string `message`), cut to `MAX_DETAIL_CHARS`: any other server's text could describe an
+internal service it should never have been asked about.
 """
 from __future__ import annotations
+
+import math
+
+import orjson
+
+MAX_DETAIL_CHARS = 200
 
 
 class ConnectWiseError(Exception):
@@ -59,10 +68,12 @@ class Conflict(ConnectWiseError):
 class RateLimited(ConnectWiseError):
     """429: `.retry_after` is ConnectWise's Retry-After in seconds (None when absent)."""
 
-    default_message = "ConnectWise is rate-limiting requests: try again shortly."
+    default_message = "ConnectWise is rate limiting; try again shortly."
     retryable = True
 
     def __init__(self, message: str | None = None, *, retry_after: float | None = None, **kwargs):
+        if message is None and retry_after is not None:
+            message = f"ConnectWise is rate limiting; try again in {max(1, math.ceil(retry_after))} s."
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 
@@ -73,8 +84,16 @@ class Unavailable(ConnectWiseError):
 
 
 class Timeout(ConnectWiseError):
+    """`.seconds`: the limit that was reached (None when unknown)."""
+
     default_message = "ConnectWise did not answer in time."
     retryable = True
+
+    def __init__(self, message: str | None = None, *, seconds: float | None = None, **kwargs):
+        if message is None and seconds:
+            message = f"ConnectWise did not answer within {seconds:g} seconds."
+        super().__init__(message, **kwargs)
+        self.seconds = seconds
 
 
 class TLSError(ConnectWiseError):
@@ -86,15 +105,31 @@ class BadResponse(ConnectWiseError):
     default_message = "ConnectWise sent a response this application could not understand."
 
 
+class Redirected(ConnectWiseError):
+    """A 3xx: redirects are never followed (the stored key must not travel to another address)."""
+
+    default_message = "The server answered with a redirect: the Base URL is not a ConnectWise API address."
+
+
+class BadBaseUrl(ConnectWiseError):
+    default_message = "The Base URL is not a valid address: check it in the ConnectWise settings."
+
+
+class KeyUnreadable(ConnectWiseError):
+    """A stored key no configured encryption key decrypts (CBCW_ENCRYPTION_KEYS lost one)."""
+
+    default_message = "The stored key can no longer be read; enter it again."
+
+
 _BY_STATUS = {400: ValidationFailed, 401: AuthenticationError, 403: PermissionDenied,
               404: NotFound, 409: Conflict}
 
 
-def error_from_response(response) -> ConnectWiseError:
-    """Map a non-2xx `requests.Response` to the matching error, keeping CW's code and message."""
+def error_from_response(response, content: bytes | None = None) -> ConnectWiseError:
+    """Map a non-2xx `requests.Response` (whose body is `content`, already read) to the matching
+    error, keeping CW's code and message when the body is a ConnectWise error body."""
     status = response.status_code
-    body = _json_or_none(response)
-    body = body if isinstance(body, dict) else {}
+    body = cw_error_body(response.content if content is None else content)
     # ConnectWise's 429 body uses "error" instead of "code" (REFERENCE §12).
     code, detail, errors = body.get("code") or body.get("error"), body.get("message"), body.get("errors")
     if status == 429:
@@ -112,21 +147,30 @@ def error_from_response(response) -> ConnectWiseError:
 def parse_retry_after(value: str | None) -> float | None:
     """Retry-After in seconds; ConnectWise sends delta-seconds (an HTTP-date is ignored)."""
     try:
-        return max(0.0, float(value)) if value is not None else None
+        seconds = float(value) if value is not None else None
     except ValueError:
         return None
+    return max(0.0, seconds) if seconds is not None and math.isfinite(seconds) else None
 
 
 def _validation_detail(message: str | None, errors) -> str | None:
     """CW's top message ("ticket object is invalid") plus each field error's message."""
     parts = [message] if message else []
     if isinstance(errors, list):
-        parts += [e["message"] for e in errors if isinstance(e, dict) and e.get("message")]
-    return "; ".join(parts) or None
+        parts += [e["message"] for e in errors if isinstance(e, dict) and isinstance(e.get("message"), str)]
+    return "; ".join(parts)[:MAX_DETAIL_CHARS] or None
 
 
-def _json_or_none(response):
+def cw_error_body(content: bytes) -> dict:
+    """The body as {code, message, errors} when it has ConnectWise's error shape, else {}."""
     try:
-        return response.json()
-    except ValueError:
-        return None
+        body = orjson.loads(content or b"null")
+    except orjson.JSONDecodeError:
+        return {}
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return {}
+    code = body.get("code") if isinstance(body.get("code"), str) else body.get("error")
+    if not isinstance(code, str):
+        return {}
+    return {"code": code[:MAX_DETAIL_CHARS], "message": body["message"][:MAX_DETAIL_CHARS],
+            "errors": body.get("errors") if isinstance(body.get("errors"), list) else None}

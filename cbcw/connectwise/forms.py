@@ -11,12 +11,12 @@ class ConnectionForm(FlaskForm):
     # Never rendered back (PasswordField hides its value); blank keeps the stored key.
     private_key = PasswordField("Private Key", validators=[Optional(), Length(max=100)])
 
-    def require_keys(self, has_public: bool, has_private: bool) -> bool:
-        """Keys are required only when none is stored yet."""
+    def require_keys(self, has_public: bool, has_private: bool, reason: str | None = None) -> bool:
+        """Keys are required when none usable is stored (`reason` says why a stored one is not)."""
         ok = True
         for field, stored in ((self.public_key, has_public), (self.private_key, has_private)):
             if not stored and not (field.data or "").strip():
-                field.errors.append("Enter the key from the API member's API Keys tab.")
+                field.errors.append(reason or "Enter the key from the API member's API Keys tab.")
                 ok = False
         return ok
 

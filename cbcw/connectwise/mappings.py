@@ -1,8 +1,9 @@
 """Settings rows of an organisation: the connection, company ↔ CW company (+ boards), CW type → device type."""
 from sqlalchemy import select
 
-from cbcw.connectwise.base_url import normalise_base_url
+from cbcw.connectwise.base_url import normalise_base_url, origin
 from cbcw.connectwise.models import STATUS_EVENTS, CompanyMapping, ConfigurationTypeMapping, ConnectWiseSettings
+from cbcw.crypto import SecretUnreadable
 from cbcw.devices.models import DeviceType
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
@@ -20,9 +21,39 @@ def get_settings(organisation_id: int) -> ConnectWiseSettings:
     return settings
 
 
+def stored_keys_readable(settings: ConnectWiseSettings) -> bool:
+    """False when a stored key cannot be decrypted with the configured encryption keys."""
+    try:
+        settings.public_key, settings.private_key
+    except SecretUnreadable:
+        return False
+    return True
+
+
+def connection_form_data(settings: ConnectWiseSettings) -> dict:
+    """What the connection form shows: never the private key, the public key only if readable."""
+    try:
+        public_key = settings.public_key
+    except SecretUnreadable:
+        public_key = ""
+    return {"enabled": settings.enabled, "base_url": settings.base_url or "",
+            "cw_company_id": settings.cw_company_id or "", "public_key": public_key}
+
+
+def keys_stay_valid(settings: ConnectWiseSettings, base_url: str, cw_company_id: str) -> bool:
+    """Whether the stored keys may be kept for this (normalised) Base URL and Company ID: only when
+    the scheme, host and port and the company are unchanged (PRODUCT §3.1), so a stored key is
+    never sent to a host it was not entered for."""
+    return (origin(settings.base_url or "") == origin(base_url)
+            and (settings.cw_company_id or "").strip().lower() == cw_company_id.strip().lower())
+
+
 def save_connection(settings: ConnectWiseSettings, data: dict, allow_http: bool) -> str:
-    """Store the connection fields; blank key fields keep the stored keys. Returns a note about the URL."""
+    """Store the connection fields; blank key fields keep the stored keys unless the host or the
+    company changed, which discards them. Returns a note about the URL."""
     base_url = normalise_base_url(data["base_url"], allow_http=allow_http)
+    if not keys_stay_valid(settings, base_url.url, data["cw_company_id"]):
+        settings.public_key_encrypted = settings.private_key_encrypted = None
     settings.enabled = data["enabled"]
     settings.base_url = base_url.url
     settings.cw_company_id = data["cw_company_id"].strip()

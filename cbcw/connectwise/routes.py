@@ -9,7 +9,8 @@ from flask_login import current_user
 from cbcw.accounts.models import User
 from cbcw.accounts.permissions import settings_required
 from cbcw.connectwise import mappings, members, statuses
-from cbcw.connectwise.base_url import BaseUrlInvalid
+from cbcw.connectwise.addresses import parse_networks
+from cbcw.connectwise.base_url import BaseUrlInvalid, normalise_base_url
 from cbcw.connectwise.connection import client_for, test_connection
 from cbcw.connectwise.errors import ConnectWiseError
 from cbcw.connectwise.forms import ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm
@@ -24,6 +25,8 @@ from cbcw.tenancy import get_or_404
 bp = Blueprint("connectwise", __name__, url_prefix="/settings/integrations/connectwise")
 # Every URL and partial here needs the Admin or MSP role.
 bp.before_request(settings_required(lambda: None))
+# A typo in CW_ALLOWED_PRIVATE_NETWORKS stops start-up instead of refusing every on-premise site later.
+bp.record_once(lambda state: parse_networks(state.app.config.get("CW_ALLOWED_PRIVATE_NETWORKS", "")))
 
 
 def _settings():
@@ -53,34 +56,38 @@ def _partial_or_page(partial: str, **context):
 @bp.route("", methods=["GET", "POST"])
 def settings_page():
     settings = _settings()
-    form = ConnectionForm(obj=None if request.method == "POST" else settings)
+    keys_readable = mappings.stored_keys_readable(settings)
+    form = ConnectionForm(data=None if request.method == "POST" else mappings.connection_form_data(settings))
     status_form = StatusForm(obj=settings, formdata=None)
-    if form.validate_on_submit() and form.require_keys(bool(settings.public_key_encrypted), settings.has_private_key):
+    if form.validate_on_submit():
         try:
-            note = mappings.save_connection(settings, form.data, current_app.config["CW_ALLOW_HTTP"])
+            base_url = normalise_base_url(form.base_url.data, allow_http=current_app.config["CW_ALLOW_HTTP"])
         except BaseUrlInvalid as error:
             form.base_url.errors.append(str(error))
         else:
-            db.session.commit()
-            flash("Settings saved. " + note if note else "Settings saved.", "success")
-            return redirect(url_for(".settings_page"))
-    return _render_page(settings, form, status_form)
+            kept = keys_readable and mappings.keys_stay_valid(settings, base_url.url, form.cw_company_id.data)
+            if form.require_keys(kept and bool(settings.public_key_encrypted), kept and settings.has_private_key,
+                                 reason=None if kept or not settings.has_private_key else (
+                                     KEYS_UNREADABLE if not keys_readable else KEYS_FOR_OLD_HOST)):
+                note = mappings.save_connection(settings, form.data, current_app.config["CW_ALLOW_HTTP"])
+                db.session.commit()
+                flash("Settings saved. " + note if note else "Settings saved.", "success")
+                return redirect(url_for(".settings_page"))
+    return _render_page(settings, form, status_form, keys_readable)
 
 
-def _render_page(settings, form, status_form, status=200):
-    form.public_key.data = form.public_key.data or _stored_public_key(settings)
+KEYS_UNREADABLE = "The stored key can no longer be read; enter it again."
+KEYS_FOR_OLD_HOST = ("The Base URL's host or the Company ID changed, so the stored keys were not kept: "
+                     "enter both keys for the new address.")
+
+
+def _render_page(settings, form, status_form, keys_readable=True, status=200):
     return render_template(
         "connectwise/settings.html", settings=settings, form=form, status_form=status_form,
+        keys_readable=keys_readable, keys_unreadable_message=KEYS_UNREADABLE,
         company_rows=mappings.company_rows(settings.organisation_id),
         member_rows=members.match_rows(settings.organisation_id), status_events=STATUS_EVENTS,
     ), status
-
-
-def _stored_public_key(settings) -> str:
-    try:
-        return settings.public_key
-    except SecretUnreadable:
-        return ""
 
 
 @bp.post("/test")
@@ -100,7 +107,8 @@ def save_statuses():
     settings = _settings()
     status_form = StatusForm()
     if not status_form.validate_on_submit():
-        return _render_page(settings, ConnectionForm(obj=settings, formdata=None), status_form)
+        return _render_page(settings, ConnectionForm(data=mappings.connection_form_data(settings), formdata=None),
+                            status_form, mappings.stored_keys_readable(settings))
     mappings.save_statuses(settings, status_form.data)
     warnings, error = _cw(lambda client: statuses.missing_statuses(settings, client))
     settings.status_warnings = warnings or []

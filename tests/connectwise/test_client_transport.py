@@ -107,14 +107,25 @@ def test_get_retried_on_429_honouring_retry_after(client, sleeps):
 
 
 @responses.activate
-def test_rate_limited_carries_retry_after_and_is_capped(client, sleeps):
-    """After the last attempt RateLimited is raised with .retry_after; waits never exceed the cap."""
+def test_background_waits_retry_after_in_full(client, sleeps):
+    """A background read waits the whole Retry-After (never re-sent inside the throttle window)."""
     for _ in range(3):
         responses.get(INFO, status=429, headers={"Retry-After": "30"}, json={"error": "ConnectWiseAPI", "message": "m"})
     with pytest.raises(errors.RateLimited) as caught:
         client.system_info()
     assert caught.value.retry_after == 30 and caught.value.retryable
-    assert sleeps == [5, 5] and len(responses.calls) == 3
+    assert sleeps == [30, 30] and len(responses.calls) == 3
+    assert "try again in 30 s" in str(caught.value)
+
+
+@responses.activate
+def test_interactive_fails_fast_on_retry_after(make_cw_client, sleeps):
+    """An interactive read answered 429 says when to try again, without waiting or re-sending."""
+    client = make_cw_client(BASE, retry=RetryPolicy(attempts=3, wait_retry_after=False, sleep=sleeps.append), budget=10)
+    responses.get(INFO, status=429, headers={"Retry-After": "12.5"}, json={"error": "ConnectWiseAPI", "message": "m"})
+    with pytest.raises(errors.RateLimited, match=r"ConnectWise is rate limiting; try again in 13 s"):
+        client.system_info()
+    assert sleeps == [] and len(responses.calls) == 1
 
 
 @responses.activate

@@ -81,7 +81,7 @@ WRONG_SETTINGS = {
     "wrong company ID": (lambda sim, port: {"cw_company_id": "nosuchco"},
                          "does not know the company ID “nosuchco”"),
     "wrong Base URL path": (lambda sim, port: {"base_url": sim.root_url + "/v9_9_release/apis/3.0"},
-                            "Not found: 127.0.0.1"),
+                            "This ConnectWise site runs codebase /v4_6_release/, but the Base URL uses /v9_9_release"),
     "closed port": (lambda sim, port: {"base_url": f"http://127.0.0.1:{port}/v4_6_release/apis/3.0"},
                     "Could not reach 127.0.0.1"),
     "https to a plain HTTP server": (lambda sim, port: {"base_url": sim.base_url.replace("http://", "https://")},
@@ -112,11 +112,12 @@ def test_timeout(post, login, admin, app, cw_settings, cw_sim):
 
 
 def test_rate_limited(post, login, admin, cw_settings, cw_sim):
-    """A 429 that persists says so, with ConnectWise's Retry-After."""
+    """A 429 says when to try again, at once: the request is not re-sent inside the throttle window."""
     cw_sim.faults(rate_limit={"count": 10, "retry_after": 7})
     login(admin)
     response = post(URL + "/test", headers={"HX-Request": "true"})
-    assert b"rate limiting this integration: try again in 7 seconds" in response.data
+    assert b"ConnectWise is rate limiting; try again in 7 s" in response.data
+    assert len(cw_sim.journal()) == 1
 
 
 def test_missing_permission(post, login, admin, cw_settings, cw_sim):
