@@ -24,7 +24,7 @@ browser:
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 migrate: install
-	mkdir -p instance
+	mkdir -m 700 -p instance
 	$(FLASK) db upgrade
 
 # The simulator starts first so seed-demo can check status names and match members against it;

@@ -1,9 +1,15 @@
-"""Jinja filters: times are stored in UTC and shown in the viewer's timezone."""
+"""Jinja filters: times are stored in UTC and shown in the viewer's timezone.
+
+Display never raises: a datetime the viewer's timezone cannot express (year 1 west of UTC, year
+9999 east of it) is shown in UTC instead, and text that is not a date is shown as it is.
+"""
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from flask_login import current_user
+
+DEFAULT_FORMAT = "%d %b %Y %H:%M"
 
 
 def user_zone() -> ZoneInfo:
@@ -14,13 +20,19 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def localtime(value: datetime | str | None, fmt: str = "%d %b %Y %H:%M") -> str:
+def localtime(value: datetime | str | None, fmt: str = DEFAULT_FORMAT) -> str:
     """A UTC datetime (or the ISO text timeline details store) in the viewer's timezone."""
     if not value:
         return ""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.astimezone(user_zone()).strftime(fmt)
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    try:
+        return value.astimezone(user_zone()).strftime(fmt)
+    except (OverflowError, ValueError):  # beyond year 1…9999 once shifted into the zone
+        return f"{value.strftime(fmt)} UTC"
 
 
 def init_app(app: Flask) -> None:
