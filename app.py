@@ -2,10 +2,13 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cbcw import crypto
 from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
 from cbcw.extensions import csrf, db, htmx, login_manager, migrate
+from cbcw.main import numbers, security
+from cbcw.private_files import secure_sqlite_file
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -15,14 +18,22 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     _check_secrets(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:  # the client address comes from X-Forwarded-For only through our own proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_DIR"])
+
     import cbcw.models  # noqa: F401  (every model registered before migrations look)
 
+    numbers.init_app(app)  # before any blueprint: rules pick their converters when added
+    security.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     htmx.init_app(app)
 
+    from cbcw.accounts import sessions
     from cbcw.accounts.routes import bp as accounts_bp
     from cbcw.changes.routes import bp as changes_bp
     from cbcw.connectwise.routes import bp as connectwise_bp
@@ -38,6 +49,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.main import errors, request_log, templating
     from cbcw.scheduler.cli import scheduler_command
 
+    sessions.init_app(app)
     errors.init_app(app)
     request_log.init_app(app)
     templating.init_app(app)

@@ -1,5 +1,6 @@
 """Configuration classes, read from the environment (see README's configuration table)."""
 import os
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
@@ -25,8 +26,13 @@ def _database_url() -> str:
     return url
 
 
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 class Config:
     ENV_NAME = "production"
+    INSTANCE_DIR = INSTANCE_DIR
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -34,9 +40,16 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=min(_int("REMEMBER_ME_DAYS", 30), 30))
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
-    LOGIN_MAX_ATTEMPTS = int(os.environ.get("LOGIN_MAX_ATTEMPTS", "5"))
-    LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    MAX_CONTENT_LENGTH = _int("MAX_REQUEST_BYTES", 2 * 1024 * 1024)
+    MAX_FORM_MEMORY_SIZE = _int("MAX_FIELD_BYTES", 500_000)
+    TRUSTED_PROXY_HOPS = _int("TRUSTED_PROXY_HOPS", 0)
+    LOGIN_MAX_ATTEMPTS = _int("LOGIN_MAX_ATTEMPTS", 5)
+    LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 900)
+    LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     CHANGES_PER_PAGE = 25
     PASSWORD_HASH_METHOD = "scrypt"
     ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS", "")

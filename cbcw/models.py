@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and the app see the whole schema."""
-from cbcw.accounts.models import LoginAttempt, User  # noqa: F401
+from cbcw.accounts.models import LoginThrottle, User  # noqa: F401
 from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry  # noqa: F401
 from cbcw.devices.models import Device, DeviceType  # noqa: F401
 from cbcw.organisations.models import Company, Organisation  # noqa: F401

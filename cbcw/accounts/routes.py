@@ -1,19 +1,17 @@
+"""Login, logout and the user's own profile (PRODUCT §1)."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
 
-from cbcw.accounts.forms import LoginForm
-from cbcw.accounts.models import User
-from cbcw.accounts.service import LoginThrottled, authenticate
-from cbcw.extensions import db, login_manager
+from cbcw.accounts.forms import LoginForm, PasswordForm, ProfileForm
+from cbcw.accounts.service import authenticate
+from cbcw.accounts.sessions import renew_session, start_session
+from cbcw.accounts.throttle import LoginThrottled
+from cbcw.accounts.timezones import timezone_choices
+from cbcw.extensions import db
 
 bp = Blueprint("accounts", __name__)
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,16 +22,15 @@ def login():
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr)
-        except LoginThrottled:
-            minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
-            form.form_errors.append(
-                f"Too many failed attempts. Wait {minutes} minutes before trying again."
-            )
-            return render_template("accounts/login.html", form=form), 429
+        except LoginThrottled as throttled:
+            db.session.rollback()
+            form.form_errors.append(f"Too many failed attempts. Try again in {_duration(throttled.retry_after)}.")
+            return render_template("accounts/login.html", form=form), 429, {"Retry-After": str(throttled.retry_after)}
+        db.session.commit()  # the attempt is counted either way
         if user is None:
             form.form_errors.append("Invalid email or password.")
         else:
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
 
@@ -41,9 +38,59 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends every session and remember-me cookie of the user, on every device."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.display_name = form.display_name.data
+        current_user.timezone = form.timezone.data
+        db.session.commit()
+        flash("Profile saved.", "success")
+        return redirect(url_for(".profile"))
+    return _profile_page(form, PasswordForm(formdata=None))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (the current one required); a user holding a temporary password
+    is sent here before anything else. Every other session of the user ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("That is not your current password.")
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("Choose a password different from the current one.")
+        else:
+            current_user.set_password(form.new_password.data)
+            db.session.commit()
+            renew_session(current_user._get_current_object())
+            flash("Password changed. Other devices have been logged out.", "success")
+            return redirect(url_for(".profile"))
+    if current_user.must_change_password:
+        return render_template("accounts/choose_password.html", form=form)
+    return _profile_page(ProfileForm(obj=current_user), form)
+
+
+def _profile_page(profile_form: ProfileForm, password_form: PasswordForm):
+    return render_template(
+        "accounts/profile.html", form=profile_form, password_form=password_form, timezones=timezone_choices()
+    )
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{-(-seconds // 60)} minutes"
 
 
 def _safe_next(target: str | None) -> str:

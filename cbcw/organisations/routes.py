@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from cbcw.accounts.models import User
 from cbcw.accounts.permissions import settings_required
+from cbcw.accounts.timezones import timezone_choices
 from cbcw.extensions import db
 from cbcw.organisations.forms import CompanyForm, UserForm
 from cbcw.organisations.models import Company
@@ -49,7 +50,7 @@ def new_user():
     if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data)):
         flash(f"User {form.email.data} added.", "success")
         return redirect(url_for(".users"))
-    return render_template("settings/user_form.html", form=form, user=None)
+    return render_template("settings/user_form.html", form=form, user=None, timezones=timezone_choices())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -60,7 +61,7 @@ def edit_user(user_id: int):
     if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data, user)):
         flash(f"User {user.email} saved.", "success")
         return redirect(url_for(".users"))
-    return render_template("settings/user_form.html", form=form, user=user)
+    return render_template("settings/user_form.html", form=form, user=user, timezones=timezone_choices())
 
 
 def _saved(form, save) -> bool:

@@ -45,15 +45,20 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
         raise SettingsError("You cannot change your own role or deactivate yourself.")
     if user is None and not data.get("password"):
         raise SettingsError("Set an initial password for the new user.")
+    if user is not None and user.id == actor.id and data.get("password"):
+        raise SettingsError("Change your own password on your profile page.")
     user = user or User(organisation_id=actor.organisation_id)
     user.email = email
     user.display_name = data["display_name"].strip()
     user.role = data["role"]
     user.timezone = data["timezone"]
     user.vcab_member = data["vcab_member"]
+    if user.active and not data["active"]:
+        user.end_sessions()  # a deactivated user is logged out everywhere
     user.active = data["active"]
     if data.get("password"):
-        user.set_password(data["password"])
+        # Set by someone else, so temporary: the user chooses their own at next login.
+        user.set_password(data["password"], temporary=True)
     db.session.add(user)
     db.session.flush()
     return user

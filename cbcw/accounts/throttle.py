@@ -1,0 +1,146 @@
+"""Login throttling (PRODUCT §1), shared by every web worker through the database.
+
+Three keys are counted for each failed login:
+- the email *and* client address: a hard limit of LOGIN_MAX_ATTEMPTS failures per
+  LOGIN_WINDOW_SECONDS; it only ever stops that address guessing that email;
+- the email alone: after as many failures from anywhere, a growing delay (1 s, 2 s, 4 s … up to
+  LOGIN_MAX_DELAY_SECONDS) between attempts, applied only to addresses that have themselves been
+  failing, so the owner logging in from a clean address is never slowed, let alone locked out;
+- the client address alone: after four times as many failures, the same growing delay. An office
+  (or a proxy whose hops are not configured) shares one address: made-up emails sent from it slow
+  that address down, they never lock its users out for good.
+
+Atomicity: the rows of the three keys are locked (an INSERT … ON CONFLICT DO UPDATE … RETURNING
+takes the row lock on PostgreSQL and the write lock on SQLite) before the password is checked,
+and stay locked until the caller's transaction ends, so parallel attempts against one key are
+counted one after another and 40 parallel guesses get at most LOGIN_MAX_ATTEMPTS tries.
+The caller commits (the login view's unit of work).
+"""
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from cbcw.accounts.models import LoginThrottle
+from cbcw.db import utcnow
+from cbcw.extensions import db
+
+ADDRESS_FACTOR = 4  # an address (an office, a proxy) gets more room than one account
+
+
+class LoginThrottled(Exception):
+    """Too many failed attempts; `retry_after` seconds until the next may be tried."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class Attempt:
+    """The locked rows of one login attempt, to be settled once the password is checked."""
+
+    address: LoginThrottle
+    pair: LoginThrottle
+    email: LoginThrottle
+    now: datetime
+
+
+def begin(email_key: str, remote_addr: str) -> Attempt:
+    """Lock this attempt's keys and refuse it (LoginThrottled) if any of them is throttled."""
+    now = utcnow()
+    _prune(now)
+    # Always the same order (address, pair, email): two attempts can never wait on each other.
+    attempt = Attempt(
+        address=_locked(f"address:{remote_addr}", now),
+        pair=_locked(f"pair:{email_key}|{remote_addr}", now),
+        email=_locked(f"email:{email_key}", now),
+        now=now,
+    )
+    waits = [_not_before_wait(attempt.address, now)]
+    if attempt.pair.failures >= _limit():
+        waits.append(_seconds(attempt.pair.window_started_at + _window() - now))
+    if attempt.address.failures or attempt.pair.failures:  # only a failing address waits for the email
+        waits.append(_not_before_wait(attempt.email, now))
+    retry_after = max(waits)
+    if retry_after > 0:
+        raise LoginThrottled(retry_after)
+    return attempt
+
+
+def failed(attempt: Attempt) -> None:
+    """Count a wrong password (or unknown email) against every key of the attempt."""
+    _count_failure(attempt.pair, attempt.now, delay_after=None)
+    _count_failure(attempt.email, attempt.now, delay_after=_limit())
+    _count_failure(attempt.address, attempt.now, delay_after=_limit() * ADDRESS_FACTOR)
+
+
+def succeeded(attempt: Attempt) -> None:
+    """The owner proved who they are: their email's and this pair's failures are forgotten.
+    The address keeps its count: it may be shared with someone guessing."""
+    for row in (attempt.pair, attempt.email):
+        _reset(row, attempt.now)
+
+
+def _locked(key: str, now: datetime) -> LoginThrottle:
+    """The row for `key`, created if missing, locked until the transaction ends."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(LoginThrottle).values(
+        key=key, failures=0, window_started_at=now, not_before=None, expires_at=now
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[LoginThrottle.key], set_={"failures": LoginThrottle.failures}
+    ).returning(LoginThrottle)
+    row = db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+    if row.window_started_at + _window() <= now:  # the counting window ended: start a new one
+        row.failures = 0
+        row.window_started_at = now
+    return row
+
+
+def _count_failure(row: LoginThrottle, now: datetime, delay_after: int | None) -> None:
+    row.failures += 1
+    if delay_after is not None and row.failures >= delay_after:
+        exponent = min(row.failures - delay_after, 16)
+        row.not_before = now + timedelta(seconds=min(2**exponent, _max_delay()))
+    row.expires_at = max(row.window_started_at + _window(), row.not_before or now)
+
+
+def _reset(row: LoginThrottle, now: datetime) -> None:
+    row.failures = 0
+    row.window_started_at = now
+    row.not_before = None
+    row.expires_at = now
+
+
+def _prune(now: datetime) -> None:
+    """Forget rows that no longer throttle anything (the table would otherwise grow forever).
+    Rows another attempt holds are skipped, never waited for."""
+    expired = select(LoginThrottle.key).where(LoginThrottle.expires_at < now).with_for_update(skip_locked=True)
+    db.session.execute(
+        delete(LoginThrottle).where(LoginThrottle.key.in_(expired)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _not_before_wait(row: LoginThrottle, now: datetime) -> int:
+    return _seconds(row.not_before - now) if row.not_before else 0
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(0, math.ceil(delta.total_seconds()))
+
+
+def _limit() -> int:
+    return current_app.config["LOGIN_MAX_ATTEMPTS"]
+
+
+def _window() -> timedelta:
+    return timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+
+
+def _max_delay() -> int:
+    return current_app.config["LOGIN_MAX_DELAY_SECONDS"]
