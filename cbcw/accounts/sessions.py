@@ -7,8 +7,8 @@ remember-me cookie of that user at once (PRODUCT §1).
 """
 import hmac
 
-from flask import Flask, flash, redirect, request, session, url_for
-from flask_login import current_user, login_url, login_user
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_login import COOKIE_NAME, current_user, login_url, login_user
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
@@ -43,7 +43,7 @@ def start_session(user: User, remember: bool) -> None:
 
 def renew_session(user: User) -> None:
     """After `user.end_sessions()` keep this browser logged in (with its remember-me, if it had one)."""
-    had_remember_cookie = login_manager._remember_cookie_name() in request.cookies  # noqa: SLF001
+    had_remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
     start_session(user, remember=had_remember_cookie)
 
 

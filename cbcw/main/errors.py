@@ -9,7 +9,7 @@ import logging
 from flask import Flask, Response, make_response, render_template, request
 from markupsafe import escape
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cbcw.extensions import db, htmx
@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
-    app.register_error_handler(StatementError, _statement_error)
+    app.register_error_handler(OverflowError, _out_of_range)
+    app.register_error_handler(DataError, _data_error)
     app.register_error_handler(InternalServerError, _internal_error)
 
 
@@ -93,19 +94,18 @@ def _database_unavailable(error: OperationalError) -> Response:
     return error_response(503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
 
 
-def _statement_error(error: StatementError) -> Response:
-    """A number from the request beyond what the database column holds is the request's fault."""
-    if _out_of_range(error):
-        return error_response(400, OUT_OF_RANGE_MESSAGE)
+def _out_of_range(error: Exception) -> Response:
+    """A number from the request beyond what a database column holds (SQLite raises
+    OverflowError binding it) is the request's fault, not ours."""
+    return error_response(400, OUT_OF_RANGE_MESSAGE)
+
+
+def _data_error(error: DataError) -> Response:
+    """PostgreSQL's numeric_value_out_of_range is the same case; any other DataError is ours."""
+    if getattr(getattr(error.orig, "diag", None), "sqlstate", None) == "22003":
+        return _out_of_range(error)
     log.error("database error during %s %s", request.method, request.path, exc_info=error)
     return error_response(500)
-
-
-def _out_of_range(error: StatementError) -> bool:
-    if isinstance(error.orig, OverflowError):  # SQLite: Python int too large to convert
-        return True
-    sqlstate = getattr(getattr(error.orig, "diag", None), "sqlstate", None) if isinstance(error, DBAPIError) else None
-    return sqlstate == "22003"  # PostgreSQL numeric_value_out_of_range
 
 
 def _internal_error(error: InternalServerError) -> Response:

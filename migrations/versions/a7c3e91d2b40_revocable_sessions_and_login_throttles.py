@@ -1,7 +1,7 @@
 """revocable sessions, temporary passwords, login throttles replace login attempts
 
 Revision ID: a7c3e91d2b40
-Revises: 1eebf8b65e37
+Revises: 4f7fd9e28e95
 Create Date: 2026-11-29 11:20:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d2b40'
-down_revision = '1eebf8b65e37'
+down_revision = '4f7fd9e28e95'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,16 @@
+"""Fixtures for login and session tests."""
+import pytest
+from flask import g
+
+
+@pytest.fixture(autouse=True)
+def _per_request_state(app):
+    """A real request starts with an empty `g`; the test's long-lived app context (shared by every
+    request of the test client) would otherwise keep the first request's user and CSRF token there,
+    hiding a revoked session or a renewed token."""
+
+    def forget():
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget)

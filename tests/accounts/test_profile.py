@@ -1,0 +1,138 @@
+"""/profile and temporary passwords (PRODUCT §1)."""
+import pytest
+
+from cbcw.accounts.timezones import COMMON, timezone_choices
+from tests.conftest import PASSWORD
+
+NEW = "my very own secret"
+
+
+def change_password(post, current=PASSWORD, new=NEW, confirm=None):
+    return post("/profile/password", {"current_password": current, "new_password": new, "confirm_password": confirm or new})
+
+
+def test_profile_saves_name_and_timezone(client, post, login, engineer, db):
+    """Every user can change their display name and timezone on /profile."""
+    login(engineer)
+    assert client.get("/profile").status_code == 200
+    response = post("/profile", {"display_name": "Erin E.", "timezone": "Australia/Sydney"})
+    assert response.status_code == 302
+    db.session.refresh(engineer)
+    assert (engineer.display_name, engineer.timezone) == ("Erin E.", "Australia/Sydney")
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "US/Eastern", "posixrules", "Not/AZone", ""])
+def test_profile_refuses_zones_that_are_not_real_choices(post, login, engineer, db, zone):
+    """Aliases, "Factory", "localtime" and made-up names are refused with a message."""
+    login(engineer)
+    response = post("/profile", {"display_name": "Erin", "timezone": zone})
+    assert response.status_code == 200
+    db.session.refresh(engineer)
+    assert engineer.timezone == "UTC"
+
+
+def test_timezone_list_has_common_zones_first_and_no_aliases():
+    """The list starts with the common zones and holds only canonical region/city zones and UTC."""
+    zones = timezone_choices()
+    assert zones[: len(COMMON)] == COMMON
+    assert {"Factory", "localtime", "US/Eastern", "GB", "EST5EDT"}.isdisjoint(zones)
+    assert all(zone == "UTC" or "/" in zone for zone in zones)
+
+
+def test_profile_offers_the_searchable_timezone_list(client, login, engineer):
+    """The timezone field is a text box searching a datalist of the zones."""
+    login(engineer)
+    page = client.get("/profile").get_data(as_text=True)
+    assert 'list="timezone-options"' in page and '<option value="Europe/London">' in page
+    assert '<option value="Factory">' not in page
+
+
+def test_password_change_needs_the_current_password(post, login, engineer, db):
+    """A wrong current password changes nothing."""
+    login(engineer)
+    response = change_password(post, current="not it")
+    assert b"That is not your current password." in response.data
+    db.session.refresh(engineer)
+    assert engineer.check_password(PASSWORD)
+
+
+def test_password_change_needs_matching_confirmation(post, login, engineer):
+    """The new password must be typed twice the same."""
+    login(engineer)
+    assert b"The passwords differ." in change_password(post, confirm="something else").data
+
+
+def test_password_change_lets_the_user_log_in_with_the_new_one(client, post, login, engineer):
+    """After a change the new password works and the old one does not."""
+    login(engineer)
+    assert change_password(post).status_code == 302
+    post("/logout")
+    assert post("/login", {"email": engineer.email, "password": PASSWORD}).status_code == 200
+    assert post("/login", {"email": engineer.email, "password": NEW}).status_code == 302
+
+
+@pytest.fixture
+def temporary_user(post, login, admin, make_user, client):
+    """A user whose password an admin just set, logged in with it (the admin logged out)."""
+    user = make_user("engineer")
+    login(admin)
+    post(f"/settings/users/{user.id}/edit", {
+        "display_name": user.display_name, "email": user.email, "role": "engineer", "timezone": "UTC",
+        "active": "y", "password": "temporary secret",
+    })
+    post("/logout")
+    assert post("/login", {"email": user.email, "password": "temporary secret"}).status_code == 302
+    return user
+
+
+def test_temporary_password_must_be_replaced_before_anything_else(client, temporary_user):
+    """A user logged in with an admin-set password is sent to choose their own, from every page."""
+    for url in ("/changes", "/profile", "/settings/users"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.endswith("/profile/password")
+    assert b"Choose your password" in client.get("/profile/password").data
+
+
+def test_temporary_password_htmx_request_redirects_the_page(client, temporary_user):
+    """An HTMX request from a user holding a temporary password sends the page to choose one."""
+    response = client.get("/changes", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"].endswith("/profile/password")
+
+
+def test_choosing_a_password_opens_the_app(client, post, temporary_user, db):
+    """Once the user has chosen their own (different) password, the app opens normally."""
+    assert b"different from the current one" in change_password(post, current="temporary secret", new="temporary secret").data
+    assert change_password(post, current="temporary secret").status_code == 302
+    assert client.get("/changes").status_code == 200
+    db.session.refresh(temporary_user)
+    assert not temporary_user.must_change_password
+
+
+def test_new_user_password_is_temporary(post, login, admin, db):
+    """The initial password of a user added in settings is temporary too."""
+    from cbcw.accounts.models import User
+
+    login(admin)
+    post("/settings/users/new", {
+        "display_name": "New", "email": "new@example.test", "role": "engineer", "timezone": "UTC",
+        "active": "y", "password": "initial secret",
+    })
+    assert db.session.scalar(db.select(User).filter_by(email="new@example.test")).must_change_password
+
+
+def test_admin_changes_own_password_on_the_profile_not_in_settings(post, login, admin):
+    """Setting one's own password through the users settings is refused (it would be temporary)."""
+    login(admin)
+    response = post(f"/settings/users/{admin.id}/edit", {
+        "display_name": admin.display_name, "email": admin.email, "role": "admin", "timezone": "UTC",
+        "active": "y", "password": "a new admin secret",
+    })
+    assert b"Change your own password on your profile page." in response.data
+
+
+def test_add_user_form_defaults_to_engineer_and_the_timezone_list(client, login, admin):
+    """The Add-user form preselects Engineer (not Admin) and searches the same timezone list."""
+    login(admin)
+    page = client.get("/settings/users/new").get_data(as_text=True)
+    assert '<option selected value="engineer">' in page
+    assert 'list="timezone-options"' in page and '<option value="Factory">' not in page
