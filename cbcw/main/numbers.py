@@ -1,7 +1,9 @@
 """Numbers from URLs and query strings are bounded to what the database can hold (PRODUCT §4).
 
-An id beyond 64 bits is not a page that could exist: the URL converter refuses it (404) before
-the view runs, and `request.args.get(name, type=int)` treats it as absent, for every route at once.
+An id beyond what an id column holds is not a page that could exist: the URL converter refuses it
+(404) before the view runs, and `request.args.get(name, type=int)` treats it as absent, for every
+route at once. The ids are `Integer` columns, which PostgreSQL keeps in 32 bits (SQLite in 64), so
+the bound is 2^31-1: anything larger, up to and beyond 64 bits, is a 404 on both databases.
 """
 import builtins
 
@@ -9,21 +11,21 @@ from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-BIGINT_MAX = 2**63 - 1
+DATABASE_INT_MAX = 2**31 - 1  # PostgreSQL `integer`; SQLite's INTEGER holds more
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` that matches only 0…2^63-1: a larger id is a 404, not an OverflowError."""
+    """`<int:…>` that matches only 0…2^31-1: a larger id is a 404, never an OverflowError or DataError."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=BIGINT_MAX, signed=False):  # noqa: A002 - werkzeug's names
-        bounded_max = BIGINT_MAX if max is None else builtins.min(max, BIGINT_MAX)
+    def __init__(self, map, fixed_digits=0, min=None, max=DATABASE_INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
+        bounded_max = DATABASE_INT_MAX if max is None else builtins.min(max, DATABASE_INT_MAX)
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=bounded_max, signed=signed)
 
 
 def bounded_int(value: str) -> int:
-    """`int()` for request parameters: a value outside the signed 64-bit range is a ValueError."""
+    """`int()` for request parameters: a value no Integer column holds is a ValueError."""
     number = int(value)
-    if not -BIGINT_MAX - 1 <= number <= BIGINT_MAX:
+    if not -DATABASE_INT_MAX - 1 <= number <= DATABASE_INT_MAX:
         raise ValueError(f"{value!r} is out of range")
     return number
 
