@@ -62,9 +62,9 @@ def unauthorized():
 def require_own_password():
     """A user holding a temporary password chooses their own before anything else."""
     if (
-        current_user.is_authenticated
+        request.endpoint not in OPEN_WITH_TEMPORARY_PASSWORD
+        and current_user.is_authenticated
         and current_user.must_change_password
-        and request.endpoint not in OPEN_WITH_TEMPORARY_PASSWORD
     ):
         target = url_for("accounts.change_password")
         if htmx:

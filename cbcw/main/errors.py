@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cbcw.extensions import db, htmx
+from cbcw.main.partials import wants_partial
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def error_response(code: int, message: str | None = None, headers: dict | None =
     """The styled page (or, for HTMX, a fragment holding the message) with this status."""
     _rollback()
     message = message or MESSAGES.get(code) or MESSAGES[500]
-    template = "errors/_message.html" if htmx else "errors/error.html"
+    template = "errors/_message.html" if wants_partial() else "errors/error.html"
     try:
         body = render_template(template, code=code, message=message)
     except Exception:  # noqa: BLE001 - the page must never fail twice; fall back to bare markup

@@ -9,14 +9,14 @@ from werkzeug import security
 
 from app import create_app
 from cbcw.accounts import service, throttle
-from cbcw.accounts.models import LoginThrottle, User
+from cbcw.accounts.models import LoginThrottle
 from cbcw.accounts.service import authenticate
 from cbcw.accounts.throttle import LoginThrottled
 from cbcw.config import TestConfig
 from cbcw.db import utcnow
 from cbcw.extensions import db as _db
-from cbcw.organisations.models import Organisation
 from tests.conftest import PASSWORD
+from tests.fixtures.shared_database import add_user_in_new_organisation
 
 
 @pytest.fixture
@@ -152,13 +152,7 @@ def test_failures_are_counted_against_the_client_address(post, admin, db):
 def test_forty_parallel_wrong_passwords_get_at_most_five_tries(shared_app):
     """Parallel guesses are counted one after another: 40 at once get 5 password checks, no more."""
     with shared_app.app_context():
-        organisation = Organisation(name="Race MSP")
-        _db.session.add(organisation)
-        _db.session.flush()
-        target = User(organisation_id=organisation.id, email="target@example.test", display_name="T", role="engineer")
-        target.set_password(PASSWORD)
-        _db.session.add(target)
-        _db.session.commit()
+        add_user_in_new_organisation("target@example.test", PASSWORD, role="engineer")
     start = threading.Barrier(40)
     results, errors = [], []
 

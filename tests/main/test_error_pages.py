@@ -8,6 +8,7 @@ from app import create_app
 from cbcw.config import TestConfig
 from cbcw.extensions import db as _db
 from tests.conftest import PASSWORD
+from tests.fixtures.shared_database import add_user_in_new_organisation
 
 
 def assert_product_page(response, code, message):
@@ -117,18 +118,9 @@ def test_locked_database_gives_a_styled_page_after_rollback(tmp_path):
         _db.session.commit()  # the file is locked: OperationalError
         return "written"
 
-    from cbcw.accounts.models import User
-    from cbcw.organisations.models import Organisation
-
     with app.app_context():
         _db.create_all()
-        organisation = Organisation(name="Locked MSP")
-        _db.session.add(organisation)
-        _db.session.flush()
-        user = User(organisation_id=organisation.id, email="l@example.test", display_name="Lee", role="admin")
-        user.set_password(PASSWORD)
-        _db.session.add(user)
-        _db.session.commit()
+        add_user_in_new_organisation("l@example.test", PASSWORD, display_name="Lee")
     client = app.test_client()
     assert client.post("/login", data={"email": "l@example.test", "password": PASSWORD}).status_code == 302
     locker = sqlite3.connect(tmp_path / "locked.sqlite")

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from cbcw.config import TestConfig
@@ -78,8 +79,6 @@ def _int_rules(app):
 def test_every_int_url_argument_is_bounded_to_the_id_columns():
     """Every <int:…> of every route uses the bounded converter (the url_map is walked)."""
     app = create_app(TestConfig)
-    from werkzeug.routing import IntegerConverter
-
     plain = [
         (rule.rule, name) for rule in app.url_map.iter_rules() for name, converter in rule._converters.items()  # noqa: SLF001
         if isinstance(converter, IntegerConverter) and not (isinstance(converter, BoundedIntConverter) and converter.max == DATABASE_INT_MAX)
