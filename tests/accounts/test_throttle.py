@@ -173,3 +173,10 @@ def test_forty_parallel_wrong_passwords_get_at_most_five_tries(shared_app):
         thread.join()
     assert errors == []
     assert len(results) == 40 and results.count("wrong") == 5
+
+
+def test_authenticate_leaves_the_commit_to_the_caller(app, admin):
+    """authenticate writes the attempt into the session but does not commit: a rollback undoes it."""
+    assert authenticate(admin.email, "guess", "10.0.0.5") is None
+    _db.session.rollback()
+    assert _db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
