@@ -13,4 +13,7 @@ def _per_request_state(app):
         g.pop("_login_user", None)
         g.pop("csrf_token", None)
 
-    app.before_request_funcs.setdefault(None, []).insert(0, forget)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    hooks.insert(0, forget)
+    yield
+    hooks.remove(forget)
