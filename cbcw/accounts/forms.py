@@ -32,7 +32,7 @@ def _strip(value):
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), email_shape])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Keep me logged in for 30 days")
+    remember = BooleanField("Keep me logged in")
 
 
 class ProfileForm(FlaskForm):
