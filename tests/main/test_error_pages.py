@@ -59,25 +59,27 @@ def test_429_is_the_product_login_page_with_retry_after(post, admin):
 
 
 @pytest.fixture
-def failing_app(app):
-    """The app with a route that fails, and exceptions handled as in production (not re-raised)."""
+def failing_client():
+    """A client of an app of its own with a route that fails, exceptions handled as in production
+    (not re-raised to the test)."""
+    app = create_app(TestConfig)
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.get("/_fail")
     def fail():
         raise RuntimeError("boom")
 
-    return app
+    return app.test_client()
 
 
-def test_unhandled_error_is_the_product_500(failing_app, client):
+def test_unhandled_error_is_the_product_500(failing_client):
     """An unexpected exception is the styled 500, not Werkzeug's page."""
-    assert_product_page(client.get("/_fail"), 500, "Something went wrong on our side.")
+    assert_product_page(failing_client.get("/_fail"), 500, "Something went wrong on our side.")
 
 
-def test_htmx_error_is_a_short_fragment(failing_app, client):
+def test_htmx_error_is_a_short_fragment(failing_client):
     """An HTMX request that fails gets only the message, for the page to show where the user looks."""
-    response = client.get("/_fail", headers={"HX-Request": "true"})
+    response = failing_client.get("/_fail", headers={"HX-Request": "true"})
     assert response.status_code == 500
     assert response.get_data(as_text=True).startswith('<p class="error-message" role="alert"')
     assert b"<html" not in response.data
