@@ -7,8 +7,8 @@ current user, and a session left in a failed transaction would fail the error pa
 import logging
 
 from flask import Flask, Response, make_response, render_template, request
-from markupsafe import escape
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
