@@ -1,7 +1,7 @@
 """revocable sessions, temporary passwords, login throttles replace login attempts
 
 Revision ID: a7c3e91d2b40
-Revises: 4f7fd9e28e95
+Revises: b7c41e2d9a53
 Create Date: 2026-11-29 11:20:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e91d2b40'
-down_revision = '4f7fd9e28e95'
+down_revision = 'b7c41e2d9a53'
 branch_labels = None
 depends_on = None
 
