@@ -8,6 +8,7 @@ import pytest
 
 from app import create_app
 from cbcw.config import TestConfig
+from tests.fixtures.database import committed_rows
 
 PUBLIC = {"static", "main.healthz", "main.index", "accounts.login"}  # index only redirects
 ID_ARGS = ("change_id", "company_id", "user_id")
@@ -58,17 +59,24 @@ def test_foreign_ids_are_404(client, post, login, admin, foreign_ids, rule):
         assert post(url, {}).status_code == 404
 
 
+# What the forms would accept, so a POST that slipped past the CSRF check would write something.
+PLAUSIBLE_FORM = {"title": "x", "name": "x", "cancel-reason": "x", "comment-text": "x", "email": "x@example.test",
+                  "display_name": "x", "role": "viewer", "timezone": "UTC", "active": "y",
+                  "password": "a long enough password", "cw_company_id": "101", "board_id": "1", "cw_member_id": "1"}
+
+
 @pytest.mark.parametrize("rule", POST_RULES, ids=lambda r: r.rule)
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
-def test_every_post_needs_a_csrf_token(client, login, admin, make_change, company, rule, htmx):
-    """A POST without a CSRF token is refused, HTMX requests included, and changes nothing."""
+def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_change, company, rule, htmx):
+    """A POST without a CSRF token is refused, HTMX requests included, and changes nothing in the database."""
     login(admin)
-    change = make_change()
-    url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": admin.id, "action": "submit"})
+    change, user = make_change(), make_user("engineer")
+    url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "action": "cancel"})
     headers = {"HX-Request": "true"} if htmx else {}
-    response = client.post(url, data={"title": "x", "name": "x", "reason": "x"}, headers=headers)
+    before = committed_rows()
+    response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)
     assert response.status_code == 400
-    assert change.state == "draft"
+    assert committed_rows() == before
 
 
 def test_healthz_reports_ok(client):

@@ -1,9 +1,10 @@
 """Real-browser fixtures: a live ChangeBreeze server seeded with the demo, and headless Chromium.
 
-- `live_server` (module): a shared app (`tests/fixtures/shared_database.py`: a SQLite file, or the
-  PostgreSQL test database, real commits) with CW_SIMULATOR_URL pointing at the session's
-  ConnectWise simulator, served by werkzeug's threaded server on 127.0.0.1:<free port> in a daemon
-  thread. Shut down, tables emptied, engine disposed after the module.
+- `live_app` (module; named so as not to shadow pytest-flask's `live_server`): a shared app
+  (`tests/fixtures/shared_database.py`: a SQLite file, or the PostgreSQL test database, real
+  commits) with CW_SIMULATOR_URL pointing at the session's ConnectWise simulator, served by
+  werkzeug's threaded server on 127.0.0.1:<free port> in a daemon thread. Shut down, tables
+  emptied, engine disposed after the module.
 - `demo` (function): empties every table, then runs the real `seed_demo`, and resets the
   simulator (via `cw_sim`), so each test starts from the same demo data.
 - `browser` (session): Debian's /usr/bin/chromium launched through Playwright's sync API.
@@ -60,7 +61,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(shared_database_url, cw_simulator_server):
+def live_app(shared_database_url, cw_simulator_server):
     app = make_shared_app(shared_database_url, CW_SIMULATOR_URL=cw_simulator_server.base_url)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -76,14 +77,14 @@ def live_server(shared_database_url, cw_simulator_server):
 
 
 @pytest.fixture
-def demo(live_server, cw_sim):
+def demo(live_app, cw_sim):
     """Empty tables refilled with the real demo data, and a reset simulator."""
     from cbcw.demo.seed import seed_demo
 
-    with live_server.app_context():
+    with live_app.app_context():
         empty_every_table(db.engine)
         seed_demo()  # commits
-    return live_server
+    return live_app
 
 
 @pytest.fixture(scope="session")

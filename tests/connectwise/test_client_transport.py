@@ -19,18 +19,19 @@ def sleeps():
 
 
 @pytest.fixture
-def client(make_cw_client, sleeps):
+def cw(make_cw_client, sleeps):
+    """A client for a made-up cloud host whose retries record their waits instead of sleeping."""
     return make_cw_client(BASE, retry=RetryPolicy(attempts=3, cap=5, sleep=sleeps.append))
 
 
 @responses.activate
-def test_every_call_sends_auth_client_id_version_and_timeout(client):
+def test_every_call_sends_auth_client_id_version_and_timeout(cw):
     """Basic auth company+public:private, clientId and the pinned Accept version are sent."""
     responses.get(INFO, json={"version": "v2025.1"})
-    client.system_info()
+    cw.system_info()
     sent = responses.calls[0].request
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"demo+demopublickey:demoprivatekey").decode()
-    assert sent.headers["clientId"] == client.session.headers["clientId"]
+    assert sent.headers["clientId"] == cw.session.headers["clientId"]
     assert sent.headers["Accept"] == "application/vnd.connectwise.com+json; version=2025.1"
     assert sent.req_kwargs["timeout"] == (5, 20)
 
@@ -41,44 +42,44 @@ def test_every_call_sends_auth_client_id_version_and_timeout(client):
     (500, errors.Unavailable, True), (503, errors.Unavailable, True),
 ])
 @responses.activate
-def test_statuses_map_to_error_classes(client, status, error_class, retryable):
+def test_statuses_map_to_error_classes(cw, status, error_class, retryable):
     """Each HTTP status becomes its error class with .status and .retryable."""
     responses.post(BASE + "/time/entries", status=status,
                    json={"code": "X", "message": "m", "errors": [{"code": "NotFound", "message": "Ticket 9 not found",
                                                                  "resource": "timeEntry", "field": "chargeToId"}]})
     with pytest.raises(error_class) as caught:
-        client.request("POST", "/time/entries", json={})
+        cw.request("POST", "/time/entries", json={})
     assert caught.value.status == status and caught.value.retryable is retryable
     assert "demoprivatekey" not in str(caught.value) and "demopublickey" not in str(caught.value)
 
 
 @responses.activate
-def test_validation_failed_carries_cw_errors(client):
+def test_validation_failed_carries_cw_errors(cw):
     """A 400 keeps CW's code, message and errors[] and explains them to the user."""
     body = {"code": "InvalidObject", "message": "serviceNote object is invalid",
             "errors": [{"code": "InvalidObject", "message": "Please choose where to display the notes in order to "
                         "save this record.", "resource": "serviceNote", "field": "detailDescriptionFlag"}]}
     responses.post(BASE + "/service/tickets/1/notes", status=400, json=body)
     with pytest.raises(errors.ValidationFailed) as caught:
-        client.create_ticket_note(1, "x")
+        cw.create_ticket_note(1, "x")
     assert caught.value.code == "InvalidObject" and caught.value.errors == body["errors"]
     assert "Please choose where to display" in str(caught.value)
 
 
 @responses.activate
-def test_authentication_error_message_is_fit_for_a_user(client):
+def test_authentication_error_message_is_fit_for_a_user(cw):
     """401 says to check the company ID and API keys."""
     responses.get(INFO, status=401, json={"code": "Unauthorized", "message": "nope", "errors": None})
     with pytest.raises(errors.AuthenticationError, match="check the company ID and API keys"):
-        client.system_info()
+        cw.system_info()
 
 
 @responses.activate
-def test_non_json_body_is_bad_response(client):
+def test_non_json_body_is_bad_response(cw):
     """A 200 whose body is not JSON raises BadResponse."""
     responses.get(INFO, body="<html>login</html>", status=200)
     with pytest.raises(errors.BadResponse):
-        client.system_info()
+        cw.system_info()
 
 
 @pytest.mark.parametrize("exception, error_class", [
@@ -88,31 +89,31 @@ def test_non_json_body_is_bad_response(client):
     (requests.exceptions.ConnectionError("refused"), errors.Unavailable),
 ])
 @responses.activate
-def test_transport_failures_map_to_error_classes(client, exception, error_class):
+def test_transport_failures_map_to_error_classes(cw, exception, error_class):
     """TLS, timeout and connection failures become TLSError, Timeout and Unavailable."""
     responses.post(INFO, body=exception)
     with pytest.raises(error_class) as caught:
-        client.request("POST", "/system/info")
+        cw.request("POST", "/system/info")
     assert caught.value.status is None
 
 
 @responses.activate
-def test_get_retried_on_429_honouring_retry_after(client, sleeps):
+def test_get_retried_on_429_honouring_retry_after(cw, sleeps):
     """A GET answered 429 waits Retry-After seconds and tries again."""
     responses.get(INFO, status=429, headers={"Retry-After": "2"},
                   json={"error": "ConnectWiseAPI", "message": "Too many requests. Please try again in 2 seconds."})
     responses.get(INFO, json={"version": "v1"})
-    assert client.system_info() == {"version": "v1"}
+    assert cw.system_info() == {"version": "v1"}
     assert sleeps == [2.0]
 
 
 @responses.activate
-def test_background_waits_retry_after_in_full(client, sleeps):
+def test_background_waits_retry_after_in_full(cw, sleeps):
     """A background read waits the whole Retry-After (never re-sent inside the throttle window)."""
     for _ in range(3):
         responses.get(INFO, status=429, headers={"Retry-After": "30"}, json={"error": "ConnectWiseAPI", "message": "m"})
     with pytest.raises(errors.RateLimited) as caught:
-        client.system_info()
+        cw.system_info()
     assert caught.value.retry_after == 30 and caught.value.retryable
     assert sleeps == [30, 30] and len(responses.calls) == 3
     assert "try again in 30 s" in str(caught.value)
@@ -121,20 +122,20 @@ def test_background_waits_retry_after_in_full(client, sleeps):
 @responses.activate
 def test_interactive_fails_fast_on_retry_after(make_cw_client, sleeps):
     """An interactive read answered 429 says when to try again, without waiting or re-sending."""
-    client = make_cw_client(BASE, retry=RetryPolicy(attempts=3, wait_retry_after=False, sleep=sleeps.append), budget=10)
+    cw = make_cw_client(BASE, retry=RetryPolicy(attempts=3, wait_retry_after=False, sleep=sleeps.append), budget=10)
     responses.get(INFO, status=429, headers={"Retry-After": "12.5"}, json={"error": "ConnectWiseAPI", "message": "m"})
     with pytest.raises(errors.RateLimited, match=r"ConnectWise is rate limiting; try again in 13 s"):
-        client.system_info()
+        cw.system_info()
     assert sleeps == [] and len(responses.calls) == 1
 
 
 @responses.activate
-def test_get_retried_on_503_and_timeout(client, sleeps):
+def test_get_retried_on_503_and_timeout(cw, sleeps):
     """503 and a read timeout are retried with jittered backoff below the cap."""
     responses.get(INFO, status=503)
     responses.get(INFO, body=requests.exceptions.ReadTimeout("slow"))
     responses.get(INFO, json={"version": "v1"})
-    assert client.system_info() == {"version": "v1"}
+    assert cw.system_info() == {"version": "v1"}
     assert len(sleeps) == 2 and all(0 <= s <= 5 for s in sleeps)
 
 
@@ -142,20 +143,20 @@ def test_get_retried_on_503_and_timeout(client, sleeps):
 @pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.exceptions.ReadTimeout("t")},
                                      {"status": 429, "headers": {"Retry-After": "1"}}])
 @responses.activate
-def test_writes_are_never_retried(client, sleeps, method, failure):
+def test_writes_are_never_retried(cw, sleeps, method, failure):
     """POST and PATCH fail at once on 503, timeout or 429."""
     responses.add(method, BASE + "/service/tickets/1", **failure)
     with pytest.raises(errors.ConnectWiseError):
-        client.request(method, "/service/tickets/1", json=[])
+        cw.request(method, "/service/tickets/1", json=[])
     assert len(responses.calls) == 1 and sleeps == []
 
 
 @responses.activate
-def test_log_line_has_method_path_status_duration_but_no_secrets(client, caplog):
+def test_log_line_has_method_path_status_duration_but_no_secrets(cw, caplog):
     """The response hook logs one line per call without credentials or the query."""
     responses.get(INFO, json={})
     with caplog.at_level(logging.INFO, logger="cbcw.connectwise"):
-        client.request("GET", "/system/info", params={"conditions": 'name = "secret-ish"'})
+        cw.request("GET", "/system/info", params={"conditions": 'name = "secret-ish"'})
     line = caplog.records[-1].getMessage()
     assert line.startswith("GET /v4_6_release/apis/3.0/system/info 200 ") and line.endswith("ms")
     assert "demoprivatekey" not in caplog.text and "Basic" not in caplog.text and "secret-ish" not in caplog.text

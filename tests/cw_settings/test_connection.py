@@ -3,6 +3,7 @@ import pytest
 
 from cbcw.connectwise.mappings import get_settings
 from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
+from tests.fixtures.database import committed_rows
 
 URL = "/settings/integrations/connectwise"
 
@@ -34,9 +35,11 @@ def test_blank_private_key_keeps_the_stored_one(post, login, admin, org, cw_sett
 def test_first_save_requires_both_keys(post, login, admin):
     """Without a stored key, a blank key field is an error and nothing is saved."""
     login(admin)
+    before = committed_rows()
     response = post(URL, connection_form("https://api-na.myconnectwise.net/v4_6_release/apis/3.0", private_key=""))
     assert b"Enter the key from the API member" in response.data
     assert b'value="https://api-na.myconnectwise.net/v4_6_release/apis/3.0"' in response.data
+    assert committed_rows() == before
 
 
 @pytest.mark.parametrize("base_url, message", [

@@ -5,6 +5,7 @@ from cryptography.fernet import Fernet
 from app import create_app
 from cbcw.config import Config, TestConfig
 from cbcw.connectwise.mappings import get_settings
+from cbcw.crypto import SecretUnreadable
 
 
 def test_rotate_keys_reencrypts_under_the_new_key(app, db, org):
@@ -27,7 +28,7 @@ def test_unreadable_secret_is_a_clear_message(app, db, org):
     settings.private_key = "lost"
     db.session.commit()
     app.config["ENCRYPTION_KEYS"] = Fernet.generate_key().decode()
-    with pytest.raises(Exception, match="enter it again"):
+    with pytest.raises(SecretUnreadable, match="enter it again"):
         settings.private_key
 
 

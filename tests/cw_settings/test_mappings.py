@@ -64,7 +64,7 @@ def test_map_unknown_cw_company_changes_nothing(post, login, admin, company, cw_
     """A ConnectWise company id that does not exist is refused with a message."""
     login(admin)
     response = map_company(post, company, 99999)
-    assert b"Could not find" in response.data or b"could not find" in response.data
+    assert "ConnectWise could not find this record or path" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(CompanyMapping)) is None
 
 

@@ -15,12 +15,19 @@ def test_settings_refused_below_msp(client, login, make_user, url, role):
     assert client.get(url).status_code == 403
 
 
-@pytest.mark.parametrize("url", SETTINGS_PAGES)
+@pytest.mark.parametrize("url, shown", [
+    ("/settings/companies", ["<h1>Companies</h1>", "Acme Manufacturing", 'name="name"']),
+    ("/settings/users", ["<h1>Users</h1>", "Erin Engineer", "Signed In As Me"]),
+    ("/settings/users/new", ["<h1>Add user</h1>", 'name="email"', 'name="password"']),
+])
 @pytest.mark.parametrize("role", ["admin", "msp"])
-def test_settings_open_to_admin_and_msp(client, login, make_user, url, role):
-    """Admins and MSP users can open every settings page."""
-    login(make_user(role))
-    assert client.get(url).status_code == 200
+def test_settings_open_to_admin_and_msp(client, login, make_user, company, engineer, url, shown, role):
+    """Admins and MSP users open every settings page and see its form or their organisation's rows."""
+    login(make_user(role, display_name="Signed In As Me"))
+    response = client.get(url)
+    assert response.status_code == 200
+    for text in shown:
+        assert text in response.get_data(as_text=True)
 
 
 def test_add_company(client, post, login, admin, db):
