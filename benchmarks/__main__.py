@@ -54,13 +54,13 @@ def main() -> None:
                                    "3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
         types = [t["id"] for t in client.list_configuration_types()]
         companies = [c["id"] for c in client.iter_list("/company/companies")]
-        sum(1 for _ in client.iter_configurations(types, companies))  # warm the server's caches
+        sum(len(page) for page in client.iter_configuration_pages(types, companies))  # warm the server's caches
         requests.post(f"{root}/_sim/faults", json={"latency_ms": LATENCY_MS}, timeout=5).raise_for_status()
         walls = []
         for _ in range(RUNS):
             requests.delete(f"{root}/_sim/journal", timeout=5)
             started = time.perf_counter()
-            count = sum(1 for _ in client.iter_configurations(types, companies))
+            count = sum(len(page) for page in client.iter_configuration_pages(types, companies))
             walls.append(time.perf_counter() - started)
             journal = requests.get(f"{root}/_sim/journal", timeout=5).json()
             requests_made = len(journal)

@@ -27,6 +27,7 @@ from cbcw.connectwise.transport import Transport
 log = logging.getLogger("cbcw.connectwise")
 
 MAX_PAGE_SIZE = 1000
+FORWARD_ONLY = {"pagination-type": "forward-only"}
 # ConnectWise asks for URLs under about 2,000 characters (REFERENCE §3.1, §12).
 MAX_URL_CHARS = 2000
 # A 1000-record page of configurations is a few MB; anything far larger is not ConnectWise.
@@ -89,7 +90,7 @@ class ConnectWiseClient:
         """One call; returns the decoded JSON body (None for 204). Raises ConnectWiseError."""
         return self._decode(self._call(method, path, params, json))
 
-    def _call(self, method, path, params=None, json=None, base=None) -> requests.Response:
+    def _call(self, method, path, params=None, json=None, base=None, headers=None) -> requests.Response:
         """Send, retrying only GETs on retryable failures with the policy's backoff.
 
         The call returns once the headers are in; the body is read by `_decode`. A wait that
@@ -99,7 +100,7 @@ class ConnectWiseClient:
         attempts = self.retry.attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._send(method, path, params, json, base)
+                return self._send(method, path, params, json, base, headers)
             except errors.ConnectWiseError as error:
                 if not error.retryable or attempt == attempts:
                     raise
@@ -108,14 +109,15 @@ class ConnectWiseClient:
                     raise
                 self.retry.sleep(wait)
 
-    def _send(self, method, path, params, json, base=None) -> requests.Response:
+    def _send(self, method, path, params, json, base=None, headers=None) -> requests.Response:
         connect, read = self.timeout
         left = self._time_left()
         if left is not None:
             connect, read = min(connect, left), min(read, left)
         try:
             response = self.session.request(method, (base or self.base_url) + path, params=params, json=json,
-                                            timeout=(connect, read), stream=True, allow_redirects=False)
+                                            headers=headers, timeout=(connect, read), stream=True,
+                                            allow_redirects=False)
         except requests.exceptions.SSLError:
             raise errors.TLSError() from None
         except requests.exceptions.Timeout:
@@ -178,7 +180,15 @@ class ConnectWiseClient:
     def iter_list(self, path: str, conditions: str | None = None, *, order_by: str | None = "id asc",
                   fields: str | None = None, page_size: int = MAX_PAGE_SIZE,
                   prefetch: bool = False) -> Iterator[dict]:
-        """Every record of a list endpoint, following `Link: rel="next"` until it is absent.
+        """Every record of a list endpoint (see `iter_pages`)."""
+        for page in self.iter_pages(path, conditions, order_by=order_by, fields=fields, page_size=page_size,
+                                    prefetch=prefetch):
+            yield from page
+
+    def iter_pages(self, path: str, conditions: str | None = None, *, order_by: str | None = "id asc",
+                   fields: str | None = None, page_size: int = MAX_PAGE_SIZE, prefetch: bool = False,
+                   forward_only: bool = False) -> Iterator[list[dict]]:
+        """Each page of a list endpoint, following `Link: rel="next"` until it is absent.
 
         Each next page is requested with our own conditions/orderBy/fields/pageSize laid over
         the link's query, so a server that drops them from the link cannot widen the result
@@ -189,30 +199,42 @@ class ConnectWiseClient:
         a Session of its own (`Transport.session` is per thread). A failure while reading a
         streamed body is not retried (the caller, e.g. a sync, retries the run). When the
         caller stops early, the response already requested is closed.
+
+        `forward_only` pages by key (REFERENCE §3.4: ordered by id, each next page is `id >` the
+        last id seen), so a record that leaves the result mid-run cannot shift another one across
+        a page boundary as page numbers would. Forward-only answers link on even from the last
+        page, so the next one is requested once this page's body shows it was full, and a short
+        or empty page ends the listing.
         """
-        ours = {"pageSize": min(page_size, MAX_PAGE_SIZE)}
-        for name, value in (("conditions", conditions), ("orderBy", order_by), ("fields", fields)):
+        size = min(page_size, MAX_PAGE_SIZE)
+        ours = {"pageSize": size}
+        for name, value in (("conditions", conditions), ("orderBy", None if forward_only else order_by),
+                            ("fields", fields)):
             if value:
                 ours[name] = value
-        params = {**ours, "page": 1}
+        params = {**ours} if forward_only else {**ours, "page": 1}
+        headers = FORWARD_ONLY if forward_only else None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cw-prefetch") if prefetch else nullcontext() as pool:
-            fetch = ((lambda p: pool.submit(self._call, "GET", path, p)) if pool
-                     else (lambda p: _Done(self._call("GET", path, p))))
+            fetch = ((lambda p: pool.submit(self._call, "GET", path, p, None, None, headers)) if pool
+                     else (lambda p: _Done(self._call("GET", path, p, headers=headers))))
             pending = fetch(params)
             try:
                 while pending:
                     response, pending = pending.result(), None
                     next_params = _next_page_params(response, ours, params)
-                    if next_params and pool:
+                    if next_params and pool and not forward_only:
                         pending = fetch(next_params)
                     records = self._decode(response)
                     if not isinstance(records, list):
                         raise errors.BadResponse(detail="expected a list of records")
-                    for record in records:
-                        if not isinstance(record, dict):
-                            raise errors.BadResponse(detail="a record is not an object")
-                        yield record
-                    if not records or not next_params:
+                    if not all(isinstance(record, dict) for record in records):
+                        raise errors.BadResponse(detail="a record is not an object")
+                    more = bool(records) and next_params is not None and not (forward_only and len(records) < size)
+                    if more and pool and pending is None:
+                        pending = fetch(next_params)
+                    if records:
+                        yield records
+                    if not more:
                         break
                     params, pending = next_params, pending or fetch(next_params)
             finally:
@@ -395,32 +417,43 @@ class ConnectWiseClient:
     def list_configuration_types(self) -> list[dict]:
         return [shapes.record(t, "a configuration type") for t in self.iter_list("/company/configurations/types")]
 
-    def iter_configurations(self, type_ids: Iterable[int], company_ids: Iterable[int],
-                            since: datetime | None = None) -> Iterator[dict]:
-        """Configurations of those types and companies (active or not, so a sync can deactivate),
-        optionally only those changed after `since`; long id lists are split over several
-        listings so no URL passes `MAX_URL_CHARS`, and each record is re-checked against the ids."""
-        types, companies = {int(t) for t in type_ids}, {int(c) for c in company_ids}
-        for conditions in self._configuration_queries(types, companies, since):
-            for configuration in self.iter_list("/company/configurations", conditions, prefetch=True):
-                configuration = shapes.record(configuration, "a configuration")
-                if (shapes.reference_id(configuration, "type") in types
-                        and shapes.reference_id(configuration, "company") in companies):
-                    yield configuration
+    def iter_configuration_pages(self, type_ids: Iterable[int], company_ids: Iterable[int] | None = None,
+                                 since: datetime | None = None,
+                                 page_size: int = MAX_PAGE_SIZE) -> Iterator[list[dict]]:
+        """Pages of configurations of those types (and companies; None for every company),
+        active or not so a sync can deactivate, optionally only those changed after `since`.
 
-    def count_configurations(self, type_ids: Iterable[int], company_ids: Iterable[int],
+        Paged by key (forward-only) with the next page on its way while the caller works on
+        this one; long id lists are split over several listings so no URL passes
+        `MAX_URL_CHARS`; each record is re-checked against the ids."""
+        types = {int(t) for t in type_ids}
+        companies = None if company_ids is None else {int(c) for c in company_ids}
+        for conditions in self._configuration_queries(types, companies, since):
+            for page in self.iter_pages("/company/configurations", conditions, fields=CONFIGURATION_FIELDS,
+                                        page_size=page_size, prefetch=True, forward_only=True):
+                yield [c for c in (shapes.record(c, "a configuration") for c in page)
+                       if shapes.reference_id(c, "type") in types
+                       and (companies is None or shapes.reference_id(c, "company") in companies)]
+
+    def count_configurations(self, type_ids: Iterable[int], company_ids: Iterable[int] | None = None,
                              since: datetime | None = None) -> int:
-        types, companies = {int(t) for t in type_ids}, {int(c) for c in company_ids}
+        types = {int(t) for t in type_ids}
+        companies = None if company_ids is None else {int(c) for c in company_ids}
         return sum(shapes.count(self.request("GET", "/company/configurations/count", params={"conditions": conditions}))
                    for conditions in self._configuration_queries(types, companies, since))
 
-    def _configuration_queries(self, types: set[int], companies: set[int], since: datetime | None) -> Iterator[str]:
+    def _configuration_queries(self, types: set[int], companies: set[int] | None,
+                               since: datetime | None) -> Iterator[str]:
         """Conditions strings covering every (type, company) pair within the URL limit."""
         path = "/company/configurations"
 
         def conditions(type_run, company_run):
             return _configuration_conditions(type_run, company_run, since)
 
+        if companies is None:
+            yield from (conditions(type_run, None) for type_run in self._runs(
+                path, sorted(types), lambda run: conditions(run, None), CONFIGURATION_FIELDS))
+            return
         widest_company = [max(companies, default=0)]
         for type_run in self._runs(path, sorted(types), lambda run: conditions(run, widest_company)):
             yield from (conditions(type_run, company_run)
@@ -467,6 +500,8 @@ class ConnectWiseClient:
 SERVICE_TICKET_SCHEDULE_TYPE = "S"
 COMPANY_FIELDS = "id,identifier,name,deletedFlag,_info"
 TICKET_FIELDS = "id,summary,board,status,company,closedFlag,_info"
+CONFIGURATION_FIELDS = ("id,name,type,company,status,activeFlag,serialNumber,modelNumber,tagNumber,ipAddress,"
+                        "osType,osInfo,manufacturer,_info/lastUpdated")
 MEMBER_FIELDS = "id,identifier,firstName,lastName,officeEmail,primaryEmail,inactiveFlag,licenseClass,_info"
 
 
@@ -488,7 +523,9 @@ def ticket_resource_identifiers(ticket: dict) -> list[str]:
 
 
 def _configuration_conditions(type_ids, company_ids, since) -> str:
-    parts = [C.in_("type/id", [int(t) for t in type_ids]), C.in_("company/id", [int(c) for c in company_ids])]
+    parts = [C.in_("type/id", [int(t) for t in type_ids])]
+    if company_ids is not None:
+        parts.append(C.in_("company/id", [int(c) for c in company_ids]))
     if since is not None:
         parts.append(C.gt("_info/lastUpdated", since))
     return C.and_(*parts)

@@ -128,13 +128,33 @@ def test_configuration_types_and_incremental_configurations(cw_client):
     """Configurations filter by types and companies, and by lastUpdated since a moment."""
     types = {t["name"]: t["id"] for t in cw_client.list_configuration_types()}
     assert {"Server", "Network Switch", "Workstation", "Firewall", "Printer"} <= set(types)
-    servers = list(cw_client.iter_configurations([types["Server"]], [101]))
+    servers = [c for page in cw_client.iter_configuration_pages([types["Server"]], [101]) for c in page]
     assert {"acme-dc01", "acme-dc02"} <= {c["name"] for c in servers}
     assert cw_client.count_configurations([types["Server"]], [101]) == len(servers)
-    all_configs = list(cw_client.iter_configurations(types.values(), [101, 102, 103]))
+    all_configs = [c for page in cw_client.iter_configuration_pages(types.values(), [101, 102, 103]) for c in page]
     assert any(not c["activeFlag"] for c in all_configs)
     since = datetime.fromisoformat(all_configs[-5]["_info"]["lastUpdated"].replace("Z", "+00:00"))
-    assert len(list(cw_client.iter_configurations(types.values(), [101, 102, 103], since=since))) == 4
+    changed = [c for page in cw_client.iter_configuration_pages(types.values(), [101, 102, 103], since=since)
+               for c in page]
+    assert len(changed) == 4
+
+
+def test_forward_only_pages_by_id_and_stops_on_a_short_page(cw_sim, cw_client):
+    """Forward-only paging sends the header, no orderBy, `pageId` = last id, and stops on a short page."""
+    pages = list(cw_client.iter_configuration_pages([1, 2, 3, 4, 5], [101, 102, 103], page_size=60))
+    ids = [c["id"] for page in pages for c in page]
+    assert [len(p) for p in pages] == [60, 60, 60, 20] and ids == sorted(ids) and len(set(ids)) == 200
+    journal = cw_sim.journal()
+    assert len(journal) == 4 and all("orderBy" not in e["query"] and "page" not in e["query"] for e in journal)
+    assert [e["query"].get("pageId") for e in journal] == [None, str(pages[0][-1]["id"]), str(pages[1][-1]["id"]),
+                                                           str(pages[2][-1]["id"])]
+
+
+def test_simulator_refuses_order_by_with_forward_only_paging(cw_sim):
+    """The simulator, like ConnectWise, refuses orderBy under forward-only paging."""
+    response = cw_sim.raw("GET", "/company/configurations", params={"orderBy": "id asc"},
+                          headers={"pagination-type": "forward-only"})
+    assert response.status_code == 400 and "orderBy" in response.text
 
 
 def test_paging_follows_links_and_keeps_conditions(cw_sim, cw_client):

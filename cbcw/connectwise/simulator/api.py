@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from math import ceil
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from cbcw.connectwise.simulator.bodies import (apply_patch, check_fields, json_body, patch_operations,
                                                resolve)
 from cbcw.connectwise.simulator.cw_errors import ApiError, field_error, invalid, invalid_field, not_found
-from cbcw.connectwise.simulator.query import (parse_conditions, parse_datetime, parse_fields,
+from cbcw.connectwise.simulator.query import (bad_query, parse_conditions, parse_datetime, parse_fields,
                                               parse_order_by, project, sort_records)
 from cbcw.connectwise.simulator.refs import API_ROOT, reference
 from cbcw.connectwise.simulator.store import API_MEMBER_IDENTIFIER, MODELS, model_fields, now_iso
@@ -94,17 +95,49 @@ def _select(collection: str, scope=None, scope_key=None) -> list:
 
 
 def list_records(collection: str, scope=None, scope_key=None) -> Response:
+    if request.headers.get("pagination-type", "").lower() == "forward-only":
+        return _forward_only_page(collection, scope, scope_key)
     page, size = _page_params()
-    fields = parse_fields(request.args.get("fields"), model_fields(MODELS[collection]))
     st = store()
     with st.lock:
         rows = _select(collection, scope, scope_key)
-        chunk = rows[(page - 1) * size:page * size]
-        if fields:
-            body = json.dumps([project(r, fields) for r in chunk])
-        else:
-            body = "[" + ",".join(st.serialised(collection, r) for r in chunk) + "]"
+        body = _page_body(collection, rows[(page - 1) * size:page * size])
     return json_response(body, headers={"Link": _link_header(page, size, len(rows))})
+
+
+def _forward_only_page(collection: str, scope, scope_key) -> Response:
+    """Forward-only paging (REFERENCE §3.4): ordered by id, `pageId` acts as `id > pageId`,
+    `orderBy` refused, `page` ignored; a non-empty page links to the next `pageId` (its last id).
+
+    [UNCERTAIN] whether ConnectWise omits the Link on the last page: here a non-empty page
+    always carries one, so a client must also stop on a short or empty page.
+    """
+    if request.args.get("orderBy"):
+        raise bad_query("orderBy", "orderBy is not supported with forward-only pagination.")
+    _page, size = _page_params()
+    try:
+        after = int(request.args.get("pageId", 0))
+    except ValueError:
+        raise bad_query("pageId", "pageId must be an integer.") from None
+    st = store()
+    with st.lock:
+        rows = _select(collection, scope, scope_key)
+        start = bisect_right(rows, after, key=lambda r: r["id"])
+        chunk = rows[start:start + size]
+        body = _page_body(collection, chunk)
+    headers = {}
+    if chunk:
+        others = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "pageId")]
+        headers["Link"] = f'<{request.base_url}?{urlencode(others + [("pageId", chunk[-1]["id"])])}>; rel="next"'
+    return json_response(body, headers=headers)
+
+
+def _page_body(collection: str, chunk: list) -> str:
+    fields = parse_fields(request.args.get("fields"), model_fields(MODELS[collection]))
+    if fields:
+        return json.dumps([project(r, fields) for r in chunk])
+    st = store()
+    return "[" + ",".join(st.serialised(collection, r) for r in chunk) + "]"
 
 
 def count_records(collection: str) -> Response:
@@ -222,6 +255,33 @@ def _resolve_ticket_references(st, ticket, current, paths):
     elif not status["closedStatus"]:
         ticket.pop("closedDate", None)
         ticket.pop("closedBy", None)
+
+
+# -- configurations --------------------------------------------------------------------------
+
+@bp.patch("/company/configurations/<int:configuration_id>")
+def patch_configuration(configuration_id):
+    operations = patch_operations("configuration", "CompanyConfiguration", json_body("configuration"))
+    st = store()
+    with st.lock:
+        configuration = apply_patch(get_or_404("configurations", configuration_id, "Configuration"), operations)
+        paths = {path for _, path, _ in operations}
+        if "type" in paths:
+            configuration["type"] = reference("configuration_types", resolve(
+                st, "configuration_types", configuration.get("type"), "configuration", "type", "Configuration type"))
+        if "company" in paths:
+            configuration["company"] = reference("companies", resolve(
+                st, "companies", configuration.get("company"), "configuration", "company", "Company"))
+        return record_response(st.save("configurations", configuration))
+
+
+@bp.delete("/company/configurations/<int:configuration_id>")
+def delete_configuration(configuration_id):
+    st = store()
+    with st.lock:
+        get_or_404("configurations", configuration_id, "Configuration")
+        st.delete("configurations", configuration_id)
+    return Response(status=204, headers={"api-current-version": API_VERSION})
 
 
 # -- notes -----------------------------------------------------------------------------------
