@@ -45,6 +45,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from cbcw.connectwise.cli import rotate_keys_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
+    from cbcw.connectwise.sync.jobs import sync_configs_command
     from cbcw.demo.cli import seed_demo_command
     from cbcw.main import errors, request_log, templating
     from cbcw.scheduler.cli import scheduler_command
@@ -53,7 +54,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     errors.init_app(app)
     request_log.init_app(app)
     templating.init_app(app)
-    for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command):
+    for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
+                    sync_configs_command):
         app.cli.add_command(command)
     with app.app_context():
         crypto.check_keys()

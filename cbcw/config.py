@@ -67,6 +67,8 @@ class Config:
         "CW_SIMULATOR_URL", "http://127.0.0.1:5055/v4_6_release/apis/3.0"
     )
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    CW_SYNC_HOUR = int(os.environ.get("CW_SYNC_HOUR", "2"))
+    CW_SYNC_PAGE_SIZE = int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))
 
 
 class DevelopmentConfig(Config):

@@ -36,6 +36,11 @@ class Device(db.Model):
     # Where a synced device came from (e.g. "connectwise" and the configuration id).
     external_source: Mapped[Optional[str]] = mapped_column(String(32))
     external_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # The source's own name and type for the record, e.g. the configuration's name "SRV 01" that
+    # became hostname "srv-01" (or "srv-01-2" when another device of the company had that name).
+    external_name: Mapped[Optional[str]] = mapped_column(String(200))
+    external_type_id: Mapped[Optional[str]] = mapped_column(String(64))
+    synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

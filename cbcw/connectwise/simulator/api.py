@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, request
 
-from cbcw.connectwise.simulator.bodies import (apply_patch, check_fields, json_body, patch_operations,
+from cbcw.connectwise.simulator.bodies import (READ_ONLY, apply_patch, check_fields, json_body, patch_operations,
                                                resolve)
 from cbcw.connectwise.simulator.cw_errors import ApiError, field_error, invalid, invalid_field, not_found
 from cbcw.connectwise.simulator.query import (bad_query, parse_conditions, parse_datetime, parse_fields,
@@ -259,20 +259,33 @@ def _resolve_ticket_references(st, ticket, current, paths):
 
 # -- configurations --------------------------------------------------------------------------
 
+@bp.post("/company/configurations")
+def create_configuration():
+    body = check_fields("configuration", "CompanyConfiguration", json_body("configuration"), creating=True)
+    st = store()
+    with st.lock:
+        configuration = {"activeFlag": True, **{k: v for k, v in body.items() if k not in READ_ONLY}}
+        _resolve_configuration_references(st, configuration, {"type", "company"})
+        return record_response(st.insert("configurations", configuration), 201)
+
+
 @bp.patch("/company/configurations/<int:configuration_id>")
 def patch_configuration(configuration_id):
     operations = patch_operations("configuration", "CompanyConfiguration", json_body("configuration"))
     st = store()
     with st.lock:
         configuration = apply_patch(get_or_404("configurations", configuration_id, "Configuration"), operations)
-        paths = {path for _, path, _ in operations}
-        if "type" in paths:
-            configuration["type"] = reference("configuration_types", resolve(
-                st, "configuration_types", configuration.get("type"), "configuration", "type", "Configuration type"))
-        if "company" in paths:
-            configuration["company"] = reference("companies", resolve(
-                st, "companies", configuration.get("company"), "configuration", "company", "Company"))
+        _resolve_configuration_references(st, configuration, {path for _, path, _ in operations})
         return record_response(st.save("configurations", configuration))
+
+
+def _resolve_configuration_references(st, configuration, paths):
+    if "type" in paths:
+        configuration["type"] = reference("configuration_types", resolve(
+            st, "configuration_types", configuration.get("type"), "configuration", "type", "Configuration type"))
+    if "company" in paths:
+        configuration["company"] = reference("companies", resolve(
+            st, "companies", configuration.get("company"), "configuration", "company", "Company"))
 
 
 @bp.delete("/company/configurations/<int:configuration_id>")
