@@ -4,8 +4,5 @@ from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry  #
 from cbcw.devices.models import Device, DeviceType  # noqa: F401
 from cbcw.organisations.models import Company, Organisation  # noqa: F401
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, ConnectWiseSettings, MemberMatch  # noqa: F401
-<<<<<<< HEAD
 from cbcw.scheduler.models import JobLease  # noqa: F401
-=======
 from cbcw.connectwise.sync.models import SyncRun  # noqa: F401
->>>>>>> 4c601b3 (Configuration sync: devices from mapped configurations, one transaction per page, key paging, incremental with weekly full runs, one sync per organisation, sync history; flask sync-configs)

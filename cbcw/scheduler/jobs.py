@@ -15,14 +15,24 @@ class ScheduledJob:
     lease: timedelta = timedelta(seconds=20)
 
 
+REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
+NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
+
+
 def heartbeat() -> None:
     """Nothing to do: the runner's finish time of this job is the scheduler's heartbeat (`/healthz`)."""
 
 
 def scheduled_jobs(config) -> list[ScheduledJob]:
     """Every job the scheduler process runs, built from the app's configuration."""
+    from cbcw.connectwise.sync.jobs import nightly_sync, run_requested_syncs
     from cbcw.scheduler.leases import HEARTBEAT_JOB_ID
 
     return [
         ScheduledJob(HEARTBEAT_JOB_ID, heartbeat, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+        # "Sync Configurations Now" queues a run; this picks it up within seconds.
+        ScheduledJob(REQUESTED_SYNCS_JOB_ID, run_requested_syncs, "interval", {"seconds": 3},
+                     lease=timedelta(seconds=2)),
+        ScheduledJob(NIGHTLY_SYNC_JOB_ID, nightly_sync, "cron", {"hour": config["CW_SYNC_HOUR"], "minute": 0},
+                     lease=timedelta(hours=12)),
     ]

@@ -3,6 +3,8 @@ from sqlalchemy import select
 
 from cbcw.connectwise.sync import jobs, runs
 from cbcw.connectwise.sync.models import SyncRun
+from cbcw.scheduler.jobs import NIGHTLY_SYNC_JOB_ID, REQUESTED_SYNCS_JOB_ID, scheduled_jobs
+from cbcw.scheduler.runner import build_scheduler, run_job
 
 
 def test_requested_sync_is_picked_up_and_run_once(db, org, cw_sim, mapped, admin):
@@ -48,3 +50,18 @@ def test_cli_refuses_an_out_of_range_org_id(app):
     """An organisation id beyond 64 bits is a usage error, not a crash."""
     result = app.test_cli_runner().invoke(args=["sync-configs", "--org", str(2**70)])
     assert result.exit_code == 2 and "--org" in result.output
+
+
+def test_scheduler_registers_the_sync_jobs_once(app, monkeypatch):
+    """The nightly sync (cron at CW_SYNC_HOUR) and the request pick-up are registered once each and call the sync."""
+    app.config["CW_SYNC_HOUR"] = 3
+    scheduler = build_scheduler(app)
+    registered = [job for job in scheduler.get_jobs() if job.id in (NIGHTLY_SYNC_JOB_ID, REQUESTED_SYNCS_JOB_ID)]
+    assert sorted(job.id for job in registered) == sorted([NIGHTLY_SYNC_JOB_ID, REQUESTED_SYNCS_JOB_ID])
+    nightly = next(job for job in registered if job.id == NIGHTLY_SYNC_JOB_ID)
+    assert str(nightly.trigger.fields[5]) == "3" and nightly.max_instances == 1 and nightly.coalesce
+    calls = []
+    monkeypatch.setattr(jobs, "execute", lambda run_id: calls.append(run_id))
+    job = next(j for j in scheduled_jobs(app.config) if j.id == NIGHTLY_SYNC_JOB_ID)
+    assert run_job(app, job) is True  # no organisation enabled: the job runs and syncs nobody
+    assert calls == []
