@@ -15,6 +15,7 @@ from cbcw.connectwise.connection import client_for, test_connection
 from cbcw.connectwise.errors import ConnectWiseError
 from cbcw.connectwise.forms import ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm
 from cbcw.connectwise.models import STATUS_EVENTS, CompanyMapping
+from cbcw.connectwise.sync import runs as sync_runs
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
 from cbcw.extensions import db
@@ -87,6 +88,7 @@ def _render_page(settings, form, status_form, keys_readable=True, status=200):
         keys_readable=keys_readable, keys_unreadable_message=KEYS_UNREADABLE,
         company_rows=mappings.company_rows(settings.organisation_id),
         member_rows=members.match_rows(settings.organisation_id), status_events=STATUS_EVENTS,
+        **_sync_context(),
     ), status
 
 
@@ -213,3 +215,33 @@ def _members_section(message: str, category: str):
                                 message=message, category=category)
     flash(message, category)
     return redirect(url_for(".settings_page") + "#members")
+
+
+# --- Configuration sync (PRODUCT §3.3) ----------------------------------------------------------
+
+
+def _sync_context(message: str | None = None, category: str = "ok") -> dict:
+    organisation_id = current_user.organisation_id
+    return {"sync_run": sync_runs.active_run(organisation_id), "sync_history": sync_runs.history(organisation_id),
+            "sync_message": message, "sync_category": category}
+
+
+@bp.get("/sync")
+def sync_status():
+    """The sync section: polled by HTMX while a run is queued or running."""
+    return _partial_or_page("connectwise/_sync.html", **_sync_context())
+
+
+@bp.post("/sync")
+def sync_now():
+    """Queue a sync for the scheduler process; the web worker never runs it."""
+    try:
+        sync_runs.request_run(current_user.organisation_id, "manual", user_id=current_user.id, full=True)
+    except sync_runs.SyncBusy as busy:
+        message, category = str(busy), "bad"
+    else:
+        message, category = "Sync requested: it starts within a few seconds.", "ok"
+    if wants_partial():
+        return _partial_or_page("connectwise/_sync.html", **_sync_context(message, category))
+    flash(message, "success" if category == "ok" else "error")
+    return redirect(url_for(".settings_page") + "#sync")

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from cbcw.connectwise.sync.models import ACTIVE_STATUSES, SyncRun
 from cbcw.db import utcnow
@@ -72,6 +73,7 @@ def active_run(organisation_id: int) -> SyncRun | None:
 def history(organisation_id: int, limit: int = HISTORY_SHOWN) -> list[SyncRun]:
     """The latest runs, newest first."""
     return list(db.session.scalars(select(SyncRun).where(SyncRun.organisation_id == organisation_id)
+                                   .options(selectinload(SyncRun.requested_by))
                                    .order_by(SyncRun.id.desc()).limit(limit)))
 
 
