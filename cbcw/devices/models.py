@@ -40,7 +40,6 @@ class Device(db.Model):
     # became hostname "srv-01" (or "srv-01-2" when another device of the company had that name).
     external_name: Mapped[Optional[str]] = mapped_column(String(200))
     external_type_id: Mapped[Optional[str]] = mapped_column(String(64))
-    synced_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

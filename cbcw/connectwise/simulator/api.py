@@ -133,10 +133,11 @@ def _forward_only_page(collection: str, scope, scope_key) -> Response:
 
 
 def _page_body(collection: str, chunk: list) -> str:
-    fields = parse_fields(request.args.get("fields"), model_fields(MODELS[collection]))
-    if fields:
-        return json.dumps([project(r, fields) for r in chunk])
+    fields = tuple(parse_fields(request.args.get("fields"), model_fields(MODELS[collection])))
     st = store()
+    if fields:
+        return "[" + ",".join(st.serialised_fields(collection, r, fields, lambda r: project(r, fields))
+                              for r in chunk) + "]"
     return "[" + ",".join(st.serialised(collection, r) for r in chunk) + "]"
 
 

@@ -43,6 +43,7 @@ class Store:
             self.version = 0
             self._json = {(name, rid): json.dumps(r, separators=(",", ":"))
                           for name, records in self.collections.items() for rid, r in records.items()}
+            self._projected: dict[tuple, dict[tuple, str]] = {}
             self._queries: dict[tuple, tuple[int, list]] = {}
 
     def get(self, collection: str, record_id) -> dict | None:
@@ -67,13 +68,13 @@ class Store:
         """Store an updated record and move its `_info/lastUpdated` on."""
         record["_info"] = {**record.get("_info", {}), "lastUpdated": now_iso(), "updatedBy": API_MEMBER_IDENTIFIER}
         self.collections[collection][record["id"]] = record
-        self._json.pop((collection, record["id"]), None)
+        self._forget(collection, record["id"])
         self._changed()
         return record
 
     def delete(self, collection: str, record_id) -> None:
         self.collections[collection].pop(record_id, None)
-        self._json.pop((collection, record_id), None)
+        self._forget(collection, record_id)
         self._changed()
 
     def serialised(self, collection: str, record: dict) -> str:
@@ -82,6 +83,18 @@ class Store:
         if text is None:
             text = self._json[key] = json.dumps(record, separators=(",", ":"))
         return text
+
+    def serialised_fields(self, collection: str, record: dict, fields: tuple, project) -> str:
+        """`project(record)` as JSON, remembered per `fields` until the record changes."""
+        cache = self._projected.setdefault((collection, record["id"]), {})
+        text = cache.get(fields)
+        if text is None:
+            text = cache[fields] = json.dumps(project(record), separators=(",", ":"))
+        return text
+
+    def _forget(self, collection: str, record_id) -> None:
+        self._json.pop((collection, record_id), None)
+        self._projected.pop((collection, record_id), None)
 
     def cached_query(self, key: tuple, compute) -> list:
         """`compute()`'s list, remembered until the next write anywhere."""
