@@ -68,7 +68,7 @@ class Config:
     )
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
     CW_SYNC_HOUR = int(os.environ.get("CW_SYNC_HOUR", "2"))
-    CW_SYNC_PAGE_SIZE = int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))
+    CW_SYNC_PAGE_SIZE = max(1, min(1000, int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))))
 
 
 class DevelopmentConfig(Config):
