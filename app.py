@@ -37,12 +37,14 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.accounts.routes import bp as accounts_bp
     from cbcw.changes.routes import bp as changes_bp
     from cbcw.connectwise.routes import bp as connectwise_bp
+    from cbcw.devices.routes import bp as devices_bp
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp):
+    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, devices_bp):
         app.register_blueprint(blueprint)
 
+    from cbcw.connectwise import device_links
     from cbcw.connectwise.cli import rotate_keys_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
     from cbcw.connectwise.sync.jobs import sync_configs_command
@@ -54,6 +56,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     errors.init_app(app)
     request_log.init_app(app)
     templating.init_app(app)
+    device_links.init_app(app)
     for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
                     sync_configs_command):
         app.cli.add_command(command)

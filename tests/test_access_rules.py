@@ -11,7 +11,7 @@ from cbcw.config import TestConfig
 from tests.fixtures.database import committed_rows
 
 PUBLIC = {"static", "main.healthz", "main.index", "accounts.login"}  # index only redirects
-ID_ARGS = ("change_id", "company_id", "user_id")
+ID_ARGS = ("change_id", "company_id", "user_id", "device_id")
 
 
 def _rules():
@@ -33,18 +33,20 @@ ID_RULES = [r for r in RULES if set(r.arguments) & set(ID_ARGS)]
 
 
 @pytest.fixture
-def foreign_ids(make_org, make_company, make_user, make_change):
+def foreign_ids(make_org, make_company, make_user, make_change, make_device):
     """Ids of rows that belong to another organisation."""
     other = make_org()
     owner = make_user("admin", organisation=other)
     return {"change_id": make_change(organisation=other, created_by=owner).id,
-            "company_id": make_company(organisation=other).id, "user_id": owner.id}
+            "company_id": make_company(organisation=other).id, "user_id": owner.id,
+            "device_id": make_device("other-srv", organisation=other).id}
 
 
 @pytest.mark.parametrize("rule", GET_RULES, ids=lambda r: r.rule)
 def test_every_page_needs_login(client, rule):
     """Every non-public page sends a logged-out visitor to the login page."""
-    response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "action": "submit"}))
+    response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "device_id": 1,
+                                        "action": "submit"}))
     assert response.status_code == 302 and "/login" in response.location
 
 

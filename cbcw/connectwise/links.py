@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 TICKET_PATH = "/v4_6_release/services/system_io/Service/fv_sr100_request.rails"
+OPEN_RECORD_PATH = "/v4_6_release/services/system_io/router/openrecord.rails"
 
 
 def ui_host(base_url: str) -> str:
@@ -17,3 +18,11 @@ def ticket_url(base_url: str, company_id: str, ticket_id: int) -> str:
     scheme = urlsplit(base_url).scheme or "https"
     query = urlencode({"service_recid": int(ticket_id), "companyName": company_id})
     return f"{scheme}://{ui_host(base_url)}{TICKET_PATH}?{query}"
+
+
+def configuration_url(base_url: str, company_id: str, configuration_id: int) -> str:
+    """The configuration screen through the open-record router (`recordType=ConfigFv`)."""
+    scheme = urlsplit(base_url).scheme or "https"
+    query = urlencode({"locale": "en_US", "recordType": "ConfigFv", "recid": int(configuration_id),
+                       "companyName": company_id})
+    return f"{scheme}://{ui_host(base_url)}{OPEN_RECORD_PATH}?{query}"

@@ -1,0 +1,141 @@
+"""Device list, device detail, the @ autocomplete and the device change report (PRODUCT §2.4)."""
+import csv
+import io
+from datetime import datetime, timezone
+
+import pytest
+
+from cbcw.changes.models import ChangeDevice
+from cbcw.devices.report import safe_cell
+
+
+@pytest.fixture
+def linked(db, org, company, make_device, make_change):
+    """Two devices of Acme, one referenced by a scheduled change."""
+    server = make_device("acme-srv01", company=company, attributes={"ip": "10.0.0.5", "os": "Linux"})
+    make_device("acme-sw01", company=company, type_name="Switch", active=False)
+    change = make_change(title="=HYPERLINK(\"http://evil\") patch", state="scheduled",
+                         window_start=datetime(2030, 5, 4, 22, tzinfo=timezone.utc),
+                         window_end=datetime(2030, 5, 4, 23, tzinfo=timezone.utc))
+    db.session.add(ChangeDevice(organisation_id=org.id, change_id=change.id, device_id=server.id, mention="acme-srv01"))
+    db.session.commit()
+    return server, change
+
+
+def test_device_list_filters_and_searches(client, login, viewer, linked):
+    """The list shows the organisation's devices and filters by active state and search text."""
+    login(viewer)
+    page = client.get("/devices").text
+    assert "acme-srv01" in page and "acme-sw01" in page
+    assert "acme-sw01" not in client.get("/devices?active=yes").text
+    found = client.get("/devices?q=SRV", headers={"HX-Request": "true"}).text
+    assert "acme-srv01" in found and "acme-sw01" not in found and "<html" not in found
+
+
+@pytest.mark.parametrize("query", ["page=99999999999999999999999", "page=-3", "company=9" * 30, "type=abc",
+                                   "q=%25_%25", "active=maybe"])
+def test_device_list_survives_hostile_query_strings(client, login, viewer, linked, query):
+    """Any page number, id or search text gives a page, never a server error."""
+    login(viewer)
+    assert client.get(f"/devices?{query}").status_code == 200
+
+
+def test_search_treats_wildcards_literally(client, login, viewer, make_device, company):
+    """A `%` or `_` in the search matches itself, not any text."""
+    make_device("web_01", company=company)
+    make_device("webx01", company=company)
+    login(viewer)
+    page = client.get("/devices?q=web_").text
+    assert "web_01" in page and "webx01" not in page
+
+
+def test_device_detail_shows_attributes_and_its_changes(client, login, viewer, linked):
+    """The device page lists its attributes and the changes that reference it."""
+    server, change = linked
+    login(viewer)
+    page = client.get(f"/devices/{server.id}").text
+    assert "10.0.0.5" in page and change.reference in page and "Added by hand" in page
+
+
+def test_synced_device_links_to_its_configuration(client, login, viewer, db, org, company, make_device):
+    """A device synced from ConnectWise links to the configuration on the UI host (ConfigFv)."""
+    from cbcw.connectwise.mappings import get_settings
+    settings = get_settings(org.id)
+    settings.base_url, settings.cw_company_id = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0", "acme co"
+    device = make_device("acme-dc01", company=company, external_source="connectwise", external_id="1001",
+                         external_name="ACME DC01")
+    login(viewer)
+    page = client.get(f"/devices/{device.id}").text
+    assert ("https://na.myconnectwise.net/v4_6_release/services/system_io/router/openrecord.rails?"
+            "locale=en_US&amp;recordType=ConfigFv&amp;recid=1001&amp;companyName=acme+co") in page
+
+
+def test_mention_suggestions_offer_active_devices_of_the_company_first(client, login, engineer, linked,
+                                                                       make_device, make_company):
+    """`@acme` suggests active devices starting with it, the change's company first; inactive ones never."""
+    server, _change = linked
+    other = make_company("Other Co")
+    make_device("acme-elsewhere", company=other)
+    login(engineer)
+    html = client.get(f"/devices/mentions?q=acme&company_id={server.company_id}").text
+    assert html.index("acme-srv01") < html.index("acme-elsewhere")
+    assert "acme-sw01" not in html and 'role="option"' in html
+    assert client.get("/devices/mentions?q=zzz&company_id=1" + "9" * 30).status_code == 200
+
+
+def test_mention_suggestions_never_show_another_organisation(client, login, engineer, make_org, make_device):
+    """Devices of another organisation are never suggested."""
+    make_device("acme-foreign", organisation=make_org())
+    login(engineer)
+    assert "acme-foreign" not in client.get("/devices/mentions?q=acme").text
+
+
+def test_report_csv_is_utf8_and_formula_safe(client, login, viewer, linked):
+    """The CSV download is UTF-8 with a header row; a title starting with = is neutralised."""
+    _server, change = linked
+    login(viewer)
+    response = client.get("/reports/device-changes?format=csv")
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[0][:2] == ["Date", "Device"] and len(rows) == 2
+    assert rows[1][1] == "acme-srv01" and rows[1][4] == change.reference
+    assert rows[1][5] == "'=HYPERLINK(\"http://evil\") patch"
+
+
+@pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
+                                             ("\tx", "'\tx"), ("plain, \"quoted\"", "plain, \"quoted\""), (None, "")])
+def test_safe_cell(value, expected):
+    """Cells a spreadsheet would run as formulas get a leading apostrophe; others stay as they are."""
+    assert safe_cell(value) == expected
+
+
+def test_report_filters_by_date_range_in_the_users_timezone(client, login, viewer, linked):
+    """The date range selects by the window start; a window outside the range is left out."""
+    login(viewer)
+    assert "acme-srv01</a>" in client.get("/reports/device-changes?date_from=2030-05-04&date_to=2030-05-04").text
+    assert "acme-srv01</a>" not in client.get("/reports/device-changes?date_from=2030-05-05").text
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01&date_to=0001-01-01", "date_to=9999-12-31",
+                                   "date_from=2030-13-45", "date_from=2030-05-05&date_to=2030-05-01",
+                                   "device=" + "9" * 40, "page=" + "9" * 40])
+def test_report_survives_hostile_filters(client, login, viewer, linked, query):
+    """Dates at the edge of the calendar, impossible dates and huge ids give a page with a message."""
+    login(viewer)
+    assert client.get(f"/reports/device-changes?{query}").status_code == 200
+    download = client.get(f"/reports/device-changes?{query}&format=csv")
+    assert download.status_code == 200 and download.data
+
+
+def test_report_never_lists_another_organisations_rows(client, login, viewer, linked, make_org, make_user,
+                                                        make_change, make_device, db):
+    """Rows of another organisation are never in the report."""
+    other = make_org()
+    foreign_change = make_change(organisation=other, created_by=make_user("admin", organisation=other))
+    device = make_device("foreign-host", organisation=other)
+    db.session.add(ChangeDevice(organisation_id=other.id, change_id=foreign_change.id, device_id=device.id, mention="x"))
+    db.session.commit()
+    login(viewer)
+    assert "foreign-host" not in client.get("/reports/device-changes?format=csv").data.decode()
