@@ -139,3 +139,11 @@ def test_report_never_lists_another_organisations_rows(client, login, viewer, li
     db.session.commit()
     login(viewer)
     assert "foreign-host" not in client.get("/reports/device-changes?format=csv").data.decode()
+
+
+def test_change_form_wires_the_autocomplete_from_a_static_script(client, login, engineer):
+    """The description and plan fields carry the suggestions URL and the script is a static file (no inline JS)."""
+    login(engineer)
+    page = client.get("/changes/new").text
+    assert page.count('data-mentions="/devices/mentions"') == 4
+    assert '<script src="/static/js/mentions.js" defer></script>' in page

@@ -1,0 +1,41 @@
+"""Devices in a real browser: the @ autocomplete in the change form and a manual sync's counts."""
+import re
+
+from playwright.sync_api import expect
+
+from cbcw.connectwise.sync.jobs import run_requested_syncs
+from tests.browser.conftest import SETTINGS_URL
+
+
+def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
+    """Typing "@acme-d" in the description suggests the company's devices; arrow keys and Enter insert one."""
+    login(page, "engineer@demo.test")
+    page.goto("/changes/new")
+    page.get_by_label("Company").select_option(label="Acme Manufacturing")
+    description = page.get_by_label("Description")
+    description.click()
+    description.press_sequentially("Reboot @acme-d")
+    suggestions = page.get_by_role("listbox", name="Devices to mention")
+    expect(suggestions.get_by_role("option").first).to_contain_text("@acme-dc01")
+    description.press("Enter")
+    expect(description).to_have_value("Reboot @acme-dc01 ")
+    expect(suggestions).to_be_hidden()
+    description.press_sequentially("and @")
+    expect(suggestions.get_by_role("option")).not_to_have_count(0)
+    suggestions.get_by_role("option").filter(has_text="@acme-sw-core").click()
+    expect(description).to_have_value("Reboot @acme-dc01 and @acme-sw-core ")
+
+
+def test_manual_sync_shows_progress_then_counts(page, login, demo):
+    """Sync Configurations Now asks for confirmation, waits for the scheduler, then shows the counts."""
+    login(page, "admin@demo.test")
+    page.goto(SETTINGS_URL)
+    section = page.locator("#sync")
+    section.get_by_text("Sync Configurations Now").click()
+    section.get_by_role("button", name="Confirm sync").click()
+    expect(section).to_contain_text("waiting for the scheduler process")
+    with demo.app_context():
+        assert run_requested_syncs() == 1  # what the scheduler process does within seconds
+    expect(section.locator("#sync-result")).to_contain_text(re.compile(r"\d+ created, \d+ updated, 0 unchanged"))
+    expect(section.locator("#sync-history tbody tr")).to_have_count(1)
+    expect(section.locator("#sync-history")).to_contain_text("Alex Admin")
