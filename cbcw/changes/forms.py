@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from cbcw.changes.conflicts import conflicts_for
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATE_LABELS, STATES
 from cbcw.main.templating import user_zone
 
@@ -160,6 +161,22 @@ class ScheduleForm(WindowMixin, TransitionForm):
     window_start = _window_field("Window start", required=True)
     window_end = _window_field("Window end", required=True)
     implementer_id = SelectField("Implementer", coerce=optional_id, validators=[InputRequired()])
+    confirm_conflicts = BooleanField("Schedule anyway")
+
+    # Set by the view: the change being scheduled. After validation, the conflicts found.
+    change = None
+    conflicts: list = []
+
+    def validate(self, extra_validators=None) -> bool:
+        """Valid fields, and either no schedule conflict (PRODUCT §2.5) or "Schedule anyway" ticked."""
+        if not super().validate(extra_validators):
+            return False
+        self.conflicts = conflicts_for(self.change, *self.utc_window()) if self.change is not None else []
+        if self.conflicts and not self.confirm_conflicts.data:
+            self.confirm_conflicts.errors = ["This window overlaps another scheduled change on the same device: "
+                                             "tick “Schedule anyway” to keep it."]
+            return False
+        return True
 
     def arguments(self) -> dict:
         start, end = self.utc_window()

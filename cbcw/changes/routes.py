@@ -24,6 +24,7 @@ from cbcw.changes.forms import (
     SubmitForm,
     options,
 )
+from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.mentions import highlight_mentions
 from cbcw.changes.models import Change
 from cbcw.extensions import db
@@ -144,6 +145,7 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
         context["entries"] = queries.timeline(change)
     else:
         context["approvals"] = lifecycle.approval_status(change)
+    context["conflicts"] = conflicts_for(change) if change.state in OCCUPYING_STATES else []
     return context
 
 
@@ -191,6 +193,7 @@ def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None
     elif action == "schedule":
         people = queries.assignable_users((change.implementer_id,))
         form.implementer_id.choices = options([BLANK, *((u.id, u.display_name) for u in people)])
+        form.change = change
 
 
 # --- Transitions and comments ----------------------------------------------------------------

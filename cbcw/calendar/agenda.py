@@ -1,0 +1,69 @@
+"""Which changes' implementation windows fall on which days, in the viewer's timezone."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import joinedload
+
+from cbcw.changes.conflicts import conflicting_ids
+from cbcw.changes.models import Change
+from cbcw.extensions import db
+from cbcw.tenancy import current_org_id, scoped
+
+VIEWS = ("week", "month")
+# Far enough from year 1 and 9999 that a day's bounds exist in every timezone.
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 1)
+
+
+@dataclass
+class Day:
+    day: date
+    changes: list[Change] = field(default_factory=list)
+
+
+@dataclass
+class Agenda:
+    view: str
+    first: date
+    last: date
+    days: list[Day]
+    conflicts: set[int]
+    previous: date
+    following: date
+
+
+def period(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """(first day, last day, previous period's anchor, next period's anchor) of the week (from
+    Monday) or the month that holds `anchor`."""
+    anchor = min(max(anchor, FIRST_DAY), LAST_DAY)
+    if view == "month":
+        first = anchor.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return first, following - timedelta(days=1), (first - timedelta(days=1)).replace(day=1), following
+    first = anchor - timedelta(days=anchor.weekday())
+    return first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7)
+
+
+def build(view: str, anchor: date, zone: ZoneInfo, company_id: int | None = None) -> Agenda:
+    """The agenda of one week or month: each day with the changes whose window touches it."""
+    first, last, previous, following = period(view, anchor)
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone)
+    stmt = (scoped(Change).where(Change.window_start.is_not(None), Change.window_end.is_not(None),
+                                 Change.state != "cancelled", Change.window_start < end, Change.window_end > start)
+            .options(joinedload(Change.company), joinedload(Change.implementer))
+            .order_by(Change.window_start, Change.id))
+    if company_id:
+        stmt = stmt.where(Change.company_id == company_id)
+    changes = list(db.session.scalars(stmt))
+    days = [Day(first + timedelta(days=n)) for n in range((last - first).days + 1)]
+    for change in changes:
+        opens = change.window_start.astimezone(zone).date()
+        closes = (change.window_end - timedelta(microseconds=1)).astimezone(zone).date()
+        for day in days:
+            if opens <= day.day <= closes:
+                day.changes.append(change)
+    return Agenda(view, first, last, days, conflicting_ids(current_org_id(), [c.id for c in changes]),
+                  previous, following)
