@@ -157,6 +157,13 @@ def _seed_changes(org, companies, users) -> None:
     patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing",
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
+    lifecycle.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
+
+    # Overlaps the patching window on @acme-dc01: both changes show a schedule conflict (PRODUCT §2.5).
+    ups = new("Replace the UPS in the Acme server room", "Acme Manufacturing",
+              description="Power down @acme-dc01 while the UPS is swapped.", risk="medium")
+    approve_all(ups)
+    lifecycle.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
 
     pacs = new("Expand PACS server storage", "Bluewater Dental",
                description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",

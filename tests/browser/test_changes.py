@@ -16,7 +16,7 @@ def test_changes_list_live_search(page, login, demo):
     """Typing in the changes search box narrows the table as you type and the URL keeps the search."""
     login(page, ENGINEER)
     page.goto("/changes")
-    expect(results_rows(page)).to_have_count(6)
+    expect(results_rows(page)).to_have_count(7)
     mark_page(page)
 
     page.get_by_role("searchbox", name="Search").press_sequentially("PACS")

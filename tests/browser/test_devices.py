@@ -4,6 +4,7 @@ import re
 from playwright.sync_api import expect
 
 from cbcw.connectwise.sync.jobs import run_requested_syncs
+from cbcw.demo.seed import _next_saturday
 from tests.browser.conftest import SETTINGS_URL
 
 
@@ -39,3 +40,16 @@ def test_manual_sync_shows_progress_then_counts(page, login, demo):
     expect(section.locator("#sync-result")).to_contain_text(re.compile(r"\d+ created, \d+ updated, 0 unchanged"))
     expect(section.locator("#sync-history tbody tr")).to_have_count(1)
     expect(section.locator("#sync-history")).to_contain_text("Alex Admin")
+
+
+def test_demo_conflict_shows_on_both_changes_and_in_the_calendar(page, login, demo):
+    """The demo's two overlapping changes on @acme-dc01 both warn, and the calendar marks them."""
+    login(page, "engineer@demo.test")
+    for title in ("Monthly patching: Acme domain controller", "Replace the UPS in the Acme server room"):
+        page.goto("/changes")
+        page.get_by_role("link", name=title).click()
+        expect(page.locator(".conflict-warning")).to_contain_text("acme-dc01")
+    page.goto(f"/calendar?date={_next_saturday().date().isoformat()}")
+    conflicts = page.locator(".agenda-conflict")
+    expect(conflicts.filter(has_text="Monthly patching")).not_to_have_count(0)
+    expect(conflicts.filter(has_text="Replace the UPS")).not_to_have_count(0)
