@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw.db import UTCDateTime, utcnow
+from cbcw.devices.hostnames import normalise_hostname
 from cbcw.extensions import db
 
 
@@ -45,6 +46,11 @@ class Device(db.Model):
 
     company = relationship("Company")
     device_type = relationship("DeviceType")
+
+    @property
+    def renamed_from_source(self) -> bool:
+        """The hostname is not the source's name made mentionable: another device of the company had it."""
+        return bool(self.external_name) and self.hostname != normalise_hostname(self.external_name, self.hostname)
 
     def __str__(self) -> str:
         return self.hostname

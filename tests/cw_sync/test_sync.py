@@ -6,7 +6,7 @@ from sqlalchemy import select
 from cbcw.changes.models import ChangeDevice
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
 from cbcw.connectwise.sync import runs
-from cbcw.connectwise.sync.hostnames import normalise_hostname
+from cbcw.devices.hostnames import normalise_hostname
 from cbcw.connectwise.sync.models import SyncRun
 from cbcw.devices.models import Device
 from tests.cw_sync.conftest import CONFIGURATIONS
@@ -168,6 +168,7 @@ def test_name_collision_gets_a_predictable_suffix_and_is_shown(db, org, cw_sim, 
     run = sync()
     devices = synced(db, org)
     assert devices["1001"].hostname == "acme-dc01" and devices["1002"].hostname == "acme-dc01-2"
+    assert devices["1002"].renamed_from_source and not devices["1001"].renamed_from_source
     assert {"name": "ACME DC01", "hostname": "acme-dc01-2", "taken": "acme-dc01",
             "company_id": mapped["companies"][101].id} in run.renamed
 

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
 
-from cbcw.connectwise.sync.hostnames import HostnameBook, normalise_hostname
+from cbcw.connectwise.sync.hostname_book import HostnameBook
+from cbcw.devices.hostnames import normalise_hostname
 from cbcw.devices.models import Device
 from cbcw.extensions import db
 

@@ -1,29 +1,16 @@
-"""Configuration names → hostnames that `@` mentions can name, unique within a company.
+"""Hostnames unique within a company for synced configurations.
 
-"SRV 01" becomes "srv-01": lower case, spaces (and anything else a mention cannot hold) to
-"-". When another device of the same company already has that hostname, the configuration
-gets the first free "-2", "-3", … suffix; the device keeps it until the configuration is
-renamed, so a later sync never reshuffles names that changes already mention.
+When another device of the same company already has a configuration's hostname, the
+configuration gets the first free "-2", "-3", … suffix; the device keeps it until the
+configuration is renamed, so a later sync never reshuffles names that changes already mention.
 """
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
+from cbcw.devices.hostnames import MAX_LENGTH
 from cbcw.devices.models import Device
 from cbcw.extensions import db
-
-MAX_LENGTH = 120
-_NOT_ALLOWED = re.compile(r"[^a-z0-9._-]+")
-_DASHES = re.compile(r"-{2,}")
-
-
-def normalise_hostname(name: str, fallback: str) -> str:
-    """The mentionable form of a configuration name; `fallback` when nothing usable is left."""
-    text = _DASHES.sub("-", _NOT_ALLOWED.sub("-", (name or "").strip().lower()))
-    text = text.lstrip("._-")[:MAX_LENGTH].rstrip("._-")
-    return text or fallback
 
 
 class HostnameBook:
