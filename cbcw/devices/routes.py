@@ -21,6 +21,13 @@ def _page() -> int:
     return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
+def _with_company_and_type_choices(form):
+    """The organisation's companies and device types as the form's filter options."""
+    form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
+    form.type.choices = options([("", "Any type"), *((t.id, t.name) for t in queries.device_types())])
+    return form
+
+
 def _filters(*names) -> dict:
     return {name: request.args[name] for name in names if request.args.get(name)}
 
@@ -28,9 +35,7 @@ def _filters(*names) -> dict:
 @bp.get("/devices")
 @login_required
 def list_devices():
-    form = DeviceFilterForm(formdata=request.args)
-    form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
-    form.type.choices = options([("", "Any type"), *((t.id, t.name) for t in queries.device_types())])
+    form = _with_company_and_type_choices(DeviceFilterForm(formdata=request.args))
     form.validate()
     stmt = queries.filtered_devices(form.q.data or "", form.company.data, form.type.data, form.active.data or "")
     pagination = db.paginate(stmt, page=_page(), per_page=current_app.config["DEVICES_PER_PAGE"], error_out=False)
@@ -60,9 +65,7 @@ def mention_suggestions():
 @bp.get("/reports/device-changes")
 @login_required
 def device_changes_report():
-    form = ReportFilterForm(formdata=request.args)
-    form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
-    form.type.choices = options([("", "Any type"), *((t.id, t.name) for t in queries.device_types())])
+    form = _with_company_and_type_choices(ReportFilterForm(formdata=request.args))
     form.device.choices = options([("", "Any device"), *((d.id, d.hostname) for d in queries.referenced_devices())])
     valid = form.validate()
     try:
