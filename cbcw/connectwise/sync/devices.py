@@ -129,10 +129,9 @@ def deactivate_missing(scope: Scope, seen: set[int], now: datetime) -> int:
 
 
 def _check(configuration, scope: Scope, tally: Tally) -> tuple[dict, int, int, str] | None:
-    """(configuration, company id, device type id, hostname), or None after counting a skip."""
-    if not isinstance(configuration, dict) or not _is_id(configuration.get("id")):
-        tally.skip("malformed record from ConnectWise (no id)")
-        return None
+    """(configuration, company id, device type id, hostname), or None after counting a skip.
+
+    The client has checked each record is an object with an id (`shapes.record`)."""
     cw_type, cw_company = configuration.get("type"), configuration.get("company")
     device_type_id = scope.device_types.get(_reference_id(cw_type))
     if device_type_id is None:

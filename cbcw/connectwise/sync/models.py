@@ -5,11 +5,13 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbcw.db import UTCDateTime, utcnow
+from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
+STATUSES = ("queued", "running", "succeeded", "failed")
 ACTIVE_STATUSES = ("queued", "running")
 TRIGGER_LABELS = {"manual": "Sync Configurations Now", "scheduled": "Nightly", "cli": "Command line"}
+TRIGGERS = tuple(TRIGGER_LABELS)
 _ACTIVE_CONDITION = "status IN ('queued', 'running')"
 COUNTS = ("created", "updated", "unchanged", "skipped", "deactivated")
 
@@ -25,6 +27,8 @@ class SyncRun(db.Model):
     __table_args__ = (
         Index("uq_cw_sync_runs_one_active", "organisation_id", unique=True,
               sqlite_where=text(_ACTIVE_CONDITION), postgresql_where=text(_ACTIVE_CONDITION)),
+        one_of("status", STATUSES),
+        one_of("trigger", TRIGGERS),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
