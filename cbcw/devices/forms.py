@@ -4,18 +4,18 @@ from wtforms import DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cbcw.changes.forms import options
+from cbcw.main.numbers import DATABASE_INT_MAX
 
-MAX_ID = 2**63 - 1
 ACTIVE_CHOICES = options([("", "Active and inactive"), ("yes", "Active"), ("no", "Inactive")])
 
 
 def bounded_id(value) -> int | None:
-    """A select's id: blank, non-numeric or beyond 64 bits means "any" (never a database error)."""
+    """A select's id: blank, non-numeric or beyond what an id column holds means "any" (never a database error)."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         return None
-    return number if 0 < number <= MAX_ID else None
+    return number if 0 < number <= DATABASE_INT_MAX else None
 
 
 class _QueryForm(FlaskForm):

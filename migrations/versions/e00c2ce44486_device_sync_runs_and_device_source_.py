@@ -1,7 +1,7 @@
 """device sync runs and device source fields
 
 Revision ID: e00c2ce44486
-Revises: b7c41e2d9a53
+Revises: a7c3e91d2b40
 Create Date: 2026-11-29 10:40:59.333171
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e00c2ce44486'
-down_revision = 'b7c41e2d9a53'
+down_revision = 'a7c3e91d2b40'
 branch_labels = None
 depends_on = None
 

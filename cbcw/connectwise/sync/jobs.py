@@ -12,6 +12,7 @@ from cbcw.connectwise.models import ConnectWiseSettings
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.runner import execute
 from cbcw.extensions import db
+from cbcw.main.numbers import DATABASE_INT_MAX
 
 log = logging.getLogger("cbcw.connectwise.sync")
 
@@ -43,7 +44,7 @@ def enabled_organisations() -> list[int]:
 
 
 @click.command("sync-configs")
-@click.option("--org", "organisation_id", type=click.IntRange(1, 2**63 - 1),
+@click.option("--org", "organisation_id", type=click.IntRange(1, DATABASE_INT_MAX),
               help="Only this organisation (default: every organisation with the integration enabled).")
 @click.option("--full", is_flag=True, help="Fetch every configuration, not only those changed since the last run.")
 def sync_configs_command(organisation_id: int | None, full: bool) -> None:
