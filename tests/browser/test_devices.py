@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from cbcw.connectwise.sync.jobs import run_requested_syncs
 from cbcw.demo.seed import _next_saturday
 from tests.browser.conftest import SETTINGS_URL
+from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 
 def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
@@ -53,3 +54,22 @@ def test_demo_conflict_shows_on_both_changes_and_in_the_calendar(page, login, de
     conflicts = page.locator(".agenda-conflict")
     expect(conflicts.filter(has_text="Monthly patching")).not_to_have_count(0)
     expect(conflicts.filter(has_text="Replace the UPS")).not_to_have_count(0)
+
+
+def test_device_pages_calendar_report_and_autocomplete_break_no_csp_rule(watched, login):
+    """Devices (with an HTMX search), a device, the report, the calendar, the @ suggestions and the
+    sync section run under the CSP without a single violation."""
+    page = watched
+    login(page, "admin@demo.test")
+    page.goto("/devices")
+    page.get_by_role("searchbox").fill("acme")
+    page.wait_for_load_state("networkidle")
+    device = page.locator("table a[href^='/devices/']").first.get_attribute("href")
+    for path in (device, "/reports/device-changes", "/calendar", "/calendar?view=month", SETTINGS_URL):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path
+    page.goto("/changes/new")
+    page.get_by_label("Description").press_sequentially("@acme")
+    expect(page.get_by_role("listbox", name="Devices to mention").get_by_role("option").first).to_be_visible()
+    assert violations(page) == []
