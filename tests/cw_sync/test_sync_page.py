@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from cbcw.connectwise.sync import runner, runs
-from cbcw.connectwise.sync.models import SyncRun
+from cbcw.connectwise.sync.models import SCHEDULER_PICKUP, SyncRun
 
 HX = {"HX-Request": "true"}
 
@@ -54,3 +54,15 @@ def test_engineers_cannot_start_a_sync(db, client, login, post, engineer, org, s
     login(engineer)
     assert post(f"{settings_url}/sync").status_code == 403
     assert client.get(f"{settings_url}/sync").status_code == 403
+
+
+def test_a_request_nobody_picks_up_says_the_scheduler_may_be_down(db, client, login, post, admin, org, mapped,
+                                                                   settings_url):
+    """A sync queued for longer than the scheduler's pick-up time tells the admin to check `flask scheduler`."""
+    login(admin)
+    post(f"{settings_url}/sync", headers=HX)
+    assert "may not be running" not in client.get(f"{settings_url}/sync", headers=HX).text
+    run = db.session.scalar(select(SyncRun))
+    run.heartbeat_at = run.heartbeat_at - SCHEDULER_PICKUP * 2
+    db.session.commit()
+    assert "flask scheduler</code>) may not be running" in client.get(f"{settings_url}/sync", headers=HX).text

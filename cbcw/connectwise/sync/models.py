@@ -1,5 +1,5 @@
 """One configuration sync of one organisation: history, progress and the one-at-a-time guard."""
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, String, text
@@ -12,6 +12,8 @@ STATUSES = ("queued", "running", "succeeded", "failed")
 ACTIVE_STATUSES = ("queued", "running")
 TRIGGER_LABELS = {"manual": "Sync Configurations Now", "scheduled": "Nightly", "cli": "Command line"}
 TRIGGERS = tuple(TRIGGER_LABELS)
+# The scheduler looks for requests every few seconds; a request waiting longer means it is not running.
+SCHEDULER_PICKUP = timedelta(seconds=30)
 _ACTIVE_CONDITION = "status IN ('queued', 'running')"
 COUNTS = ("created", "updated", "unchanged", "skipped", "deactivated")
 
@@ -69,6 +71,11 @@ class SyncRun(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def scheduler_late(self) -> bool:
+        """Queued for longer than the scheduler process takes to pick a request up."""
+        return self.status == "queued" and utcnow() - self.heartbeat_at > SCHEDULER_PICKUP
 
     @property
     def duration_seconds(self) -> float | None:
