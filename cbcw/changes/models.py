@@ -89,10 +89,9 @@ class Change(db.Model):
     technical_approver = relationship("User", foreign_keys=[technical_approver_id])
     operational_approver = relationship("User", foreign_keys=[operational_approver_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
-    approvals = relationship(
-        "Approval", back_populates="change", order_by="Approval.decided_at", lazy="selectin"
-    )
-    devices = relationship("ChangeDevice", back_populates="change", lazy="selectin")
+    # Loaded by the query that needs them (cbcw/changes/queries.py), never for every page.
+    approvals = relationship("Approval", back_populates="change", order_by="Approval.decided_at")
+    devices = relationship("ChangeDevice", back_populates="change")
 
     @property
     def reference(self) -> str:
@@ -161,4 +160,4 @@ class ChangeDevice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     change = relationship("Change", back_populates="devices")
-    device = relationship("Device", lazy="joined")
+    device = relationship("Device")

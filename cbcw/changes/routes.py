@@ -130,8 +130,8 @@ def _change_form_page(change: Change | None):
 @bp.get("/changes/<int:change_id>")
 @login_required
 def detail(change_id: int):
-    change = get_or_404(Change, change_id)
     tab = "timeline" if request.args.get("tab") == "timeline" else "overview"
+    change = queries.change_for_detail(change_id, tab)
     return render_partial_or_page("changes/_tabs.html", "changes/detail.html", **_detail_context(change, tab))
 
 

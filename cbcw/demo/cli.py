@@ -1,10 +1,16 @@
+import time
+
 import click
 
 
 @click.command("seed-demo")
-def seed_demo_command():
-    """Create the demo organisation, unless it exists already."""
+@click.option("--scale", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
+              help="Also add N changes with their devices, spread over the demo companies (load tests).")
+def seed_demo_command(scale: int):
+    """Create the demo organisation, unless it exists already; --scale N adds N more changes."""
+    from cbcw.demo.scale import seed_scale
     from cbcw.demo.seed import DEMO_PASSWORD, check_demo_connectwise, demo_organisation, seed_demo
+    from cbcw.extensions import db
 
     org = demo_organisation()
     if org is None:
@@ -12,4 +18,9 @@ def seed_demo_command():
         click.echo(f"Created demo organisation “{org.name}” (password for every demo login: {DEMO_PASSWORD}).")
     else:
         click.echo("Demo organisation already present.")
+    if scale:
+        started = time.monotonic()
+        seed_scale(org.id, scale)
+        db.session.commit()
+        click.echo(f"Added {scale} changes with their devices in {time.monotonic() - started:.1f} s.")
     click.echo(check_demo_connectwise(org))
