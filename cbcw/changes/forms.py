@@ -10,13 +10,15 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    IntegerField,
+    RadioField,
     SearchField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbcw.changes.conflicts import conflicts_for
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATE_LABELS, STATES
@@ -112,18 +114,49 @@ class ChangeForm(WindowMixin, FlaskForm):
         return fields
 
 
+# PRODUCT §2.6 My work: `?mine=` values, bookmarkable.
+MINE_CHOICES = (
+    ("", "All changes"),
+    ("approval", "Awaiting my approval"),
+    ("assigned", "Assigned to me"),
+    ("requested", "Requested by me"),
+)
+
+
 class FilterForm(FlaskForm):
-    """The changes list filters, read from the query string (GET: no CSRF)."""
+    """The changes list filters, read from the query string (GET: no CSRF).
+
+    Hostile or stale values (an unknown state, a company id of another organisation or beyond 64
+    bits, `page=abc`) fail validation: the field shows why and that filter is left out.
+    """
 
     class Meta:
         csrf = False
 
-    q = SearchField("Search", validators=[Optional(), Length(max=100)])
+    q = SearchField("Search", validators=[Optional(), Length(max=200)])
+    mine = RadioField("Show", choices=options(MINE_CHOICES), default="")
     state = SelectField(
-        "State", choices=options([("", "Any state"), *((s, STATE_LABELS[s]) for s in STATES)]),
-        default="", validate_choice=False,
+        "State", choices=options([("", "Any state"), *((s, STATE_LABELS[s]) for s in STATES)]), default="",
     )
-    company = SelectField("Company", coerce=optional_id, validate_choice=False)
+    company = SelectField("Company", coerce=optional_id)
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)])
+
+    def filters(self) -> dict:
+        """The valid filters as `queries.filtered_changes` takes them."""
+        def valid(field, empty):
+            return empty if field.errors else (field.data or empty)
+
+        return {"q": valid(self.q, ""), "mine": valid(self.mine, ""), "state": valid(self.state, ""),
+                "company_id": valid(self.company, None)}
+
+    def query_args(self) -> dict:
+        """The valid filters as URL parameters (for the pagination links)."""
+        values = self.filters()
+        args = {"q": values["q"], "mine": values["mine"], "state": values["state"], "company": values["company_id"]}
+        return {key: value for key, value in args.items() if value}
+
+    def page_number(self) -> int:
+        return 1 if self.page.errors else (self.page.data or 1)
 
 
 # --- One form per transition ---------------------------------------------------------------

@@ -7,7 +7,7 @@ collections), so a page sends the same number of statements whatever the data si
 import re
 
 from flask import abort
-from sqlalchemy import Select, or_
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from cbcw.accounts.models import User
@@ -33,6 +33,9 @@ _OVERVIEW_LOADS = (
     ),
 )
 
+MAX_SEARCH_WORDS = 10
+MAX_PAGE = 100_000  # keeps OFFSET far inside 64 bits whatever ?page= says
+
 # "CHG-000012", "chg-12", "CHG 12" or a bare "12" all mean change number 12.
 NUMBER_RE = re.compile(r"^\s*(?:chg[-\s]?)?0*(\d{1,9})\s*$", re.IGNORECASE)
 
@@ -42,21 +45,22 @@ def parse_number(query: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def filtered_changes(q: str = "", state: str = "", company_id: int | None = None) -> Select:
-    """Changes matching the list filters, most recently updated first."""
+def filtered_changes(
+    user: User, q: str = "", state: str = "", company_id: int | None = None, mine: str = ""
+) -> Select:
+    """Changes matching the list filters, most recently updated first.
+
+    `q` matches changes whose title, number or description contains every word (in any order);
+    `mine` is a PRODUCT §2.6 quick filter ("approval", "assigned" or "requested") for `user`.
+    """
     stmt = scoped(Change)
     if state in STATES:
         stmt = stmt.where(Change.state == state)
     if company_id:
         stmt = stmt.where(Change.company_id == company_id)
-    q = (q or "").strip()
-    if q:
-        pattern = f"%{_escape_like(q)}%"
-        matches = [Change.title.ilike(pattern, escape="\\"), Change.description.ilike(pattern, escape="\\")]
-        number = parse_number(q)
-        if number is not None:
-            matches.append(Change.number == number)
-        stmt = stmt.where(or_(*matches))
+    if mine in MY_WORK:
+        stmt = stmt.where(MY_WORK[mine](user))
+    stmt = stmt.where(*_search_terms(q))
     return stmt.options(joinedload(Change.company)).order_by(Change.updated_at.desc(), Change.id.desc())
 
 
@@ -67,6 +71,68 @@ def change_for_detail(change_id: int, tab: str) -> Change:
     if change is None:
         abort(404)
     return change
+
+
+def _search_terms(q: str) -> list[ColumnElement[bool]]:
+    """One condition per word: the word is in the title or description, or is the change number."""
+    terms = []
+    for word in (q or "").split()[:MAX_SEARCH_WORDS]:
+        pattern = f"%{_escape_like(word)}%"
+        matches = [Change.title.ilike(pattern, escape="\\"), Change.description.ilike(pattern, escape="\\")]
+        number = parse_number(word)
+        if number is not None:
+            matches.append(Change.number == number)
+        terms.append(or_(*matches))
+    number = parse_number(q)  # "CHG 12" is two words but one number
+    if number is not None and len(terms) > 1:
+        terms = [or_(Change.number == number, and_(*terms))]
+    return terms
+
+
+def _undecided(kind: str, user_id: int) -> ColumnElement[bool]:
+    """The user has not given the `kind` decision in the change's current round."""
+    return ~exists().where(
+        Approval.change_id == Change.id, Approval.round == Change.approval_round,
+        Approval.kind == kind, Approval.approver_id == user_id,
+    )
+
+
+def awaiting_decision_by(user: User) -> ColumnElement[bool]:
+    """Changes pending approval on which `user` may still decide (the rules of lifecycle.pending_kinds_for):
+    as the named technical or operational approver, or as an active vCAB member when vCAB is required.
+    """
+    if not user.active or user.role == "viewer":
+        return false()
+    may_decide = [
+        and_(Change.technical_approver_id == user.id, _undecided("technical", user.id)),
+        and_(Change.operational_approver_id == user.id, _undecided("operational", user.id)),
+    ]
+    if user.vcab_member:
+        may_decide.append(and_(Change.requires_vcab.is_(True), _undecided("vcab", user.id)))
+    return and_(Change.state == "pending_approval", or_(*may_decide))
+
+
+MY_WORK = {
+    "approval": awaiting_decision_by,
+    "assigned": lambda user: Change.implementer_id == user.id,
+    "requested": lambda user: Change.created_by_id == user.id,
+}
+
+
+def awaiting_approval_count(user: User) -> int:
+    """How many of the organisation's changes wait on this user's decision (for the navigation)."""
+    if not user.is_authenticated or user.role == "viewer":
+        return 0
+    stmt = scoped(Change, user.organisation_id).where(awaiting_decision_by(user))
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def page_of(stmt: Select, page: int, per_page: int):
+    """One page of results; a page past the end (however large) shows the last page."""
+    pagination = db.paginate(stmt, page=min(page, MAX_PAGE), per_page=per_page, error_out=False)
+    if pagination.pages and pagination.page > pagination.pages:
+        pagination = db.paginate(stmt, page=pagination.pages, per_page=per_page, error_out=False)
+    return pagination
 
 
 def _escape_like(text: str) -> str:

@@ -56,15 +56,18 @@ TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):
 def list_changes():
     form = FilterForm(formdata=request.args)
     form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
-    stmt = queries.filtered_changes(form.q.data or "", form.state.data or "", form.company.data)
-    pagination = db.paginate(
-        stmt, page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["CHANGES_PER_PAGE"], error_out=False,
-    )
-    filters = {key: request.args[key] for key in ("q", "state", "company") if request.args.get(key)}
+    form.validate()  # an invalid filter shows its error beside the field and is left out
+    stmt = queries.filtered_changes(current_user, **form.filters())
+    pagination = queries.page_of(stmt, form.page_number(), current_app.config["CHANGES_PER_PAGE"])
     return render_partial_or_page(
-        "changes/_results.html", "changes/list.html", form=form, pagination=pagination, filters=filters
+        "changes/_results.html", "changes/list.html", form=form, pagination=pagination, filters=form.query_args()
     )
+
+
+@bp.app_context_processor
+def my_work_counts() -> dict:
+    """`awaiting_my_approval()` for the navigation: one COUNT, only on pages that show it."""
+    return {"awaiting_my_approval": lambda: queries.awaiting_approval_count(current_user)}
 
 
 # --- New and edit ----------------------------------------------------------------------------
