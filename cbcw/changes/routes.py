@@ -27,7 +27,7 @@ from cbcw.changes.forms import (
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.mentions import highlight_mentions
 from cbcw.changes.models import Change
-from cbcw.extensions import db
+from cbcw.extensions import db, htmx
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
 
@@ -45,6 +45,9 @@ TRANSITIONS = {
     "fail": (FailForm, "fail", "Change marked as failed."),
     "cancel": (CancelForm, "cancel", "Change cancelled."),
 }
+# Transitions that take more than a click open a panel under the action toolbar (?action=<panel>).
+PANELS = ("decide", "schedule", "complete", "fail", "cancel")
+PANEL_OF = {"approve": "decide", "reject": "decide"}
 TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):action>"
 
 
@@ -135,14 +138,22 @@ def _change_form_page(change: Change | None):
 def detail(change_id: int):
     tab = "timeline" if request.args.get("tab") == "timeline" else "overview"
     change = queries.change_for_detail(change_id, tab)
-    return render_partial_or_page("changes/_tabs.html", "changes/detail.html", **_detail_context(change, tab))
+    context = _detail_context(change, tab, open_panel=request.args.get("action"))
+    # The action toolbar swaps only itself (opening a panel); the tabs swap the tab panel.
+    partial = "changes/_actions.html" if htmx.target == "change-actions" else "changes/_tabs.html"
+    return render_partial_or_page(partial, "changes/detail.html", **context)
 
 
-def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None) -> dict:
+def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None,
+                    open_panel: str | None = None) -> dict:
+    """What the detail page shows; `bound` is a posted form to show again with its errors."""
     allowed = _allowed_actions(change)
+    forms = _action_forms(change, allowed, bound)
+    if bound:
+        open_panel = PANEL_OF.get(bound[0], bound[0])
     context = {
-        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS,
-        "forms": _action_forms(change, allowed, bound),
+        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS, "forms": forms,
+        "open_panel": open_panel if open_panel in PANELS and open_panel in forms else None,
     }
     if tab == "timeline":
         context["entries"] = queries.timeline(change)
@@ -160,7 +171,8 @@ def _allowed_actions(change: Change) -> frozenset[str]:
 
 
 def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, object] | None) -> dict:
-    """The transition forms this user may use now, by action; `bound` replaces a fresh one."""
+    """The forms this user may use now, by panel ("decide" holds approve and reject); `bound`
+    replaces a fresh one."""
     if not allowed:
         return {}
     allowed = set(allowed)
@@ -172,22 +184,25 @@ def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, obj
     bound_action, bound_form = bound or (None, None)
     forms = {}
     for action in [*TRANSITIONS, "comment"]:
-        if action not in allowed:
+        panel = PANEL_OF.get(action, action)
+        if action not in allowed or panel in forms:
             continue
-        if action == bound_action:
-            form = bound_form
-        else:
-            form = _blank_form(action, change)
+        form = bound_form if PANEL_OF.get(bound_action, bound_action) == panel else _blank_form(action, change)
         _set_form_choices(action, form, change, kinds)
-        forms[action] = form
+        forms[panel] = form
     return forms
 
 
 def _blank_form(action: str, change: Change):
     form_class = CommentForm if action == "comment" else TRANSITIONS[action][0]
     if action == "schedule":
-        return form_class(prefix=action, formdata=None, obj=change)
-    return form_class(prefix=action, formdata=None)
+        return form_class(prefix=_prefix(action), formdata=None, obj=change)
+    return form_class(prefix=_prefix(action), formdata=None)
+
+
+def _prefix(action: str) -> str:
+    """Approve and reject share one form (one comment box, two buttons), so one field prefix."""
+    return "decision" if PANEL_OF.get(action) == "decide" else action
 
 
 def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None = None) -> None:
@@ -207,7 +222,7 @@ def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None
 def transition(change_id: int, action: str):
     change = get_or_404(Change, change_id)
     form_class, operation, done = TRANSITIONS[action]
-    form = form_class(prefix=action)
+    form = form_class(prefix=_prefix(action))
     _set_form_choices(action, form, change)
     if form.validate_on_submit():
         arguments = form.arguments()
@@ -220,7 +235,7 @@ def transition(change_id: int, action: str):
             message = done.format(kind=KIND_LABELS.get(arguments.get("kind"), ""))
             if action == "approve" and change.state == "approved":
                 message += " The change is now fully approved."
-            flash(message, "success")
+            flash(message, "warning" if action == "fail" else "success")  # a failure is never good news
             return redirect(url_for(".detail", change_id=change.id))
     # Invalid or refused: show the page again with what was typed and why.
     return render_template("changes/detail.html", **_detail_context(change, "overview", (action, form)))
