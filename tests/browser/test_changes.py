@@ -74,3 +74,114 @@ def test_create_and_submit_change(page, login, demo):
     expect(page.locator(".flash-success")).to_contain_text("Submitted for approval")
     expect(head.locator(".badge").first).to_have_text("Pending approval")
     expect(page.locator("#approvals")).to_contain_text("Waiting on")
+
+
+def test_filtered_list_survives_back_and_forward(page, login, demo):
+    """Filter, open a change, go Back: the form shows the same filters the rows show; Back and Forward again agree."""
+    login(page, ENGINEER)
+    page.goto("/changes")
+    search = page.get_by_role("searchbox", name="Search")
+    state = page.get_by_label("State")
+
+    search.press_sequentially("patching")
+    expect(results_rows(page)).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"q=patching"))
+    state.select_option("approved")
+    expect(page).to_have_url(re.compile(r"state=approved"))
+    expect(results_rows(page)).to_have_count(1)
+    expect(results_rows(page)).to_contain_text("Monthly patching")
+
+    page.get_by_role("link", name="Monthly patching: Acme domain controller").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Monthly patching")
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=patching.*state=approved"))
+    expect(search).to_have_value("patching")
+    expect(state).to_have_value("approved")
+    expect(results_rows(page)).to_have_count(1)
+    expect(results_rows(page)).to_contain_text("Approved")
+
+    page.go_back()  # the search alone, before the state was chosen
+    expect(page).to_have_url(re.compile(r"q=patching&state=&"))
+    expect(state).to_have_value("")
+    expect(search).to_have_value("patching")
+    expect(results_rows(page)).to_have_count(1)
+
+    page.go_back()  # the unfiltered list
+    expect(search).to_have_value("")
+    expect(results_rows(page)).to_have_count(6)
+
+    page.go_forward()
+    page.go_forward()
+    expect(state).to_have_value("approved")
+    expect(search).to_have_value("patching")
+    expect(results_rows(page)).to_have_count(1)
+
+
+def test_quick_filter_awaiting_my_approval_is_bookmarkable(page, login, demo):
+    """The navigation counts the changes awaiting my decision; its link filters the list, and a reload keeps it."""
+    login(page, "tech.approver@demo.test")
+    expect(page.locator(".nav-approvals .count")).to_have_text("0")  # Theo has decided every demo change
+    login(page, "ops.approver@demo.test")
+    expect(page.locator(".nav-approvals .count")).to_have_text("1")
+    page.locator(".nav-approvals").click()
+    expect(page).to_have_url(re.compile(r"/changes\?mine=approval"))
+    expect(page.get_by_label("Awaiting my approval")).to_be_checked()
+    expect(results_rows(page)).to_have_count(1)
+    expect(results_rows(page)).to_contain_text("Replace Northwind edge firewall")
+    page.reload()
+    expect(page.get_by_label("Awaiting my approval")).to_be_checked()
+    expect(results_rows(page)).to_have_count(1)
+    page.get_by_label("All changes").check()
+    expect(results_rows(page)).to_have_count(6)
+
+
+def test_action_panels_open_one_at_a_time_without_moving_the_toolbar(page, login, demo):
+    """Opening a panel swaps in place, keeps the toolbar where it was, and opening another closes the first."""
+    login(page, "ops.approver@demo.test")
+    page.goto("/changes")
+    page.get_by_role("link", name="Replace Northwind edge firewall").click()
+    toolbar = page.locator(".action-toolbar")
+    before = toolbar.bounding_box()
+    mark_page(page)
+
+    page.get_by_role("link", name="Approve or reject…").click()
+    panel = page.locator("#action-panel")
+    expect(panel).to_contain_text("Your decision")
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(1)
+    expect(page.get_by_role("button", name=re.compile("^Reject"))).to_have_count(1)
+    assert toolbar.bounding_box() == before
+    assert_not_reloaded(page)
+
+    page.get_by_role("link", name="Cancel change…").click()
+    expect(panel).to_contain_text("Cancel the change")
+    expect(page.locator("#action-panel")).to_have_count(1)
+    expect(page.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
+    assert toolbar.bounding_box() == before
+
+    page.get_by_role("link", name="Close").click()
+    expect(page.locator("#action-panel")).to_have_count(0)
+    assert_not_reloaded(page)
+
+
+def test_action_panels_work_without_javascript(browser, demo):
+    """With JavaScript off, a toolbar link opens its panel and the decision posts."""
+    from tests.browser.conftest import DEMO_PASSWORD
+
+    context = browser.new_context(base_url=demo.url, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("Email").fill("ops.approver@demo.test")
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto("/changes?mine=approval")
+        page.get_by_role("link", name="Replace Northwind edge firewall").click()
+        page.get_by_role("link", name="Approve or reject…").click()
+        expect(page).to_have_url(re.compile(r"action=decide"))
+        page.get_by_label("Comment").fill("Fine by operations.")
+        page.get_by_role("button", name="Approve as operational approver").click()
+        expect(page.locator(".flash-success")).to_contain_text("Approved as operational approver.")
+        expect(page.locator(".nav-approvals .count")).to_have_text("0")
+    finally:
+        context.close()
