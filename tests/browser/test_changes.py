@@ -122,6 +122,7 @@ def test_quick_filter_awaiting_my_approval_is_bookmarkable(page, login, demo):
     """The navigation counts the changes awaiting my decision; its link filters the list, and a reload keeps it."""
     login(page, "tech.approver@demo.test")
     expect(page.locator(".nav-approvals .count")).to_have_text("0")  # Theo has decided every demo change
+    page.get_by_role("button", name="Log out").click()
     login(page, "ops.approver@demo.test")
     expect(page.locator(".nav-approvals .count")).to_have_text("1")
     page.locator(".nav-approvals").click()
