@@ -1,6 +1,6 @@
 """Forms for change controls: the change itself, the list filters and one form per transition.
 
-Times are typed in the user's timezone (`datetime-local`) and handed to the lifecycle as aware
+Times are typed in the user's timezone (a date and a 24-hour time, `datetime_field.py`) and handed to the lifecycle as aware
 UTC datetimes. Transition forms carry a prefix (their action name) so several can share the
 detail page without clashing ids; their CSRF field is prefixed too, which Flask-WTF accepts.
 """
@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     RadioField,
     SearchField,
@@ -21,8 +20,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbcw.changes.conflicts import conflicts_for
+from cbcw.changes.datetime_field import FORMAT_HELP, LocalDateTimeField
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATE_LABELS, STATES
-from cbcw.main.templating import user_zone
 
 def options(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
@@ -36,7 +35,6 @@ KIND_LABELS = {
     "operational": "operational approver",
     "vcab": "vCAB member",
 }
-DATETIME_LOCAL = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def optional_id(value) -> int | None:
@@ -46,12 +44,9 @@ def optional_id(value) -> int | None:
     return int(value)
 
 
-def _window_field(label: str, required: bool) -> DateTimeLocalField:
-    return DateTimeLocalField(
-        label,
-        format=DATETIME_LOCAL,
-        tz=user_zone,
-        validators=[InputRequired() if required else Optional()],
+def _window_field(label: str, required: bool) -> LocalDateTimeField:
+    return LocalDateTimeField(
+        label, description=FORMAT_HELP, validators=[InputRequired() if required else Optional()]
     )
 
 
