@@ -29,6 +29,10 @@ migrate: install
 
 # The simulator starts first so seed-demo can check status names and match members against it;
 # the scheduler process (outbox delivery, syncs) runs beside the app, never inside it.
+# The demo follows the ports: seed-demo points the demo organisation at the simulator on SIM_PORT
+# and links posted to ConnectWise use APP_PORT (unless CW_SIMULATOR_URL / APP_BASE_URL are set).
+run: export CW_SIMULATOR_URL ?= http://127.0.0.1:$(SIM_PORT)/v4_6_release/apis/3.0
+run: export APP_BASE_URL ?= http://127.0.0.1:$(APP_PORT)
 run: migrate
 	@$(FLASK) cw-sim --port $(SIM_PORT) > instance/cw-sim.log 2>&1 & sim=$$!; \
 	  trap 'kill $$sim $$sched 2>/dev/null' EXIT INT TERM; \

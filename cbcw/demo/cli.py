@@ -9,7 +9,13 @@ import click
 def seed_demo_command(scale: int):
     """Create the demo organisation, unless it exists already; --scale N adds N more changes."""
     from cbcw.demo.scale import seed_scale
-    from cbcw.demo.seed import DEMO_PASSWORD, check_demo_connectwise, demo_organisation, seed_demo
+    from cbcw.demo.seed import (
+        DEMO_PASSWORD,
+        check_demo_connectwise,
+        demo_organisation,
+        point_at_simulator,
+        seed_demo,
+    )
     from cbcw.extensions import db
 
     org = demo_organisation()
@@ -17,7 +23,7 @@ def seed_demo_command(scale: int):
         org = seed_demo()
         click.echo(f"Created demo organisation “{org.name}” (password for every demo login: {DEMO_PASSWORD}).")
     else:
-        click.echo("Demo organisation already present.")
+        click.echo(f"Demo organisation already present; its ConnectWise now points at {point_at_simulator(org)}.")
     if scale:
         started = time.monotonic()
         seed_scale(org.id, scale)

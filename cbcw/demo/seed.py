@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cbcw.accounts.models import User
 from cbcw.changes import lifecycle
+from cbcw.changes.models import Change, TimelineEntry
 from cbcw.connectwise import mappings, members, statuses
 from cbcw.connectwise.connection import client_for
 from cbcw.connectwise.errors import ConnectWiseError
@@ -107,6 +108,14 @@ def _configure_connectwise(org, companies, types) -> None:
     db.session.flush()
 
 
+def point_at_simulator(org: Organisation) -> str:
+    """Re-point an existing demo organisation at CW_SIMULATOR_URL (`make run SIM_PORT=…` moves it)."""
+    settings = mappings.get_settings(org.id)
+    settings.base_url = current_app.config["CW_SIMULATOR_URL"]
+    db.session.commit()
+    return settings.base_url
+
+
 def check_demo_connectwise(org: Organisation) -> str:
     """Live checks against the running simulator: status names per board and member matches."""
     settings = mappings.get_settings(org.id)
@@ -125,6 +134,7 @@ def _seed_changes(org, companies, users) -> None:
     admin, engineer = users["admin"], users["engineer"]
     tech, ops = users["tech.approver"], users["ops.approver"]
     vcab = [users["vcab1"], users["vcab2"], users["vcab3"]]
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     soon = _next_saturday()
 
     def new(title, company, creator=engineer, **fields):
@@ -142,28 +152,32 @@ def _seed_changes(org, companies, users) -> None:
             for member in vcab[:2]:
                 lifecycle.approve(change, member, "vcab", "")
 
-    new("Upgrade core switch firmware", "Acme Manufacturing",
-        description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
-                    "Clients on @acme-ws-015 will lose connectivity briefly.",
-        implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
-        rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
+    switch = new("Upgrade core switch firmware", "Acme Manufacturing",
+                 description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
+                             "Clients on @acme-ws-015 will lose connectivity briefly.",
+                 implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
+                 rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
+    _backdate(switch, now - timedelta(days=1, hours=3))
 
     firewall = new("Replace Northwind edge firewall", "Northwind Logistics", creator=admin, requires_vcab=True,
                    description="Swap @nw-fw-edge for the new PA-440 pair; @nw-vpn-gw is out of scope.",
                    reason="End of support", risk="high")
     lifecycle.submit(firewall, admin)
     lifecycle.approve(firewall, tech, "technical", "Config reviewed line by line.")
+    _backdate(firewall, now - timedelta(days=3, hours=5))
 
     patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing",
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
     lifecycle.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
+    _backdate(patching, now - timedelta(days=4, hours=2))
 
     # Overlaps the patching window on @acme-dc01: both changes show a schedule conflict (PRODUCT §2.5).
     ups = new("Replace the UPS in the Acme server room", "Acme Manufacturing",
               description="Power down @acme-dc01 while the UPS is swapped.", risk="medium")
     approve_all(ups)
     lifecycle.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
+    _backdate(ups, now - timedelta(days=2, hours=6))
 
     pacs = new("Expand PACS server storage", "Bluewater Dental",
                description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",
@@ -171,17 +185,58 @@ def _seed_changes(org, companies, users) -> None:
                rollback_plan="Detach the new volume; no data moves.")
     approve_all(pacs)
     lifecycle.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
+    _backdate(pacs, now - timedelta(days=6, hours=1))
 
     sql = new("SQL Server cumulative update", "Northwind Logistics",
               description="Apply CU14 to @nw-sql01.", risk="medium")
     approve_all(sql)
-    start = soon - timedelta(days=14)
+    start = (now - timedelta(days=14)).replace(hour=21, minute=0)
     lifecycle.schedule(sql, engineer, start, start + timedelta(hours=1), engineer.id)
     lifecycle.start_implementation(sql, engineer)
     lifecycle.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
+    _backdate(sql, start - timedelta(days=5))
 
     fw_rule = new("Open RDP to reception PC", "Bluewater Dental", description="Requested by the client.")
     lifecycle.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
+    _backdate(fw_rule, now - timedelta(days=10, hours=4))
+
+
+# How long after the previous step each kind of timeline entry happens, in the demo's history.
+STEP_GAPS = {
+    "submitted": timedelta(hours=2), "approved": timedelta(hours=3), "fully_approved": timedelta(0),
+    "scheduled": timedelta(hours=1), "rescheduled": timedelta(hours=1), "cancelled": timedelta(days=1),
+    "comment": timedelta(hours=1), "updated": timedelta(minutes=30),
+}
+
+
+def _backdate(change: Change, created: datetime) -> None:
+    """Spread what the lifecycle just wrote (all stamped "now") over the days since `created`.
+
+    Steps keep their order and gaps of hours; implementation starts five minutes into the window
+    and completes ten minutes before its end, so the story reads as it would have happened.
+    """
+    db.session.flush()
+    entries = list(db.session.scalars(
+        select(TimelineEntry).where(TimelineEntry.change_id == change.id).order_by(TimelineEntry.id)))
+    decisions = {(a.approver_id, a.kind): a for a in change.approvals}
+    at = created
+    for entry in entries:
+        if entry.kind == "started":
+            at = change.window_start + timedelta(minutes=5)
+            change.actual_start_at = at
+            entry.details = {**entry.details, "started_at": at.isoformat()}
+        elif entry.kind in ("completed", "failed"):
+            at = change.window_end - timedelta(minutes=10)
+            change.actual_end_at = at
+        else:
+            at += STEP_GAPS.get(entry.kind, timedelta(0))
+        entry.created_at = at
+        if entry.kind == "approved":
+            decisions[(entry.actor_id, entry.details["kind"])].decided_at = at
+    for link in change.devices:
+        link.created_at = created
+    change.created_at, change.updated_at = created, at
+    db.session.flush()
 
 
 def _next_saturday() -> datetime:
