@@ -1,27 +1,12 @@
 """`flask seed-demo`: a demo history that reads as it happened, and a demo that follows the simulator's port."""
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from cbcw.changes.models import Approval, Change, TimelineEntry
 from cbcw.connectwise import mappings
 from cbcw.db import utcnow
 from cbcw.demo.seed import demo_organisation
-
-
-@pytest.fixture
-def seed_cli(app, unused_port):
-    """Run `flask seed-demo` with the simulator on a closed loopback port (stays local, fails fast)."""
-    runner = app.test_cli_runner()
-
-    def run(port=unused_port):
-        app.config["CW_SIMULATOR_URL"] = f"http://127.0.0.1:{port}/v4_6_release/apis/3.0"
-        result = runner.invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    return run
 
 
 def test_demo_history_is_spread_over_past_days_in_order(db, seed_cli):

@@ -1,7 +1,6 @@
 """`flask seed-demo --scale N`: N extra changes with their devices, spread over the demo companies."""
 from collections import Counter
 
-import pytest
 from sqlalchemy import func, select
 
 from cbcw.changes import lifecycle
@@ -9,20 +8,6 @@ from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry
 from cbcw.demo.scale import seed_scale
 from cbcw.demo.seed import COMPANIES, demo_organisation
 from cbcw.devices.models import Device
-
-
-@pytest.fixture
-def seed_cli(app, unused_port):
-    """Run `flask seed-demo` with the simulator URL on a closed loopback port (fails fast, stays local)."""
-    app.config["CW_SIMULATOR_URL"] = f"http://127.0.0.1:{unused_port}/v4_6_release/apis/3.0"
-    runner = app.test_cli_runner()
-
-    def run(*args):
-        result = runner.invoke(args=["seed-demo", *args])
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    return run
 
 
 def test_scale_adds_n_changes_with_their_devices_over_every_demo_company(db, seed_cli):
