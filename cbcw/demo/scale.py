@@ -1,6 +1,6 @@
 """`seed-demo --scale N`: N extra changes with their devices, for load and query-count tests.
 
-The rows are written in bulk (a handful of multi-row INSERTs), not through the lifecycle: 10,000
+The rows are written in bulk (a few multi-row INSERTs per 2,000 changes), not through the lifecycle: 10,000
 changes driven one transition at a time would take minutes, and what these changes are for is
 volume, not their signals. They still read like real history: each change is spread over its
 organisation's companies and users, sits in one of the §2.2 states, has the approvals, times
@@ -29,7 +29,7 @@ STATE_WEIGHTS = {
 DEVICES_PER_CHANGE = 2
 TITLES = ("Patch {host}", "Replace disk in {host}", "Firmware upgrade on {host}",
           "Move {host} to the new VLAN", "Renew certificate on {host}", "Resize volume on {host}")
-# Chunked so a large N never builds one enormous statement.
+# Chunked so a large N never builds one enormous statement (nor an IN list past SQLite's limits).
 CHUNK = 2_000
 
 
@@ -119,8 +119,9 @@ def _history(organisation_id: int, number: int, company: Company, people: list[U
         "approval_round": 1, "unresolved_mentions": [], "created_by_id": requester.id,
         "created_at": created, "version": 1,
         "completion_notes": "", "test_results": "", "failure_reason": "", "rollback_notes": "",
-        "cancel_reason": "",
-    }
+        "cancel_reason": "", "window_start": None, "window_end": None, "actual_start_at": None,
+        "actual_end_at": None, "updated_at": created,
+    }  # every row has every key: one executemany per table
     history = _History(change, hostnames)
 
     def event(when: datetime, actor: User | None, entry_kind: str, message: str, /, **details: Any) -> datetime:
@@ -178,27 +179,33 @@ def _history(organisation_id: int, number: int, company: Company, people: list[U
 
 
 def _write(organisation_id: int, histories: list[_History], device_type: DeviceType) -> None:
-    """Insert one chunk: changes, their devices and links, approvals and timeline entries."""
-    change_ids = db.session.scalars(
-        insert(Change).returning(Change.id, sort_by_parameter_order=True),
-        [h.change for h in histories],
-    ).all()
-    device_rows = [
+    """Insert one chunk: changes, their devices and links, approvals and timeline entries.
+
+    Plain multi-row INSERTs (executemany) and one SELECT each for the new ids: INSERT … RETURNING
+    in parameter order costs time quadratic in the chunk on SQLite.
+    """
+    db.session.execute(insert(Change.__table__), [h.change for h in histories])
+    numbers = [h.change["number"] for h in histories]
+    change_ids = dict(db.session.execute(
+        select(Change.number, Change.id).where(Change.organisation_id == organisation_id,
+                                               Change.number.between(min(numbers), max(numbers)))).all())
+    db.session.execute(insert(Device.__table__), [
         {"organisation_id": organisation_id, "company_id": h.change["company_id"],
-         "device_type_id": device_type.id, "hostname": hostname, "attributes": {},
+         "device_type_id": device_type.id, "hostname": hostname, "attributes": {}, "active": True,
          "created_at": h.change["created_at"], "updated_at": h.change["created_at"]}
         for h in histories for hostname in h.hostnames
-    ]
-    device_ids = iter(db.session.scalars(
-        insert(Device).returning(Device.id, sort_by_parameter_order=True), device_rows).all())
+    ])
+    hostnames = [hostname for h in histories for hostname in h.hostnames]
+    device_ids = dict(db.session.execute(
+        select(Device.hostname, Device.id).where(Device.organisation_id == organisation_id,
+                                                 Device.hostname.in_(hostnames))).all())
     links, approvals, entries = [], [], []
-    for change_id, h in zip(change_ids, histories):
-        for hostname in h.hostnames:
-            links.append({"organisation_id": organisation_id, "change_id": change_id,
-                          "device_id": next(device_ids), "mention": hostname,
-                          "created_at": h.change["created_at"]})
+    for h in histories:
+        change_id = change_ids[h.change["number"]]
+        links += [{"organisation_id": organisation_id, "change_id": change_id, "device_id": device_ids[hostname],
+                   "mention": hostname, "created_at": h.change["created_at"]} for hostname in h.hostnames]
         approvals += [{**a, "change_id": change_id} for a in h.approvals]
         entries += [{**e, "change_id": change_id} for e in h.entries]
     for model, rows in ((ChangeDevice, links), (Approval, approvals), (TimelineEntry, entries)):
         if rows:
-            db.session.execute(insert(model), rows)
+            db.session.execute(insert(model.__table__), rows)
