@@ -47,6 +47,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from cbcw.connectwise import device_links
+    from cbcw.connectwise.automation import reactions
+    from cbcw.connectwise.automation.cli import deliver_command
     from cbcw.connectwise.cli import rotate_keys_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
     from cbcw.connectwise.sync.jobs import sync_configs_command
@@ -59,8 +61,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     request_log.init_app(app)
     templating.init_app(app)
     device_links.init_app(app)
+    reactions.init_app(app)
     for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
-                    sync_configs_command):
+                    sync_configs_command, deliver_command):
         app.cli.add_command(command)
     with app.app_context():
         crypto.check_keys()

@@ -6,3 +6,4 @@ from cbcw.organisations.models import Company, Organisation  # noqa: F401
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, ConnectWiseSettings, MemberMatch  # noqa: F401
 from cbcw.scheduler.models import JobLease  # noqa: F401
 from cbcw.connectwise.sync.models import SyncRun  # noqa: F401
+from cbcw.connectwise.automation.models import OutboxWrite  # noqa: F401

@@ -8,9 +8,10 @@ the client (the retry policy and an interactive caller's time budget) lives on t
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -66,6 +67,8 @@ class ConnectWiseClient:
         self.retry = retry or RetryPolicy()
         self.budget = budget
         self._deadline = time.monotonic() + budget if budget else None
+        # Called before every request; the outbox sets the organisation's pace here (PRODUCT §3.8).
+        self.pace = None
 
     @property
     def base_url(self) -> str:
@@ -105,11 +108,16 @@ class ConnectWiseClient:
                 if not error.retryable or attempt == attempts:
                     raise
                 wait = self.retry.delay(attempt, getattr(error, "retry_after", None))
-                if wait is None or (self._deadline is not None and time.monotonic() + wait >= self._deadline):
+                if wait is None or (self._deadline is not None and time.monotonic() + wait >= self._deadline) \
+                        or wait >= remaining_budget(float("inf")):
                     raise
                 self.retry.sleep(wait)
 
     def _send(self, method, path, params, json, base=None, headers=None) -> requests.Response:
+        if self.pace is not None:
+            self.pace()
+        if remaining_budget(1.0) <= 0:
+            raise errors.BudgetSpent()
         connect, read = self.timeout
         left = self._time_left()
         if left is not None:
@@ -134,10 +142,13 @@ class ConnectWiseClient:
         return response
 
     def _time_left(self) -> float | None:
-        """Seconds left of the budget (None without one); raises Timeout once it is spent."""
-        if self._deadline is None:
+        """Seconds left of the budget, this client's or the thread's `time_budget` (None without
+        one); raises Timeout once it is spent."""
+        thread = remaining_budget(None)
+        if self._deadline is None and thread is None:
             return None
-        left = self._deadline - time.monotonic()
+        left = min(x for x in (thread, None if self._deadline is None else self._deadline - time.monotonic())
+                   if x is not None)
         if left <= 0:
             raise self._timeout()
         return left
@@ -495,6 +506,28 @@ class ConnectWiseClient:
         if billable_option:
             body["billableOption"] = billable_option
         return self.request("POST", "/time/entries", json=body)
+
+
+_deadline = threading.local()
+
+
+@contextmanager
+def time_budget(seconds: float | None):
+    """Bound every call this thread makes inside the block (timeouts, retry waits, the pace) to
+    `seconds` in total, whichever client makes it; a call that would start after the budget is
+    spent raises `BudgetSpent` without being sent (the outbox's delivery right after a commit)."""
+    previous = getattr(_deadline, "at", None)
+    _deadline.at = None if seconds is None else time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline.at = previous
+
+
+def remaining_budget(default=None):
+    """Seconds left in this thread's `time_budget`, or `default` outside one."""
+    at = getattr(_deadline, "at", None)
+    return default if at is None else at - time.monotonic()
 
 
 SERVICE_TICKET_SCHEDULE_TYPE = "S"

@@ -96,6 +96,13 @@ class Timeout(ConnectWiseError):
         self.seconds = seconds
 
 
+class BudgetSpent(ConnectWiseError):
+    """The caller's time budget ran out before the request was sent (nothing reached ConnectWise)."""
+
+    default_message = "Not sent yet: the time allowed for this attempt ran out; it will be retried."
+    retryable = True
+
+
 class TLSError(ConnectWiseError):
     default_message = ("The secure (TLS) connection to ConnectWise failed: check the Base URL and "
                        "the server's certificate.")

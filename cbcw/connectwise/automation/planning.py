@@ -1,0 +1,181 @@
+"""Which ConnectWise writes each change event causes (PRODUCT §3.7's table), decided without the
+network: status changes, internal notes, resources and the implementation window, and the plan
+block in the ticket's description. Delivery (`delivery.py`) sends them later, in this order."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cbcw.accounts.models import User
+from cbcw.changes import signals
+from cbcw.changes.lifecycle import active_vcab_members
+from cbcw.changes.models import Change
+from cbcw.connectwise.automation import texts
+from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.db import utcnow
+from cbcw.extensions import db
+
+
+@dataclass
+class Planned:
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    reference: str = field(default_factory=lambda: "cb-" + secrets.token_hex(4))
+
+
+def linked_ticket_id(change: Change) -> int | None:
+    """The ConnectWise ticket the change's writes go to (the one place that reads the link)."""
+    return change.cw_ticket_id
+
+
+def plan(event, change: Change, actor: User | None, settings: ConnectWiseSettings, **details) -> list[Planned]:
+    """The writes for one event (a signal of `cbcw.changes.signals`), in delivery order."""
+    planner = _PLANNERS.get(event)
+    if planner is None:
+        return []
+    return planner(_Context(change, actor, settings, details))
+
+
+@dataclass
+class _Context:
+    change: Change
+    actor: User | None
+    settings: ConnectWiseSettings
+    details: dict
+
+    @property
+    def who(self) -> str:
+        return self.actor.display_name if self.actor else "ChangeBreeze"
+
+    def status(self, attr: str, label: str) -> list[Planned]:
+        """A status change, only with Auto-Update on and a name set for this event."""
+        name = (getattr(self.settings, attr) or "").strip()
+        if not (self.settings.auto_update_status and name):
+            return []
+        return [Planned("status", {"status": name, "setting": label})]
+
+    def note(self, headline: str, fields: list[tuple[str, str]], moment: datetime | None = None) -> Planned:
+        planned = Planned("note")
+        text = texts.note(self.change, headline, self.who, moment or utcnow(), fields)
+        planned.payload = {"text": texts.with_reference(text, planned.reference)}
+        return planned
+
+    def resources(self, people: list[tuple[User, str]], window: bool) -> list[Planned]:
+        """One resource write per person (roles merged), then one note for those not in ConnectWise."""
+        roles: dict[int, list[str]] = {}
+        users: dict[int, User] = {}
+        for user, role in people:
+            if user is None:
+                continue
+            users[user.id] = user
+            roles.setdefault(user.id, []).append(role)
+        change = self.change
+        span = {"start": change.window_start.isoformat(), "end": change.window_end.isoformat()} \
+            if window and change.window_start and change.window_end else None
+        writes = [Planned("resource", {
+            "user_id": user.id, "user_name": user.display_name, "roles": roles[user.id], "window": span,
+            "change": change.reference, "title": change.title,
+        }) for user in users.values()]
+        if writes:
+            writes.append(Planned("unmatched", {
+                "users": [{"id": u.id, "name": u.display_name, "roles": roles[u.id]} for u in users.values()],
+            }))
+        return writes
+
+
+def _people(change: Change, *roles: str) -> list[tuple[User, str]]:
+    people = []
+    for role in roles:
+        if role == "vcab":
+            people += [(member, "vcab") for member in active_vcab_members(change.organisation_id)] \
+                if change.requires_vcab else []
+        else:
+            user_id = {"creator": change.created_by_id, "technical": change.technical_approver_id,
+                       "operational": change.operational_approver_id, "implementer": change.implementer_id}[role]
+            if user_id is not None:
+                people.append((db.session.get(User, user_id), role))
+    return people
+
+
+def _linked(c: _Context) -> list[Planned]:
+    change = c.change
+    fields = [("Company", change.company.name if change.company else ""), ("Risk", change.risk),
+              ("Description", change.description), ("Reason", change.reason), ("Impact", change.impact),
+              ("State", change.state_label)]
+    return [*c.status("status_change_created", "Change Created"),
+            c.note("linked to this ticket", fields),
+            *c.resources(_people(change, "creator", "technical", "operational", "vcab"), window=False)]
+
+
+def _approval(c: _Context) -> list[Planned]:
+    kind = texts.APPROVAL_LABELS.get(c.details.get("kind"), c.details.get("kind", ""))
+    role = texts.ROLE_LABELS.get(c.details.get("kind"), "approver")
+    return [c.note(f"approved ({kind})", [("Approver", f"{c.who} ({role})"),
+                                          ("Comment", c.details.get("comment") or "")])]
+
+
+def _rejected(c: _Context) -> list[Planned]:
+    kind = texts.APPROVAL_LABELS.get(c.details.get("kind"), c.details.get("kind", ""))
+    role = texts.ROLE_LABELS.get(c.details.get("kind"), "approver")
+    return [c.note(f"rejected ({kind}); back to draft", [("Approver", f"{c.who} ({role})"),
+                                                         ("Reason", c.details.get("comment") or "")])]
+
+
+def _fully_approved(c: _Context) -> list[Planned]:
+    return c.status("status_fully_approved", "Fully Approved")
+
+
+def _scheduled(c: _Context) -> list[Planned]:
+    change = c.change
+    implementer = db.session.get(User, change.implementer_id) if change.implementer_id else None
+    window = f"{texts.when(change.window_start)} to {texts.when(change.window_end)}"
+    plan_text = "\n".join(part for part in (
+        f'Implementation plan for {change.reference} "{change.title}"',
+        f"Window: {window}; implementer: {implementer.display_name if implementer else 'not set'}",
+        change.implementation_plan.strip(),
+        f"Rollback plan: {change.rollback_plan.strip()}" if change.rollback_plan.strip() else "",
+        f"Test plan: {change.test_plan.strip()}" if change.test_plan.strip() else "",
+        f"Change: {texts.change_link(change)}",
+    ) if part)
+    return [*c.status("status_change_scheduled", "Change Scheduled"),
+            *c.resources(_people(change, "implementer", "technical", "operational"), window=True),
+            Planned("plan", {"change": change.reference, "text": plan_text})]
+
+
+def _started(c: _Context) -> list[Planned]:
+    started_at = c.details.get("started_at") or utcnow()
+    return [c.note("Implementation Started", [("Implementer", c.who), ("Started", texts.when(started_at))],
+                   started_at)]
+
+
+def _completed(c: _Context) -> list[Planned]:
+    return [*c.status("status_change_completed", "Change Completed"),
+            c.note("Completed", [("Completion notes", c.details.get("completion_notes") or ""),
+                                 ("Test results", c.details.get("test_results") or "")])]
+
+
+def _failed(c: _Context) -> list[Planned]:
+    return [c.note("Failed - Rollback Required", [("Failure reason", c.details.get("failure_reason") or ""),
+                                                  ("Rollback notes", c.details.get("rollback_notes") or "")])]
+
+
+def _cancelled(c: _Context) -> list[Planned]:
+    return [*c.status("status_change_cancelled", "Change Cancelled"),
+            c.note("Cancelled", [("Reason", c.details.get("reason") or "")])]
+
+
+# `change_created` writes nothing itself: a change reaches ConnectWise when a ticket is linked
+# (at creation or later), which sends `ticket_linked`.
+_PLANNERS = {
+    signals.ticket_linked: _linked,
+    signals.approval_recorded: _approval,
+    signals.change_rejected: _rejected,
+    signals.change_fully_approved: _fully_approved,
+    signals.change_scheduled: _scheduled,
+    signals.implementation_started: _started,
+    signals.change_completed: _completed,
+    signals.change_failed: _failed,
+    signals.change_cancelled: _cancelled,
+}

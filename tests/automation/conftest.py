@@ -1,0 +1,108 @@
+"""An organisation wired to the live simulator, people who are (or are not) ConnectWise members,
+and helpers to read what reached the simulator."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cbcw.changes import lifecycle
+from cbcw.connectwise.automation import status_cache
+from cbcw.connectwise.automation.delivery import deliver
+from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.mappings import get_settings
+from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
+
+TICKET = 5001  # on the simulator's board 1 "Service Board": status id = 100 + position
+HELP_DESK_TICKET = 5007  # board 3 "Help Desk", which has no "Change Linked" status
+WINDOW_START = datetime(2030, 5, 1, 22, 0, tzinfo=timezone.utc)
+WINDOW_END = WINDOW_START + timedelta(hours=2)
+STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
+                "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
+                "status_change_cancelled": "Cancelled"}
+# The simulator's members (cbcw/connectwise/simulator/seed.py): id by identifier.
+MEMBER_IDS = {"aadmin": 151, "eengineer": 153, "ttech": 154, "oops": 155, "vcab1": 156, "vcab2": 157, "vcab3": 158}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    status_cache.clear()
+    yield
+    status_cache.clear()
+
+
+@pytest.fixture
+def cw_org(db, org, cw_sim):
+    """The organisation's ConnectWise settings: on, pointing at the simulator, Auto-Update with names."""
+    settings = get_settings(org.id)
+    settings.enabled = True
+    settings.base_url = cw_sim.base_url
+    settings.cw_company_id = CW_COMPANY_ID
+    settings.public_key = CW_PUBLIC_KEY
+    settings.private_key = CW_PRIVATE_KEY
+    settings.auto_update_status = True
+    for attr, name in STATUS_NAMES.items():
+        setattr(settings, attr, name)
+    db.session.commit()
+    return settings
+
+
+@pytest.fixture
+def cast(make_user):
+    """Users whose emails match simulator members, plus one who is not in ConnectWise."""
+
+    class Cast:
+        creator = make_user("engineer", email="engineer@demo.test", display_name="Erin Engineer")
+        technical = make_user("engineer", email="tech.approver@demo.test", display_name="Theo Tanaka")
+        operational = make_user("engineer", email="ops.approver@demo.test", display_name="Olivia Ortiz")
+        vcab = [make_user("engineer", email=f"vcab{n}@demo.test", display_name=f"Vcab {n}", vcab_member=True)
+                for n in (1, 2, 3)]
+        outsider = make_user("engineer", email="nobody@example.test", display_name="Nora Nobody")
+
+    return Cast
+
+
+@pytest.fixture
+def linked(db, org, company, cast, cw_org):
+    """A draft change created by the cast's creator and linked to a simulator ticket, committed."""
+
+    def make(ticket=TICKET, **fields):
+        change = lifecycle.create_change(org.id, cast.creator, {
+            "title": "Patch the file server", "company_id": company.id, "risk": "medium",
+            "description": "Monthly patching", "implementation_plan": "1. Snapshot\n2. Patch\n3. Reboot",
+            "technical_approver_id": cast.technical.id, "operational_approver_id": cast.operational.id,
+            "implementer_id": cast.creator.id, "cw_ticket_id": ticket, **fields})
+        db.session.commit()
+        return change
+
+    return make
+
+
+@pytest.fixture
+def drive(db, cast):
+    """Move a change along its lifecycle as the cast would."""
+
+    class Drive:
+        @staticmethod
+        def approve(change):
+            lifecycle.apply(lifecycle.submit, change, cast.creator)
+            lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical", comment="Looks sound")
+            lifecycle.apply(lifecycle.approve, change, cast.operational, kind="operational")
+
+        @staticmethod
+        def schedule(change, start=WINDOW_START, end=WINDOW_END):
+            lifecycle.apply(lifecycle.schedule, change, cast.creator, window_start=start, window_end=end,
+                            implementer_id=cast.creator.id)
+
+    return Drive
+
+
+def writes(cw_sim) -> list[dict]:
+    """The simulator's journal without reads: every write that reached ConnectWise, in order."""
+    return [e for e in cw_sim.journal() if e["method"] != "GET"]
+
+
+def outbox(db, change) -> list[OutboxWrite]:
+    return db.session.scalars(db.select(OutboxWrite).filter_by(change_id=change.id).order_by(OutboxWrite.id)).all()
+
+
+def deliver_all():
+    return deliver(budget=30, wait=False)
