@@ -102,6 +102,7 @@ class TestConfig(DevelopmentConfig):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes keep the suite quick
     CW_CONNECT_TIMEOUT = 1.0
     CW_READ_TIMEOUT = 2.0
+    CW_REQUESTS_PER_SECOND = 0.0  # no pace: tests of the pace set their own
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": Config, "testing": TestConfig}

@@ -14,6 +14,8 @@ Test controls (no auth):
        "error_status": 503,
        "rate_limit": {"count": 2, "retry_after": 1},   # next N requests get 429 + Retry-After
        "hang": false,               # hold requests until faults change (or 60 s): client times out
+       "hang_after_commit": false,  # do the work, then hold the answer the same way: the write
+                                    # landed but the client times out not knowing it
        "reset": false,              # close the connection without an answer
        "paths": "/service/tickets", # only API paths containing this substring
        "methods": ["GET"]}          # only these methods

@@ -232,6 +232,21 @@ def patch_ticket(ticket_id):
         return record_response(st.save("tickets", ticket))
 
 
+@bp.delete("/service/tickets/<int:ticket_id>")
+def delete_ticket(ticket_id):
+    """Delete a ticket with its notes and service schedule entries (tests of a ticket deleted in CW)."""
+    st = store()
+    with st.lock:
+        get_or_404("tickets", ticket_id, "Ticket")
+        for note in [n for n in st.all("notes") if n["ticketId"] == ticket_id]:
+            st.delete("notes", note["id"])
+        for entry in [e for e in st.all("schedule_entries")
+                      if e["type"]["identifier"] == "S" and e.get("objectId") == ticket_id]:
+            st.delete("schedule_entries", entry["id"])
+        st.delete("tickets", ticket_id)
+    return Response(status=204, headers={"api-current-version": API_VERSION})
+
+
 def _resolve_ticket_references(st, ticket, current, paths):
     if "company" in paths:
         ticket["company"] = reference("companies", resolve(st, "companies", ticket.get("company"), "ticket", "company", "Company"))

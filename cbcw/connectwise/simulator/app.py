@@ -60,6 +60,8 @@ def create_simulator_app(seed: int = 1, scale: int = 200, credentials: dict | No
     @app.after_request
     def journal(response):
         if request.path.startswith(API_ROOT):
+            if response.status_code < 400:
+                app.extensions["cw_sim"].faults.hold_answer(request.method, request.path)
             app.extensions["cw_sim"].journal.record({
                 "method": request.method, "path": request.path, "query": request.args.to_dict(),
                 "json": request.get_json(silent=True),

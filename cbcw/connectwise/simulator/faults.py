@@ -21,6 +21,7 @@ class FaultSettings:
     rate_limit_count: int = 0
     retry_after: int = 1
     hang: bool = False
+    hang_after_commit: bool = False
     reset: bool = False
     paths: str | None = None
     methods: list | None = None
@@ -84,6 +85,16 @@ class Faults:
         if action == "error":
             raise ApiError(s.error_status, "ServerError", f"Simulated failure (HTTP {s.error_status}).")
         return False
+
+    def hold_answer(self, method: str, path: str) -> None:
+        """With `hang_after_commit`: the request has done its work; keep its answer back (until
+        faults change, or 60 s) so the client times out not knowing it succeeded."""
+        with self.lock:
+            s = self.settings
+            if not s.hang_after_commit or (s.paths and s.paths not in path) or (s.methods and method not in s.methods):
+                return
+            released = self.released
+        released.wait(HANG_LIMIT_SECONDS)
 
     def _next_action(self, s: FaultSettings) -> str | None:
         if s.reset:

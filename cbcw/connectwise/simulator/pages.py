@@ -26,7 +26,9 @@ _INDEX = """<h1>Service tickets</h1><table><tr><th>#</th><th>Summary</th><th>Com
 _TICKET = """<h1>Ticket #{{ t.id }}: {{ t.summary }}</h1>
 <dl><dt>Company</dt><dd>{{ t.company.name }} ({{ t.company.identifier }})</dd><dt>Board</dt><dd>{{ t.board.name }}</dd>
 <dt>Status</dt><dd>{{ t.status.name }}{% if t.closedFlag %} (closed){% endif %}</dd>
-<dt>Resources</dt><dd>{{ t.resources or "—" }}</dd><dt>Last updated</dt><dd>{{ t._info.lastUpdated }}</dd></dl>
+<dt>Resources</dt><dd>{% for e in entries %}<span class="tag">{{ e.member.identifier }}{% if not e.dateStart %} (unscheduled){% endif %}</span>{% else %}—{% endfor %}</dd>
+<dt>Last updated</dt><dd>{{ t._info.lastUpdated }}</dd></dl>
+<h2>Detail description</h2><div class="description" style="white-space:pre-wrap">{{ description.text if description else "—" }}</div>
 <h2>Notes</h2><table><tr><th>When</th><th>By</th><th>Flags</th><th>Text</th></tr>
 {% for n in notes %}<tr><td>{{ n.dateCreated }}</td><td>{{ n.createdBy }}</td><td>
 {% if n.detailDescriptionFlag %}<span class="tag">Discussion</span>{% endif %}{% if n.internalAnalysisFlag %}<span class="tag">Internal</span>{% endif %}
@@ -85,8 +87,9 @@ def _ticket_page(ticket_id):
         if ticket is None:
             abort(404)
         by_id = lambda rows: sorted(rows, key=lambda r: r["id"])  # noqa: E731
-        return _page(f"Ticket #{ticket_id}", _TICKET, t=ticket,
-                     notes=by_id(n for n in st.all("notes") if n["ticketId"] == ticket_id),
+        notes = by_id(n for n in st.all("notes") if n["ticketId"] == ticket_id)
+        return _page(f"Ticket #{ticket_id}", _TICKET, t=ticket, notes=notes,
+                     description=next((n for n in notes if n.get("detailDescriptionFlag")), None),
                      entries=by_id(e for e in st.all("schedule_entries")
                                    if e["type"]["identifier"] == "S" and e.get("objectId") == ticket_id),
                      times=by_id(e for e in st.all("time_entries") if e.get("chargeToId") == ticket_id))

@@ -1,0 +1,221 @@
+"""Delivery guarantees (PRODUCT §3.8): order per ticket, retries without duplicates, Retry-After,
+permanent failures that do not block, a budget for the user's request, and two deliverers at once."""
+import threading
+import time
+
+import requests
+
+from cbcw.accounts.models import User
+from cbcw.changes import lifecycle
+from cbcw.changes.models import TimelineEntry
+from cbcw.connectwise.automation.delivery import deliver
+from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.mappings import get_settings
+from cbcw.extensions import db as _db
+from cbcw.organisations.models import Company, Organisation
+from tests.automation.conftest import TICKET, deliver_all, outbox, writes
+from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
+
+API = "/v4_6_release/apis/3.0"
+
+
+def _make_due(db):
+    db.session.execute(db.update(OutboxWrite).where(OutboxWrite.state == "pending")
+                       .values(next_attempt_at=db.func.current_timestamp()))
+    db.session.commit()
+
+
+def _posted_references(cw_sim, path_part="/notes") -> list[str]:
+    """The reference ending each note (or schedule entry) POSTed to the simulator, in order."""
+    found = []
+    for write in writes(cw_sim):
+        body = write["json"] if isinstance(write["json"], dict) else {}
+        text = (body.get("text") or body.get("name") or "").rstrip()
+        if write["method"] == "POST" and path_part in write["path"] and text.endswith("]") and "[cb-" in text:
+            found.append(text[text.rindex("[cb-") + 1:-1])
+    return found
+
+
+def test_connectwise_down_during_a_transition_then_deliver_sends_each_write_once_in_order(
+        app, db, linked, cast, login, post, cw_sim, cw_org, unused_port):
+    """The approval succeeds while ConnectWise is unreachable; after recovery `flask deliver`
+    sends every pending write exactly once, in the order they were recorded."""
+    change = linked()
+    real_url, cw_org.base_url = cw_org.base_url, f"http://127.0.0.1:{unused_port}/v4_6_release/apis/3.0"
+    db.session.commit()
+    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    login(cast.technical)
+    started = time.monotonic()
+    response = post(f"/changes/{change.id}/approve", {"approve-kind": "technical", "approve-comment": "ok"})
+    assert response.status_code == 302 and time.monotonic() - started < 5
+    assert db.session.get(type(change), change.id).state == "pending_approval"
+    assert {r.state for r in outbox(db, change)} == {"pending"}
+    assert all("unreachable" in (r.last_error or "") for r in outbox(db, change) if r.attempts)
+
+    get_settings(cw_org.organisation_id).base_url = real_url
+    db.session.commit()
+    _make_due(db)
+    result = app.test_cli_runner().invoke(args=["deliver", "--max-seconds", "20"])
+    assert result.exit_code == 0 and "0 failed" in result.output, result.output
+    rows = outbox(db, change)
+    assert {r.state for r in rows} <= {"sent", "skipped"}
+    references = _posted_references(cw_sim)
+    assert len(references) == len(set(references))  # nothing twice
+    expected = [r.reference for r in rows if r.kind in ("note", "resource", "unmatched") and r.state == "sent"]
+    assert [ref for ref in references if ref in expected] == [ref for ref in expected if ref in references]
+    assert set(expected) <= set(references)
+
+
+def test_a_note_whose_answer_never_came_is_found_not_posted_again(db, linked, cw_sim):
+    """ConnectWise stores the note, then the answer hangs past the timeout; the retry finds the
+    note by its reference and does not post a second one."""
+    change = linked(ticket=5004)
+    deliver_all()
+    lifecycle.apply(lifecycle.cancel, change, change.created_by, reason="Client postponed")
+    cw_sim.faults(hang_after_commit=True, paths="/notes", methods=["POST"])
+    report = deliver(budget=30)
+    assert report.held == 1
+    note = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "note")
+    assert note.state == "pending" and note.maybe_sent and "did not answer in time" in note.last_error
+    cw_sim.faults()
+    _make_due(db)
+    deliver_all()
+    db.session.refresh(note)
+    assert note.state == "sent" and not note.maybe_sent
+    on_ticket = cw_sim.raw("GET", "/service/tickets/5004/notes", params={"pageSize": 1000}).json()
+    assert sum(note.reference in n["text"] for n in on_ticket) == 1
+    assert _posted_references(cw_sim).count(note.reference) == 1
+
+
+def test_a_resource_whose_answer_never_came_is_not_added_twice(db, linked, cw_sim):
+    """The same for a schedule entry: the retry finds the entry by the reference in its name."""
+    cw_sim.faults(hang_after_commit=True, paths="/schedule/entries", methods=["POST"])
+    change = linked()
+    assert deliver(budget=30).held == 1  # the first entry's answer never came
+    cw_sim.faults()
+    _make_due(db)
+    deliver_all()
+    entries = cw_sim.raw("GET", "/schedule/entries", params={"pageSize": 1000}).json()
+    assert sorted(e["member"]["id"] for e in entries) == [153, 154, 155]
+    posted = _posted_references(cw_sim, "/schedule/entries")
+    assert len(posted) == len(set(posted)) == 3
+    notes = _posted_references(cw_sim)
+    assert len(notes) == len(set(notes)) == 1 + 3
+    assert {r.state for r in outbox(db, change)} <= {"sent", "skipped"}
+
+
+def test_rate_limited_write_waits_for_retry_after_then_succeeds(db, linked, cw_sim):
+    """A 429 with Retry-After: 1 holds the write about a second, then it is sent."""
+    change = linked()
+    deliver_all()
+    lifecycle.apply(lifecycle.cancel, change, change.created_by, reason="Budget freeze")
+    requests.delete(f"{cw_sim.root_url}/_sim/journal", timeout=5)
+    cw_sim.faults(rate_limit={"count": 1, "retry_after": 1}, methods=["PATCH"])
+    started = time.monotonic()
+    report = deliver(budget=15, wait=True)
+    assert time.monotonic() - started >= 1.0
+    assert report.held == 1 and report.sent == 2
+    statuses = [w["status"] for w in cw_sim.journal() if w["method"] == "PATCH"]
+    assert statuses == [429, 200]
+
+
+def test_a_transient_failure_holds_that_tickets_later_writes_only(db, linked, cw_sim):
+    """A 503 on ticket 5001's status change keeps its later writes back; ticket 5004's go out."""
+    cw_sim.faults(error_count=5, error_status=503, paths=f"/service/tickets/{TICKET}", methods=["PATCH"])
+    first, second = linked(), linked(ticket=5004)
+    deliver_all()
+    assert {r.state for r in outbox(db, first)} == {"pending"}
+    assert outbox(db, first)[0].attempts == 1 and "503" in outbox(db, first)[0].last_error
+    assert [r.attempts for r in outbox(db, first)[1:]] == [0] * (len(outbox(db, first)) - 1)
+    assert {r.state for r in outbox(db, second)} <= {"sent", "skipped"}
+    assert not any(w["path"].startswith(f"{API}/service/tickets/{TICKET}/") for w in writes(cw_sim))
+
+
+def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
+    """When the ticket was deleted in ConnectWise, its writes fail with a plain reason, on the timeline too."""
+    change = linked()
+    deliver_all()
+    assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
+    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical")
+    deliver_all()
+    note = outbox(db, change)[-1]
+    assert note.state == "failed" and f"no longer has ticket #{TICKET}" in note.last_error
+    last = db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id)
+                              .order_by(TimelineEntry.id.desc())).first()
+    assert last.kind == "integration_failed" and f"ticket #{TICKET}" in last.message
+
+
+def test_delivered_writes_appear_on_the_timeline(db, linked):
+    """Each sent write adds an integration entry to the change's timeline."""
+    change = linked()
+    deliver_all()
+    messages = db.session.scalars(db.select(TimelineEntry.message).filter_by(
+        change_id=change.id, kind="integration_sent")).all()
+    assert "ConnectWise: internal note posted on ticket #5001" in messages
+    assert "ConnectWise: ticket #5001 status set to Change Linked" in messages
+
+
+def test_the_users_request_waits_at_most_the_budget(app, db, linked, cast, login, post, cw_sim):
+    """With a slow ConnectWise, the approval answers within the budget; the rest stays pending."""
+    app.config["CW_DELIVERY_BUDGET"] = 1.0
+    change = linked()
+    deliver_all()
+    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    cw_sim.faults(latency_ms=700)
+    login(cast.technical)
+    started = time.monotonic()
+    response = post(f"/changes/{change.id}/approve", {"approve-kind": "technical"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 302 and elapsed < 2.5
+    assert db.session.get(type(change), change.id).approvals
+
+
+def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
+    """Two deliverers race over the same pending writes (file SQLite or PostgreSQL): each write
+    reaches ConnectWise once, and each ticket's writes keep their order."""
+    with shared_app.app_context():
+        org = Organisation(name="Race MSP")
+        _db.session.add(org)
+        _db.session.flush()
+        company = Company(organisation_id=org.id, name="Acme")
+        people = [User(organisation_id=org.id, email=email, display_name=email.split("@")[0], role="engineer")
+                  for email in ("engineer@demo.test", "tech.approver@demo.test", "ops.approver@demo.test")]
+        for person in people:
+            person.set_password("x" * 12)
+        _db.session.add_all([company, *people])
+        settings = get_settings(org.id)
+        settings.enabled, settings.base_url, settings.cw_company_id = True, cw_sim.base_url, CW_COMPANY_ID
+        settings.public_key, settings.private_key = CW_PUBLIC_KEY, CW_PRIVATE_KEY
+        _db.session.flush()
+        for ticket in (5001, 5002, 5004, 5005, 5008, 5010):
+            change = lifecycle.create_change(org.id, people[0], {
+                "title": f"Change on {ticket}", "company_id": company.id, "cw_ticket_id": ticket,
+                "technical_approver_id": people[1].id, "operational_approver_id": people[2].id})
+            _db.session.flush()
+            lifecycle.cancel(change, people[0], "Not needed")
+        _db.session.commit()
+        pending = _db.session.scalar(_db.select(_db.func.count()).select_from(OutboxWrite))
+        _db.session.remove()
+    barrier = threading.Barrier(2)
+
+    def run():
+        with shared_app.app_context():
+            barrier.wait()
+            deliver(budget=60)
+            _db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    references = _posted_references(cw_sim)
+    assert len(references) == len(set(references))
+    with shared_app.app_context():
+        rows = _db.session.scalars(_db.select(OutboxWrite).order_by(OutboxWrite.id)).all()
+        assert len(rows) == pending and {r.state for r in rows} <= {"sent", "skipped"}
+        assert all(r.attempts == 1 for r in rows)
+        for ticket in {r.ticket_id for r in rows}:
+            mine = [r.reference for r in rows if r.ticket_id == ticket and r.reference in references]
+            assert mine == [ref for ref in references if ref in mine]
