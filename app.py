@@ -36,6 +36,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.accounts import sessions
     from cbcw.accounts.routes import bp as accounts_bp
     from cbcw.changes.routes import bp as changes_bp
+    from cbcw.connectwise.automation.routes import bp as cw_activity_bp
     from cbcw.connectwise.routes import bp as connectwise_bp
     from cbcw.calendar.routes import bp as calendar_bp
     from cbcw.devices.routes import bp as devices_bp
@@ -43,11 +44,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.organisations.routes import bp as organisations_bp
 
     for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, devices_bp,
-                      calendar_bp):
+                      calendar_bp, cw_activity_bp):
         app.register_blueprint(blueprint)
 
     from cbcw.connectwise import device_links
-    from cbcw.connectwise.automation import reactions
+    from cbcw.connectwise.automation import preview, reactions
     from cbcw.connectwise.automation.cli import deliver_command
     from cbcw.connectwise.cli import rotate_keys_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
@@ -62,6 +63,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     templating.init_app(app)
     device_links.init_app(app)
     reactions.init_app(app)
+    preview.init_app(app)
     for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
                     sync_configs_command, deliver_command):
         app.cli.add_command(command)

@@ -8,10 +8,11 @@ import pytest
 
 from app import create_app
 from cbcw.config import TestConfig
+from cbcw.connectwise.automation.models import OutboxWrite
 from tests.fixtures.database import committed_rows
 
 PUBLIC = {"static", "main.healthz", "main.index", "accounts.login"}  # index only redirects
-ID_ARGS = ("change_id", "company_id", "user_id", "device_id")
+ID_ARGS = ("change_id", "company_id", "user_id", "device_id", "write_id")
 
 
 def _rules():
@@ -33,19 +34,23 @@ ID_RULES = [r for r in RULES if set(r.arguments) & set(ID_ARGS)]
 
 
 @pytest.fixture
-def foreign_ids(make_org, make_company, make_user, make_change, make_device):
+def foreign_ids(db, make_org, make_company, make_user, make_change, make_device):
     """Ids of rows that belong to another organisation."""
     other = make_org()
     owner = make_user("admin", organisation=other)
-    return {"change_id": make_change(organisation=other, created_by=owner).id,
-            "company_id": make_company(organisation=other).id, "user_id": owner.id,
-            "device_id": make_device("other-srv", organisation=other).id}
+    change = make_change(organisation=other, created_by=owner)
+    write = OutboxWrite(organisation_id=other.id, change_id=change.id, ticket_id=5001, event="change-cancelled",
+                        kind="note", payload={"text": "x"}, reference="cb-00000000", state="failed")
+    db.session.add(write)
+    db.session.commit()
+    return {"change_id": change.id, "company_id": make_company(organisation=other).id, "user_id": owner.id,
+            "device_id": make_device("other-srv", organisation=other).id, "write_id": write.id}
 
 
 @pytest.mark.parametrize("rule", GET_RULES, ids=lambda r: r.rule)
 def test_every_page_needs_login(client, rule):
     """Every non-public page sends a logged-out visitor to the login page."""
-    response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "device_id": 1,
+    response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "device_id": 1, "write_id": 1,
                                         "action": "submit"}))
     assert response.status_code == 302 and "/login" in response.location
 
@@ -73,7 +78,8 @@ def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_cha
     """A POST without a CSRF token is refused, HTMX requests included, and changes nothing in the database."""
     login(admin)
     change, user = make_change(), make_user("engineer")
-    url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "action": "cancel"})
+    url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "write_id": 1,
+                        "action": "cancel"})
     headers = {"HX-Request": "true"} if htmx else {}
     before = committed_rows()
     response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import lifecycle, queries
+from cbcw.changes import hooks, lifecycle, queries
 from cbcw.changes.forms import (
     BLANK,
     KIND_LABELS,
@@ -33,6 +33,8 @@ from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
 bp.add_app_template_filter(highlight_mentions, "mentions")
+bp.add_app_template_global(lambda change, action: hooks.previews(change, action, current_user), "transition_previews")
+bp.add_app_template_global(hooks.panels, "change_panels")
 
 # action -> (form, lifecycle operation, success message). The URL is /changes/<id>/<action>.
 TRANSITIONS = {

@@ -69,8 +69,9 @@ def seed_demo() -> Organisation:
         db.session.add(Device(organisation_id=org.id, company=companies[company], device_type=types[type_name],
                               hostname=hostname, attributes=attributes))
     db.session.flush()
-    _seed_changes(org, companies, users)
+    # ConnectWise first, so the changes' events are recorded in the outbox as they happen.
     _configure_connectwise(org, companies, types)
+    _seed_changes(org, companies, users)
     db.session.commit()
     return org
 
@@ -80,6 +81,13 @@ CW_COMPANIES = {"Acme Manufacturing": (101, "AcmeMfg"), "Bluewater Dental": (102
                 "Northwind Logistics": (103, "Northwind")}
 CW_BOARD_FILTERS = {"Bluewater Dental": [(1, "Service Board"), (2, "Change Management")]}
 CW_TYPE_MAPPINGS = {1: "Server", 2: "Network Switch", 3: "Workstation", 4: "Firewall", 5: None}
+# Simulator tickets the demo changes are linked to: id -> (summary, board).
+CW_TICKETS = {5001: ("Replace core switch acme-sw-core", "Service Board"),
+              5003: ("Firewall firmware upgrade nw-fw01", "Service Board"),
+              5005: ("Migrate file shares from bw-fs01", "Change Management"),
+              5006: ("New starter laptop setup", "Change Management"),
+              5011: ("Replace core switch bw-sw-core", "Service Board"),
+              5022: ("Patch Windows servers acme-dc01 and acme-dc02", "Change Management")}
 # "Change Linked" is missing on the simulator's Help Desk board: the demo shows one real warning.
 CW_STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
                    "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
@@ -137,7 +145,10 @@ def _seed_changes(org, companies, users) -> None:
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     soon = _next_saturday()
 
-    def new(title, company, creator=engineer, **fields):
+    def new(title, company, creator=engineer, ticket=None, **fields):
+        if ticket is not None:
+            fields |= {"cw_ticket_id": ticket, "cw_ticket_summary": CW_TICKETS[ticket][0],
+                       "cw_ticket_board": CW_TICKETS[ticket][1]}
         return lifecycle.create_change(org.id, creator, {
             "title": title, "company_id": companies[company].id, "risk": "medium",
             "technical_approver_id": tech.id, "operational_approver_id": ops.id,
@@ -152,21 +163,21 @@ def _seed_changes(org, companies, users) -> None:
             for member in vcab[:2]:
                 lifecycle.approve(change, member, "vcab", "")
 
-    switch = new("Upgrade core switch firmware", "Acme Manufacturing",
+    switch = new("Upgrade core switch firmware", "Acme Manufacturing", ticket=5001,
                  description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
                              "Clients on @acme-ws-015 will lose connectivity briefly.",
                  implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
                  rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
     _backdate(switch, now - timedelta(days=1, hours=3))
 
-    firewall = new("Replace Northwind edge firewall", "Northwind Logistics", creator=admin, requires_vcab=True,
+    firewall = new("Replace Northwind edge firewall", "Northwind Logistics", ticket=5003, creator=admin, requires_vcab=True,
                    description="Swap @nw-fw-edge for the new PA-440 pair; @nw-vpn-gw is out of scope.",
                    reason="End of support", risk="high")
     lifecycle.submit(firewall, admin)
     lifecycle.approve(firewall, tech, "technical", "Config reviewed line by line.")
     _backdate(firewall, now - timedelta(days=3, hours=5))
 
-    patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing",
+    patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing", ticket=5022,
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
     lifecycle.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
@@ -179,7 +190,7 @@ def _seed_changes(org, companies, users) -> None:
     lifecycle.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
     _backdate(ups, now - timedelta(days=2, hours=6))
 
-    pacs = new("Expand PACS server storage", "Bluewater Dental",
+    pacs = new("Expand PACS server storage", "Bluewater Dental", ticket=5005,
                description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",
                implementation_plan="Attach disk, extend LVM, resize filesystem.",
                rollback_plan="Detach the new volume; no data moves.")
@@ -187,7 +198,7 @@ def _seed_changes(org, companies, users) -> None:
     lifecycle.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
     _backdate(pacs, now - timedelta(days=6, hours=1))
 
-    sql = new("SQL Server cumulative update", "Northwind Logistics",
+    sql = new("SQL Server cumulative update", "Northwind Logistics", ticket=5006,
               description="Apply CU14 to @nw-sql01.", risk="medium")
     approve_all(sql)
     start = (now - timedelta(days=14)).replace(hour=21, minute=0)
@@ -196,7 +207,7 @@ def _seed_changes(org, companies, users) -> None:
     lifecycle.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
     _backdate(sql, start - timedelta(days=5))
 
-    fw_rule = new("Open RDP to reception PC", "Bluewater Dental", description="Requested by the client.")
+    fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket=5011, description="Requested by the client.")
     lifecycle.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
     _backdate(fw_rule, now - timedelta(days=10, hours=4))
 

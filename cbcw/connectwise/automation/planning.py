@@ -130,7 +130,8 @@ def _fully_approved(c: _Context) -> list[Planned]:
 def _scheduled(c: _Context) -> list[Planned]:
     change = c.change
     implementer = db.session.get(User, change.implementer_id) if change.implementer_id else None
-    window = f"{texts.when(change.window_start)} to {texts.when(change.window_end)}"
+    window = f"{texts.when(change.window_start)} to {texts.when(change.window_end)}" \
+        if change.window_start and change.window_end else "to be set"
     plan_text = "\n".join(part for part in (
         f'Implementation plan for {change.reference} "{change.title}"',
         f"Window: {window}; implementer: {implementer.display_name if implementer else 'not set'}",

@@ -43,8 +43,13 @@ def record_writes(event_signal, change: Change, actor_id=None, **details) -> lis
             for planned in plan(event_signal, change, actor, settings, **details)]
     if rows:
         db.session.add_all(rows)
-        db.session.info.setdefault(_TOUCHED, set()).add((change.organisation_id, ticket_id))
+        mark_touched(change.organisation_id, ticket_id)
     return rows
+
+
+def mark_touched(organisation_id: int, ticket_id: int) -> None:
+    """This transaction gives the ticket writes to send: deliver them right after the commit."""
+    db.session.info.setdefault(_TOUCHED, set()).add((organisation_id, ticket_id))
 
 
 def _receiver(event_signal):

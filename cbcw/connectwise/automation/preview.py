@@ -1,0 +1,85 @@
+"""What ConnectWise will receive if the user confirms a transition, shown under its form
+("status → Scheduled, 1 internal note, schedule entry for 3 members"), and the change page's
+ConnectWise activity panel. Both are registered with `cbcw.changes.hooks`."""
+from flask import url_for
+from sqlalchemy import select
+
+from cbcw.changes import hooks, signals
+from cbcw.changes.lifecycle import approval_status, pending_kinds_for
+from cbcw.changes.models import Change
+from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
+from cbcw.connectwise.automation.reactions import active_settings
+from cbcw.connectwise.models import MemberMatch
+from cbcw.extensions import db
+
+# action -> (event, the keyword arguments the event would carry, as far as they shape the writes)
+_EVENTS = {
+    "approve": (signals.approval_recorded, {}), "reject": (signals.change_rejected, {}),
+    "schedule": (signals.change_scheduled, {}), "start": (signals.implementation_started, {}),
+    "complete": (signals.change_completed, {}), "fail": (signals.change_failed, {}),
+    "cancel": (signals.change_cancelled, {}),
+}
+
+
+def transition_preview(change: Change, action: str, user) -> list[str]:
+    ticket = linked_ticket_id(change)
+    if action not in _EVENTS or ticket is None:
+        return []
+    settings = active_settings(change.organisation_id)
+    if settings is None:
+        return []
+    event, details = _EVENTS[action]
+    kind = (pending_kinds_for(change, user) or ["technical"])[0] if action in ("approve", "reject") else None
+    planned = plan(event, change, user, settings, kind=kind, **details)
+    if action == "approve" and _completes_approval(change, kind):
+        planned += plan(signals.change_fully_approved, change, user, settings)
+    summary = summarise(planned, change.organisation_id)
+    return [f"ConnectWise ticket #{ticket} will receive: {summary}."] if summary else []
+
+
+def summarise(planned: list[Planned], organisation_id: int) -> str:
+    parts = [f"status → {p.payload['status']}" for p in planned if p.kind == "status"]
+    notes = sum(p.kind == "note" for p in planned)
+    if notes:
+        parts.append(f"{notes} internal note{'s' if notes > 1 else ''}")
+    people = [p.payload for p in planned if p.kind == "resource"]
+    if people:
+        members = _member_user_ids(organisation_id, [p["user_id"] for p in people])
+        matched = sum(p["user_id"] in members for p in people)
+        what = "schedule entry for the window" if people[0].get("window") or any(
+            p.kind == "plan" for p in planned) else "resource"
+        parts.append(f"{what} for {matched} member{'s' if matched != 1 else ''}"
+                     + (f" ({len(people) - matched} not in ConnectWise, named in a note)" if matched < len(people) else ""))
+    if any(p.kind == "plan" for p in planned):
+        parts.append("the implementation plan in the ticket's description")
+    return ", ".join(parts)
+
+
+def _completes_approval(change: Change, kind: str | None) -> bool:
+    status = approval_status(change)
+    technical = kind == "technical" or bool(status.technical and status.technical.decision == "approved")
+    operational = kind == "operational" or bool(status.operational and status.operational.decision == "approved")
+    members = {m.id for m in status.vcab_members}
+    yes = sum(a.decision == "approved" and a.approver_id in members for a in status.vcab_approvals)
+    vcab = not change.requires_vcab or yes + (kind == "vcab") >= status.vcab_needed
+    return technical and operational and vcab
+
+
+def _member_user_ids(organisation_id: int, user_ids: list[int]) -> set[int]:
+    return set(db.session.scalars(select(MemberMatch.user_id).where(
+        MemberMatch.organisation_id == organisation_id, MemberMatch.user_id.in_(user_ids),
+        MemberMatch.cw_member_id.is_not(None))))
+
+
+def activity_panel(change: Change) -> hooks.Panel | None:
+    """The ConnectWise activity panel, on changes that have (or had) writes or a linked ticket."""
+    has_writes = db.session.scalar(select(OutboxWrite.id).where(OutboxWrite.change_id == change.id).limit(1))
+    if has_writes is None and linked_ticket_id(change) is None:
+        return None
+    return hooks.Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id))
+
+
+def init_app(app) -> None:
+    hooks.add_preview(transition_preview)
+    hooks.add_panel(activity_panel)

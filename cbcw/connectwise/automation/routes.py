@@ -1,0 +1,70 @@
+"""Integration activity pages: Settings → Integrations → Activity for the organisation, and the
+change's own activity (a panel on the change page). Retry needs the Admin or MSP role."""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from cbcw.accounts.permissions import settings_required
+from cbcw.changes.models import Change
+from cbcw.connectwise.automation import activity
+from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
+from cbcw.extensions import db
+from cbcw.main.partials import render_partial_or_page
+from cbcw.tenancy import get_or_404
+
+bp = Blueprint("cw_activity", __name__)
+MAX_ID = 2**31 - 1
+
+
+def _get(model, object_id: int):
+    if object_id > MAX_ID:
+        abort(404)
+    return get_or_404(model, object_id)
+
+
+@bp.get("/settings/integrations/activity")
+@settings_required
+def organisation_activity():
+    state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
+    pagination = db.paginate(activity.writes_of_organisation(state), page=request.args.get("page", 1, type=int),
+                             per_page=current_app.config["CHANGES_PER_PAGE"], error_out=False)
+    return render_partial_or_page("connectwise/_activity_table.html", "connectwise/activity.html",
+                                  writes=pagination.items, pagination=pagination, state=state,
+                                  states=STATE_LABELS, requests_of=activity.requests_of, show_change=True, back="org")
+
+
+@bp.get("/changes/<int:change_id>/integration")
+@login_required
+def change_activity(change_id: int):
+    change = _get(Change, change_id)
+    return render_partial_or_page("connectwise/_activity_table.html", "connectwise/change_activity.html",
+                                  change=change, writes=activity.writes_of_change(change.id),
+                                  requests_of=activity.requests_of, show_change=False, back="change")
+
+
+@bp.post("/settings/integrations/activity/<int:write_id>/retry")
+@settings_required
+def retry_write(write_id: int):
+    row = _get(OutboxWrite, write_id)
+    count = activity.retry([row])
+    db.session.commit()
+    flash("Sending it again now." if count else "That write was already delivered.", "success")
+    return _back(row.change_id)
+
+
+@bp.post("/settings/integrations/activity/retry-failed")
+@settings_required
+def retry_failed():
+    change_id = request.form.get("change_id", type=int)
+    stmt = activity.writes_of_organisation("failed")
+    if change_id is not None:
+        stmt = stmt.where(OutboxWrite.change_id == _get(Change, change_id).id)
+    count = activity.retry(db.session.scalars(stmt).all())
+    db.session.commit()
+    flash(f"Sending {count} failed write(s) again." if count else "No failed writes to retry.", "success")
+    return _back(change_id)
+
+
+def _back(change_id: int | None):
+    if request.form.get("back") == "change" and change_id is not None:
+        return redirect(url_for(".change_activity", change_id=change_id))
+    return redirect(url_for(".organisation_activity"))

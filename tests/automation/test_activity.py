@@ -1,0 +1,118 @@
+"""Integration activity pages, Retry, the change panel and the transition preview (PRODUCT §3.8)."""
+import pytest
+
+from cbcw.changes import lifecycle
+from cbcw.connectwise.automation import plan_block
+from cbcw.connectwise.automation.models import OutboxWrite
+from tests.automation.conftest import HELP_DESK_TICKET, deliver_all, outbox
+
+ACTIVITY = "/settings/integrations/activity"
+
+
+def test_organisation_activity_shows_each_write_with_its_request_and_error(db, linked, client, login, admin, cw_sim):
+    """Admins see every write: event, kind, state, attempts, the plain error and the request (no secrets)."""
+    change = linked(ticket=HELP_DESK_TICKET)
+    deliver_all()
+    login(admin)
+    page = client.get(ACTIVITY).get_data(as_text=True)
+    assert change.reference in page and "Ticket linked" in page and "Ticket status" in page
+    assert "Failed" in page and "Sent" in page
+    assert "does not exist on the board “Help Desk”" in page
+    assert f"POST /service/tickets/{HELP_DESK_TICKET}/notes" in page
+    assert "demoprivatekey" not in page and "demopublickey" not in page and "Basic (redacted)" in page
+    failed_only = client.get(ACTIVITY + "?state=failed").get_data(as_text=True)
+    assert "Ticket status" in failed_only and "Internal note" not in failed_only
+
+
+@pytest.mark.parametrize("role", ["engineer", "viewer"])
+def test_only_admin_and_msp_see_the_organisation_activity(make_user, client, login, role):
+    """Engineers and viewers get 403 on Settings → Integrations → Activity."""
+    login(make_user(role))
+    assert client.get(ACTIVITY).status_code == 403
+
+
+def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, client, login, admin, post, cw_org, cw_sim):
+    """Fix the status name, press Retry: the failed write is delivered (right after the request)."""
+    change = linked(ticket=HELP_DESK_TICKET)
+    deliver_all()
+    failed = next(r for r in outbox(db, change) if r.state == "failed")
+    cw_org.status_change_created = "New"
+    db.session.commit()
+    db.session.execute(db.update(OutboxWrite).where(OutboxWrite.id == failed.id)
+                       .values(payload={"status": "New", "setting": "Change Created"}))
+    db.session.commit()
+    login(admin)
+    response = post(f"{ACTIVITY}/{failed.id}/retry", {"back": "change"})
+    assert response.status_code == 302 and response.location.endswith(f"/changes/{change.id}/integration")
+    db.session.refresh(failed)
+    assert failed.state == "sent" and failed.attempts == 2
+
+
+def test_retry_all_failed_and_foreign_ids(db, linked, client, login, admin, post, make_org, make_user, cw_sim):
+    """Retry all failed requeues this organisation's failed writes; another organisation's write is a 404."""
+    change = linked(ticket=HELP_DESK_TICKET)
+    deliver_all()
+    login(admin)
+    assert post(f"{ACTIVITY}/retry-failed", {"change_id": str(change.id)}).status_code == 302
+    other_admin = make_user("admin", organisation=make_org())
+    post("/logout")
+    login(other_admin)
+    failed = next(r for r in outbox(db, change) if r.kind == "status")
+    assert post(f"{ACTIVITY}/{failed.id}/retry").status_code == 404
+    assert post(f"{ACTIVITY}/{2**70}/retry").status_code == 404
+    assert client.get(f"/changes/{change.id}/integration").status_code == 404
+
+
+def test_retry_needs_a_csrf_token(db, linked, client, login, admin, cw_sim):
+    """A Retry POST without the CSRF token is refused."""
+    change = linked()
+    login(admin)
+    row = outbox(db, change)[0]
+    assert client.post(f"{ACTIVITY}/{row.id}/retry").status_code == 400
+
+
+def test_change_page_has_the_activity_panel_and_the_panel_lists_the_changes_writes(db, linked, client, login, cast, cw_sim):
+    """The change page loads a ConnectWise activity panel; it lists this change's writes only."""
+    change = linked()
+    other = linked(ticket=5004)
+    deliver_all()
+    login(cast.creator)
+    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    assert f'hx-get="/changes/{change.id}/integration"' in page
+    panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "#5001" in panel and "#5004" not in panel and "<html" not in panel
+    assert "Retry" not in panel  # engineers see, admins retry
+    assert other.id
+
+
+def test_transition_forms_preview_what_connectwise_will_receive(db, linked, client, login, post, cast, cw_sim):
+    """The approve form says the note and (for the last approval) the status; schedule names its entries."""
+    change = linked()
+    deliver_all()
+    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    login(cast.technical)
+    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    assert "ConnectWise ticket #5001 will receive: 1 internal note." in page
+    lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical")
+    post("/logout")
+    login(cast.operational)
+    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    assert "will receive: status → Scheduled, 1 internal note." in page
+    lifecycle.apply(lifecycle.approve, change, cast.operational, kind="operational")
+    post("/logout")
+    login(cast.creator)
+    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    assert ("will receive: status → In Progress, schedule entry for the window for 3 members, "
+            "the implementation plan in the ticket&#39;s description.") in page
+
+
+def test_plan_block_is_found_by_markers_even_when_line_breaks_became_spaces():
+    """The block is replaced, not appended, after ConnectWise flattened its line breaks; the rest stays."""
+    original = "Customer: printer offline.\n\nMore text."
+    once = plan_block.with_block(original, "CHG-000123", "Step 1\nStep 2")
+    flattened = once.replace("\n", " ")
+    again = plan_block.with_block(flattened, "CHG-000123", "New step")
+    assert again.startswith("Customer: printer offline.  More text.")
+    assert again.count("[ChangeBreeze plan CHG-000123]") == 1 and "Step 1" not in again and "New step" in again
+    other = plan_block.with_block(again, "CHG-000999", "Other change")
+    assert "[ChangeBreeze plan CHG-000123]" in other and "[ChangeBreeze plan CHG-000999]" in other
