@@ -9,7 +9,7 @@ from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.mappings import get_settings
-from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
+from tests.fixtures.cw_simulator import point_at_simulator
 
 TICKET = 5001  # on the simulator's board 1 "Service Board": status id = 100 + position
 HELP_DESK_TICKET = 5007  # board 3 "Help Desk", which has no "Change Linked" status
@@ -33,11 +33,7 @@ def _fresh_caches():
 def cw_org(db, org, cw_sim):
     """The organisation's ConnectWise settings: on, pointing at the simulator, Auto-Update with names."""
     settings = get_settings(org.id)
-    settings.enabled = True
-    settings.base_url = cw_sim.base_url
-    settings.cw_company_id = CW_COMPANY_ID
-    settings.public_key = CW_PUBLIC_KEY
-    settings.private_key = CW_PRIVATE_KEY
+    point_at_simulator(settings, cw_sim)
     settings.auto_update_status = True
     for attr, name in STATUS_NAMES.items():
         setattr(settings, attr, name)

@@ -14,7 +14,7 @@ from cbcw.connectwise.mappings import get_settings
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 from tests.automation.conftest import TICKET, deliver_all, outbox, writes
-from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
+from tests.fixtures.cw_simulator import point_at_simulator
 
 API = "/v4_6_release/apis/3.0"
 
@@ -184,9 +184,7 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
         for person in people:
             person.set_password("x" * 12)
         _db.session.add_all([company, *people])
-        settings = get_settings(org.id)
-        settings.enabled, settings.base_url, settings.cw_company_id = True, cw_sim.base_url, CW_COMPANY_ID
-        settings.public_key, settings.private_key = CW_PUBLIC_KEY, CW_PRIVATE_KEY
+        point_at_simulator(get_settings(org.id), cw_sim)
         _db.session.flush()
         for ticket in (5001, 5002, 5004, 5005, 5008, 5010):
             change = lifecycle.create_change(org.id, people[0], {

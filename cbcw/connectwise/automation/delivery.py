@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 900.0
+# An unreachable ConnectWise costs nothing to ask again, and must be caught up with within a
+# minute of coming back.
+UNREACHABLE_CAP_SECONDS = 30.0
 CLAIM_BATCH = 20
 
 
@@ -209,7 +212,8 @@ class _Run:
             delay = error.retry_after * random.uniform(1.0, 1.1)
             pacer_for(row.organisation_id, current_app.config["CW_REQUESTS_PER_SECOND"]).pause(error.retry_after)
         else:
-            delay = backoff(row.attempts)
+            unreachable = isinstance(error, (errors.Unavailable, errors.Timeout)) and error.status is None
+            delay = backoff(row.attempts, UNREACHABLE_CAP_SECONDS if unreachable else BACKOFF_CAP_SECONDS)
         row.last_error = str(error)
         row.next_attempt_at = utcnow() + timedelta(seconds=delay)
         row.lease_owner, row.lease_until = None, None
@@ -226,9 +230,9 @@ def _may_have_applied(error: Exception) -> bool:
     return False
 
 
-def backoff(attempts: int) -> float:
-    """Exponential backoff with jitter: about 5 s, 10 s, 20 s … up to 15 minutes."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+def backoff(attempts: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """Exponential backoff with jitter: about 5 s, 10 s, 20 s … up to `cap`."""
+    ceiling = min(cap, BACKOFF_BASE_SECONDS * 2 ** min(max(attempts - 1, 0), 20))
     return random.uniform(ceiling / 2, ceiling)
 
 

@@ -1,7 +1,7 @@
 """Integration activity pages: Settings → Integrations → Activity for the organisation, and the
 change's own activity (a panel on the change page). Retry needs the Admin or MSP role."""
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from cbcw.accounts.permissions import settings_required
 from cbcw.changes.models import Change
