@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 from app import create_app
-from benchmarks.simulator import CLIENT_ID, free_port, start_simulator
+from benchmarks.paging import free_port, start_simulator
 from cbcw.accounts.models import User
 from cbcw.changes import lifecycle
 from cbcw.config import TestConfig
@@ -30,6 +30,7 @@ from cbcw.connectwise.simulator.refs import API_ROOT
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
 
+CLIENT_ID = "3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"
 PASSWORD = "benchmark-password"
 DRAIN_WRITES = 1000
 DRAIN_TICKETS = 50
@@ -47,7 +48,7 @@ MINIMUM = {
 def main() -> None:
     port = free_port()
     root = f"http://127.0.0.1:{port}"
-    simulator = start_simulator(port)
+    simulator = start_simulator(port, scale=200)
     with tempfile.TemporaryDirectory() as directory:
         try:
             app = _app(Path(directory) / "bench.sqlite", root + API_ROOT)
