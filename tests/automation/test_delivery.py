@@ -217,3 +217,14 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
         for ticket in {r.ticket_id for r in rows}:
             mine = [r.reference for r in rows if r.ticket_id == ticket and r.reference in references]
             assert mine == [ref for ref in references if ref in mine]
+
+
+def test_an_answer_of_the_wrong_shape_holds_the_write_with_a_clear_error(db, linked, cw_sim, monkeypatch):
+    """Schedule entries that come back as strings, not records, leave the write pending with a plain error."""
+    from cbcw.connectwise.client import ConnectWiseClient
+
+    monkeypatch.setattr(ConnectWiseClient, "list_ticket_schedule_entries", lambda self, ticket_id: ["odd", 42])
+    change = linked()
+    deliver_all()
+    resource = next(r for r in outbox(db, change) if r.kind == "resource")
+    assert resource.state == "pending" and "could not understand" in resource.last_error

@@ -179,6 +179,9 @@ class _Run:
             self._fail(row, _refusal_message(row, error), check_first)
         except (errors.ConnectWiseError, SecretUnreadable) as error:
             self._hold(row, error, check_first)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.exception("outbox write %s: ConnectWise answered in an unexpected shape", row.id)
+            self._hold(row, errors.BadResponse(detail="a record of an unexpected shape"), check_first)
         else:
             self._finish(row, outcome)
         db.session.commit()

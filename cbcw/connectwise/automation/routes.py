@@ -55,6 +55,8 @@ def retry_write(write_id: int):
 @settings_required
 def retry_failed():
     change_id = request.form.get("change_id", type=int)
+    if change_id is None and request.form.get("change_id"):
+        abort(404)
     stmt = activity.writes_of_organisation("failed")
     if change_id is not None:
         stmt = stmt.where(OutboxWrite.change_id == _get(Change, change_id).id)
