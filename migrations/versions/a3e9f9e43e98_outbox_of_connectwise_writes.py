@@ -1,7 +1,7 @@
 """outbox of ConnectWise writes
 
 Revision ID: a3e9f9e43e98
-Revises: 4f7fd9e28e95
+Revises: b7c41e2d9a53
 Create Date: 2026-11-29 10:43:12.114791
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3e9f9e43e98'
-down_revision = '4f7fd9e28e95'
+down_revision = 'b7c41e2d9a53'
 branch_labels = None
 depends_on = None
 
@@ -37,6 +37,8 @@ def upgrade():
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('pending', 'sent', 'skipped', 'failed')", name=op.f('ck_cw_outbox_state_allowed')),
+    sa.CheckConstraint("kind IN ('status', 'note', 'resource', 'unmatched', 'plan')", name=op.f('ck_cw_outbox_kind_allowed')),
     sa.ForeignKeyConstraint(['change_id'], ['changes.id'], name=op.f('fk_cw_outbox_change_id_changes')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_cw_outbox_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cw_outbox'))

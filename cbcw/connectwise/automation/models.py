@@ -5,7 +5,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbcw.db import UTCDateTime, utcnow
+from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
 # pending: waiting to be sent (or retried); sent: ConnectWise has it; skipped: nothing needed
@@ -14,6 +14,7 @@ STATES = ("pending", "sent", "skipped", "failed")
 STATE_LABELS = {"pending": "Pending", "sent": "Sent", "skipped": "Not needed", "failed": "Failed"}
 KIND_LABELS = {"status": "Ticket status", "note": "Internal note", "resource": "Resource",
                "unmatched": "Users not in ConnectWise", "plan": "Implementation plan"}
+KINDS = tuple(KIND_LABELS)
 
 
 class OutboxWrite(db.Model):
@@ -26,7 +27,8 @@ class OutboxWrite(db.Model):
     """
 
     __tablename__ = "cw_outbox"
-    __table_args__ = (Index("ix_cw_outbox_due", "state", "next_attempt_at"),
+    __table_args__ = (one_of("state", STATES), one_of("kind", KINDS),
+                      Index("ix_cw_outbox_due", "state", "next_attempt_at"),
                       Index("ix_cw_outbox_ticket", "organisation_id", "ticket_id", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
