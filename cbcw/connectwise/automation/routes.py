@@ -12,13 +12,6 @@ from cbcw.main.partials import render_partial_or_page
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("cw_activity", __name__)
-MAX_ID = 2**31 - 1
-
-
-def _get(model, object_id: int):
-    if object_id > MAX_ID:
-        abort(404)
-    return get_or_404(model, object_id)
 
 
 @bp.get("/settings/integrations/activity")
@@ -35,7 +28,7 @@ def organisation_activity():
 @bp.get("/changes/<int:change_id>/integration")
 @login_required
 def change_activity(change_id: int):
-    change = _get(Change, change_id)
+    change = get_or_404(Change, change_id)
     return render_partial_or_page("connectwise/_activity_table.html", "connectwise/change_activity.html",
                                   change=change, writes=activity.writes_of_change(change.id),
                                   requests_of=activity.requests_of, show_change=False, back="change")
@@ -44,7 +37,7 @@ def change_activity(change_id: int):
 @bp.post("/settings/integrations/activity/<int:write_id>/retry")
 @settings_required
 def retry_write(write_id: int):
-    row = _get(OutboxWrite, write_id)
+    row = get_or_404(OutboxWrite, write_id)
     count = activity.retry([row])
     db.session.commit()
     flash("Sending it again now." if count else "That write was already delivered.", "success")
@@ -59,7 +52,7 @@ def retry_failed():
         abort(404)
     stmt = activity.writes_of_organisation("failed")
     if change_id is not None:
-        stmt = stmt.where(OutboxWrite.change_id == _get(Change, change_id).id)
+        stmt = stmt.where(OutboxWrite.change_id == get_or_404(Change, change_id).id)
     count = activity.retry(db.session.scalars(stmt).all())
     db.session.commit()
     flash(f"Sending {count} failed write(s) again." if count else "No failed writes to retry.", "success")
