@@ -27,10 +27,18 @@ def record(
     """
     if change.id is None:
         db.session.flush()
+    return record_system(change.organisation_id, change.id, kind, message,
+                         actor_id=actor.id if actor is not None else None, **details)
+
+
+def record_system(organisation_id: int, change_id: int, kind: str, message: str, /,
+                  actor_id: Optional[int] = None, **details: Any) -> TimelineEntry:
+    """The same for a writer that holds only the change's ids (the integration's deliverer,
+    which should not reload every change it writes about)."""
     entry = TimelineEntry(
-        organisation_id=change.organisation_id,
-        change_id=change.id,
-        actor_id=actor.id if actor is not None else None,
+        organisation_id=organisation_id,
+        change_id=change_id,
+        actor_id=actor_id,
         kind=kind,
         message=message,
         details=_jsonable(details),

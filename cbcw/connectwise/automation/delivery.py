@@ -23,7 +23,6 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
 from cbcw.changes import timeline
-from cbcw.changes.models import Change
 from cbcw.connectwise import errors
 from cbcw.connectwise.automation import executors
 from cbcw.connectwise.automation.models import OutboxWrite
@@ -156,11 +155,11 @@ class _Run:
         self.tickets: dict[tuple, executors.Ticket] = {}
 
     def ticket(self, row: OutboxWrite) -> executors.Ticket:
-        settings = active_settings(row.organisation_id)
-        if settings is None:
-            raise errors.ConnectWiseError("The ConnectWise integration is switched off or not fully configured; "
-                                          "this write waits until it is on again.")
         if row.organisation_id not in self.clients:
+            settings = active_settings(row.organisation_id)
+            if settings is None:
+                raise errors.ConnectWiseError("The ConnectWise integration is switched off or not fully configured; "
+                                              "this write waits until it is on again.")
             client = client_for(settings, interactive=False)
             client.pace = pacer_for(row.organisation_id, current_app.config["CW_REQUESTS_PER_SECOND"])
             self.clients[row.organisation_id] = (client, executors.Members(row.organisation_id, client))
@@ -247,6 +246,5 @@ def _refusal_message(row: OutboxWrite, error: errors.ConnectWiseError) -> str:
 
 
 def _timeline(row: OutboxWrite, kind: str, message: str) -> None:
-    change = db.session.get(Change, row.change_id)
-    if change is not None:
-        timeline.record(change, None, kind, message, write_id=row.id, ticket_id=row.ticket_id, write_kind=row.kind)
+    timeline.record_system(row.organisation_id, row.change_id, kind, message,
+                           write_id=row.id, ticket_id=row.ticket_id, write_kind=row.kind)
