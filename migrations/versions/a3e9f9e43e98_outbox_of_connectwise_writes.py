@@ -1,7 +1,7 @@
 """outbox of ConnectWise writes
 
 Revision ID: a3e9f9e43e98
-Revises: a7c3e91d2b40
+Revises: e00c2ce44486
 Create Date: 2026-11-29 10:43:12.114791
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3e9f9e43e98'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'e00c2ce44486'
 branch_labels = None
 depends_on = None
 
