@@ -147,7 +147,7 @@ def _transition_within_budget(app, root: str, people: dict) -> None:
     client = app.test_client()
     client.post("/login", data={"email": people["technical"].email, "password": PASSWORD})
     started = time.perf_counter()
-    response = client.post(f"/changes/{change.id}/approve", data={"approve-kind": "technical"})
+    response = client.post(f"/changes/{change.id}/approve", data={"decision-kind": "technical"})
     elapsed = time.perf_counter() - started
     requests.delete(f"{root}/_sim/faults", timeout=5)
     pending = db.session.scalar(db.select(db.func.count()).select_from(OutboxWrite).where(

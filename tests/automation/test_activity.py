@@ -91,17 +91,17 @@ def test_transition_forms_preview_what_connectwise_will_receive(db, linked, clie
     deliver_all()
     lifecycle.apply(lifecycle.submit, change, cast.creator)
     login(cast.technical)
-    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    page = client.get(f"/changes/{change.id}?action=decide").get_data(as_text=True)
     assert "ConnectWise ticket #5001 will receive: 1 internal note." in page
     lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical")
     post("/logout")
     login(cast.operational)
-    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    page = client.get(f"/changes/{change.id}?action=decide").get_data(as_text=True)
     assert "will receive: status → Scheduled, 1 internal note." in page
     lifecycle.apply(lifecycle.approve, change, cast.operational, kind="operational")
     post("/logout")
     login(cast.creator)
-    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    page = client.get(f"/changes/{change.id}?action=schedule").get_data(as_text=True)
     assert ("will receive: status → In Progress, schedule entry for the window for 3 members, "
             "the implementation plan in the ticket&#39;s description.") in page
 

@@ -46,7 +46,7 @@ def test_connectwise_down_during_a_transition_then_deliver_sends_each_write_once
     lifecycle.apply(lifecycle.submit, change, cast.creator)
     login(cast.technical)
     started = time.monotonic()
-    response = post(f"/changes/{change.id}/approve", {"approve-kind": "technical", "approve-comment": "ok"})
+    response = post(f"/changes/{change.id}/approve", {"decision-kind": "technical", "decision-comment": "ok"})
     assert response.status_code == 302 and time.monotonic() - started < 5
     assert db.session.get(type(change), change.id).state == "pending_approval"
     assert {r.state for r in outbox(db, change)} == {"pending"}
@@ -165,7 +165,7 @@ def test_the_users_request_waits_at_most_the_budget(app, db, linked, cast, login
     cw_sim.faults(latency_ms=700)
     login(cast.technical)
     started = time.monotonic()
-    response = post(f"/changes/{change.id}/approve", {"approve-kind": "technical"})
+    response = post(f"/changes/{change.id}/approve", {"decision-kind": "technical"})
     elapsed = time.monotonic() - started
     assert response.status_code == 302 and elapsed < 2.5
     assert db.session.get(type(change), change.id).approvals
