@@ -491,7 +491,10 @@ class ConnectWiseClient:
         params = {"pageSize": MAX_PAGE_SIZE, "conditions": conditions, "orderBy": "id asc", "page": 999999}
         if fields:
             params["fields"] = fields
-        return len(requests.Request("GET", self.base_url + path, params=params).prepare().url)
+        try:
+            return len(requests.Request("GET", self.base_url + path, params=params).prepare().url)
+        except requests.exceptions.RequestException:
+            raise errors.BadBaseUrl() from None
 
     # -- time ------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """Build ConnectWise `conditions` strings from values, never from pasted user text.
 
 Every value goes through `literal()`: strings are double-quoted with `\\` and `"` escaped,
-so a summary such as `a "b" & c) OR (1=1` stays one string literal. `&`, `%`, `+`, `*` need
-no escaping here: requests URL-encodes the whole parameter, and user text is only ever
-matched with `contains` (where `*` is not a wildcard), never with `like`.
+so a summary such as `a "b" & c) OR (1=1` stays one string literal; requests URL-encodes the
+whole parameter. `contains` and `like` values are SQL LIKE patterns on the server (`%`, `_`,
+`[` and ConnectWise's `*` are wildcards), so `C.contains` escapes user text with
+`like_escape()` and a search for `50%_off [test]` means exactly those characters.
 
 [UNCERTAIN] ConnectWise does not document how to escape a `"` inside a string literal;
 backslash-escaping is the reading that cannot end the literal early. Callers matching free
@@ -36,6 +37,14 @@ def literal(value) -> str:
     raise TypeError(f"cannot use {type(value).__name__} in a ConnectWise condition")
 
 
+def like_escape(text: str) -> str:
+    """User text as a LIKE pattern matching only itself: each wildcard in brackets (`[` as `[[]`).
+
+    [UNCERTAIN] ConnectWise documents `*` as its wildcard but not how to escape one; `[*]` is the
+    SQL Server reading. Free-text callers re-check their results (`ConnectWiseClient.search_*`)."""
+    return "".join(f"[{ch}]" if ch in "%_[*" else ch for ch in text)
+
+
 def field(path: str) -> str:
     """A field path such as `board/id`; anything else is refused so it cannot inject syntax."""
     if not _FIELD_PATH.match(path):
@@ -57,7 +66,8 @@ class C:
 
     @staticmethod
     def contains(path, text: str):
-        return f"{field(path)} contains {literal(str(text))}"
+        """`text` (user text, matched literally) anywhere in the field."""
+        return f"{field(path)} contains {literal(like_escape(str(text)))}"
 
     @staticmethod
     def in_(path, values):

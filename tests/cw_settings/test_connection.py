@@ -1,4 +1,6 @@
 """Connection settings: save, secrets at rest, and Test Connection against the live simulator."""
+import time
+
 import pytest
 
 from cbcw.connectwise.mappings import get_settings
@@ -152,3 +154,40 @@ def test_missing_client_id_is_explained(post, login, admin, app, cw_settings):
     login(admin)
     response = post(URL + "/test", headers={"HX-Request": "true"})
     assert b"must set CW_CLIENT_ID" in response.data
+
+
+@pytest.mark.parametrize("faults, change, message", [
+    ({"bad_credentials_status": 404}, {"private_key": "wrong"}, "which ConnectWise cloud does for wrong API keys"),
+    ({"bad_credentials_status": 404}, {"cw_company_id": "nosuchco"}, "does not know the company ID “nosuchco”"),
+    ({"error_count": 5, "error_status": 502, "error_body": "html"}, {}, "answered HTTP 502: ConnectWise is having trouble"),
+])
+def test_diagnosis_of_cloud_404_and_html_errors(post, login, admin, cw_settings, cw_sim, db, faults, change, message):
+    """Cloud's 404 for bad credentials is diagnosed through companyinfo; an HTML 5xx page is not echoed."""
+    cw_sim.faults(**faults)
+    for attr, value in change.items():
+        setattr(cw_settings, attr, value)
+    db.session.commit()
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert message.encode() in response.data
+    assert b"cloudflare" not in response.data and b"Connection successful" not in response.data
+
+
+def test_403_on_system_info_names_client_id_and_role(post, login, admin, app, cw_settings, cw_sim):
+    """A refused clientId (403) says it may be the clientId or the security role."""
+    cw_sim.faults(missing_client_id_status=403)
+    app.config["CW_CLIENT_ID"] = "not-a-registered-client-id"
+    login(admin)
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert b"clientId is missing or not accepted" in response.data and b"security role" in response.data
+
+
+def test_hanging_connectwise_frees_the_worker_within_the_budget(post, login, admin, app, cw_settings, cw_sim):
+    """Test Connection against a hanging server ends within CW_INTERACTIVE_BUDGET, retries included."""
+    app.config.update(CW_INTERACTIVE_BUDGET=1.0, CW_READ_TIMEOUT=0.8)
+    cw_sim.faults(hang=True)
+    login(admin)
+    started = time.monotonic()
+    response = post(URL + "/test", headers={"HX-Request": "true"})
+    assert time.monotonic() - started < 1.6
+    assert b"did not answer within" in response.data

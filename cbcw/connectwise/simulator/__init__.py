@@ -18,7 +18,14 @@ Test controls (no auth):
                                     # landed but the client times out not knowing it
        "reset": false,              # close the connection without an answer
        "paths": "/service/tickets", # only API paths containing this substring
-       "methods": ["GET"]}          # only these methods
+       "methods": ["GET"],          # only these methods
+       "error_body": "json",        # "html": errors answered with a Cloudflare/IIS-style HTML page
+       "bad_credentials_status": 401,    # 404: wrong keys answered as cloud ConnectWise can
+       "missing_client_id_status": 401}  # 403: a missing or malformed clientId refused with 403
+
+  Always, as ConnectWise and its IIS do: a URL longer than 2,000 characters gets an HTML 404;
+  query parameter names are case-insensitive (`pagesize`); `contains`/`like` values are SQL LIKE
+  patterns; `childConditions`/`customFieldConditions` (not implemented here) are refused with 400.
 
   `GET /_sim/faults` shows them; `DELETE /_sim/faults` clears them (and releases hung requests).
 - `GET /_sim/journal`: every API request received, oldest first, as

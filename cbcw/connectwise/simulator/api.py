@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from cbcw.connectwise.simulator.bodies import (READ_ONLY, apply_patch, check_fields, json_body, patch_operations,
                                                resolve)
-from cbcw.connectwise.simulator.cw_errors import ApiError, field_error, invalid, invalid_field, not_found
+from cbcw.connectwise.simulator.cw_errors import (ApiError, field_error, html_error, invalid, invalid_field,
+                                                  not_found)
 from cbcw.connectwise.simulator.query import (bad_query, parse_conditions, parse_datetime, parse_fields,
                                               parse_order_by, project, sort_records)
 from cbcw.connectwise.simulator.refs import API_ROOT, reference
@@ -35,22 +36,44 @@ def store():
     return sim().store
 
 
+MAX_URL_CHARS = 2000
+UNIMPLEMENTED_PARAMETERS = ("childconditions", "customfieldconditions")
+
+
 @bp.before_request
 def inject_faults_then_authenticate():
+    # IIS refuses a long query string before ConnectWise sees it (404.15); ConnectWise asks for
+    # URLs under about 2,000 characters (REFERENCE §3.1).
+    if len(request.host_url) - 1 + len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL_CHARS:
+        raise html_error(404, "HTTP Error 404.15 - Not Found: the query string is too long.")
     if sim().faults.apply(request.method, request.path, request.environ):
         g.connection_reset = True
         return Response(status=500)
+    settings = sim().faults.settings
     creds = store().credentials
     auth = request.authorization
     if (auth is None or auth.type != "basic"
             or auth.username != f"{creds['company_id']}+{creds['public_key']}"
             or auth.password != creds["private_key"]):
+        if settings.bad_credentials_status == 404:
+            raise ApiError(404, "NotFound", "The requested resource was not found.")
         raise ApiError(401, "Unauthorized", "Authentication failed: invalid company, public key or private key.")
-    # [UNCERTAIN] CW's answer to a missing/malformed clientId is undocumented (REFERENCE §1); refusing
-    # with 401 is the strictest reading and makes a misconfigured CW_CLIENT_ID fail loudly.
+    # [UNCERTAIN] CW's answer to a missing/malformed clientId is undocumented (REFERENCE §1); 401 by
+    # default (the strictest reading), 403 when the faults say so.
     if not GUID.match(request.headers.get("clientId", "")):
-        raise ApiError(401, "Unauthorized", "A valid clientId header is required "
-                                            "(see developer.connectwise.com/ClientID).")
+        status = settings.missing_client_id_status
+        raise ApiError(status, "Unauthorized" if status == 401 else "Forbidden",
+                       "A valid clientId header is required (see developer.connectwise.com/ClientID).")
+    for name in request.args:
+        if name.lower() in UNIMPLEMENTED_PARAMETERS:
+            raise ApiError(400, "InvalidObject", f"{name} is not implemented by the simulator; "
+                                                 "it refuses rather than ignores it.")
+
+
+def arg(name: str, default=None):
+    """A query parameter by name, case-insensitively, as ConnectWise reads them (`pagesize`)."""
+    wanted = name.lower()
+    return next((value for key, value in request.args.items(multi=True) if key.lower() == wanted), default)
 
 
 def json_response(text: str, status: int = 200, headers: dict | None = None) -> Response:
@@ -68,7 +91,7 @@ def record_response(record: dict, status: int = 200) -> Response:
 def _page_params():
     values = {}
     for name, default in (("page", 1), ("pageSize", DEFAULT_PAGE_SIZE)):
-        raw = request.args.get(name, default)
+        raw = arg(name, default)
         try:
             values[name] = int(raw)
         except ValueError:
@@ -82,7 +105,7 @@ def _page_params():
 
 def _select(collection: str, scope=None, scope_key=None) -> list:
     model = model_fields(MODELS[collection])
-    conditions, order_by = request.args.get("conditions"), request.args.get("orderBy")
+    conditions, order_by = arg("conditions"), arg("orderBy")
     predicate = parse_conditions(conditions, model)
     order_keys = parse_order_by(order_by, model)
     st = store()
@@ -112,11 +135,11 @@ def _forward_only_page(collection: str, scope, scope_key) -> Response:
     [UNCERTAIN] whether ConnectWise omits the Link on the last page: here a non-empty page
     always carries one, so a client must also stop on a short or empty page.
     """
-    if request.args.get("orderBy"):
+    if arg("orderBy"):
         raise bad_query("orderBy", "orderBy is not supported with forward-only pagination.")
     _page, size = _page_params()
     try:
-        after = int(request.args.get("pageId", 0))
+        after = int(arg("pageId", 0))
     except ValueError:
         raise bad_query("pageId", "pageId must be an integer.") from None
     st = store()
@@ -127,13 +150,13 @@ def _forward_only_page(collection: str, scope, scope_key) -> Response:
         body = _page_body(collection, chunk)
     headers = {}
     if chunk:
-        others = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "pageId")]
+        others = [(k, v) for k, v in request.args.items(multi=True) if k.lower() not in ("page", "pageid")]
         headers["Link"] = f'<{request.base_url}?{urlencode(others + [("pageId", chunk[-1]["id"])])}>; rel="next"'
     return json_response(body, headers=headers)
 
 
 def _page_body(collection: str, chunk: list) -> str:
-    fields = tuple(parse_fields(request.args.get("fields"), model_fields(MODELS[collection])))
+    fields = tuple(parse_fields(arg("fields"), model_fields(MODELS[collection])))
     st = store()
     if fields:
         return "[" + ",".join(st.serialised_fields(collection, r, fields, lambda r: project(r, fields))
@@ -149,7 +172,7 @@ def count_records(collection: str) -> Response:
 def _link_header(page: int, size: int, total: int) -> str:
     """RFC 5988 navigable links; `prev`/`next` omitted at the ends (REFERENCE §3.4)."""
     last = max(1, ceil(total / size))
-    others = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    others = [(k, v) for k, v in request.args.items(multi=True) if k.lower() != "page"]
 
     def url(number):
         return f"{request.base_url}?{urlencode(others + [('page', number)])}"
@@ -167,7 +190,7 @@ def get_or_404(collection: str, record_id: int, label: str) -> dict:
 
 
 def one_record(collection: str, record_id: int, label: str) -> Response:
-    fields = parse_fields(request.args.get("fields"), model_fields(MODELS[collection]))
+    fields = parse_fields(arg("fields"), model_fields(MODELS[collection]))
     with store().lock:
         record = get_or_404(collection, record_id, label)
         return record_response(project(record, fields) if fields else record)

@@ -44,6 +44,8 @@ def create_simulator_app(seed: int = 1, scale: int = 200, credentials: dict | No
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError):
+        if error.html is not None:
+            return app.response_class(error.html, status=error.status, mimetype="text/html", headers=error.headers)
         return json_response(json.dumps(error.body), error.status, error.headers)
 
     @app.errorhandler(HTTPException)

@@ -6,11 +6,12 @@ class ApiError(Exception):
     """Raised anywhere in a request; the app turns it into the CW JSON error body."""
 
     def __init__(self, status: int, code: str, message: str, errors: list | None = None,
-                 headers: dict | None = None, body: dict | None = None):
+                 headers: dict | None = None, body: dict | None = None, html: str | None = None):
         super().__init__(message)
         self.status = status
         self.body = body or {"code": code, "message": message, "errors": errors}
         self.headers = headers or {}
+        self.html = html  # answered as text/html instead of the JSON body (proxies, IIS)
 
 
 def field_error(code: str, message: str, resource: str, field: str) -> dict:
@@ -35,3 +36,12 @@ def rate_limited(retry_after: int) -> ApiError:
     return ApiError(429, "", "", headers={"Retry-After": str(retry_after)},
                     body={"error": "ConnectWiseAPI",
                           "message": f"Too many requests. Please try again in {retry_after} seconds."})
+
+
+def html_error(status: int, detail: str = "") -> ApiError:
+    """What sits in front of ConnectWise answers with a page, not JSON: Cloudflare's 5xx, IIS's 404."""
+    title = {404: "404 - File or directory not found.", 502: "502 Bad Gateway", 503: "503 Service Unavailable",
+             504: "504 Gateway Time-out"}.get(status, f"{status} Error")
+    page = (f"<html><head><title>{title}</title></head><body><center><h1>{title}</h1></center>"
+            f"<p>{detail}</p><hr><center>cloudflare</center></body></html>")
+    return ApiError(status, "", "", html=page)

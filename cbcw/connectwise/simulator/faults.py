@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, fields
 
-from cbcw.connectwise.simulator.cw_errors import ApiError, rate_limited
+from cbcw.connectwise.simulator.cw_errors import ApiError, html_error, rate_limited
 
 HANG_LIMIT_SECONDS = 60
 
@@ -25,6 +25,15 @@ class FaultSettings:
     reset: bool = False
     paths: str | None = None
     methods: list | None = None
+    error_body: str = "json"              # "html": 5xx answered as Cloudflare/IIS do, with an HTML page
+    bad_credentials_status: int = 401     # 404: as cloud ConnectWise can answer wrong keys
+    missing_client_id_status: int = 401   # 403: a missing or refused clientId
+
+    def __post_init__(self):
+        if self.error_body not in ("json", "html"):
+            raise ValueError("error_body must be json or html")
+        if self.bad_credentials_status not in (401, 404) or self.missing_client_id_status not in (401, 403):
+            raise ValueError("bad_credentials_status is 401 or 404; missing_client_id_status is 401 or 403")
 
     @classmethod
     def from_json(cls, data: dict) -> "FaultSettings":
@@ -83,6 +92,8 @@ class Faults:
         if action == "rate_limit":
             raise rate_limited(s.retry_after)
         if action == "error":
+            if s.error_body == "html":
+                raise html_error(s.error_status)
             raise ApiError(s.error_status, "ServerError", f"Simulated failure (HTTP {s.error_status}).")
         return False
 

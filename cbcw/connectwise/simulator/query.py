@@ -1,7 +1,9 @@
 """Parse the `conditions`, `orderBy` and `fields` query parameters as ConnectWise does.
 
-Strings compare case-insensitively (CW runs on a case-insensitive SQL collation); `*` and
-`%` are wildcards for `like` only, so `contains` matches its text literally. Field names are
+Strings compare case-insensitively (CW runs on a case-insensitive SQL collation). `contains`
+and `like` values are SQL Server LIKE patterns, as on ConnectWise: `%` and `*` match any run,
+`_` one character, `[abc]`/`[^a]`/`[a-z]` a class, so `[[]`, `[%]`, `[_]`, `[*]` are the
+literal characters; `contains` matches the pattern anywhere, `like` the whole value. Field names are
 case-sensitive and their first segment must exist on the model: an unknown field in
 conditions, orderBy or fields is refused with 400 rather than ignored, so a typo in the
 client cannot silently widen or reorder a result.
@@ -246,14 +248,35 @@ def _in(values):
 
 
 def _contains(text):
-    needle = text.casefold()
-    return lambda v: isinstance(v, str) and needle in v.casefold()
+    compiled = re.compile(like_regex(text), re.IGNORECASE | re.DOTALL)
+    return lambda v: isinstance(v, str) and bool(compiled.search(v))
 
 
 def _like(text):
-    pattern = "".join(".*" if ch in "*%" else re.escape(ch) for ch in text)
-    compiled = re.compile(f"^{pattern}$", re.IGNORECASE | re.DOTALL)
-    return lambda v: isinstance(v, str) and bool(compiled.match(v))
+    compiled = re.compile(like_regex(text), re.IGNORECASE | re.DOTALL)
+    return lambda v: isinstance(v, str) and bool(compiled.fullmatch(v))
+
+
+def like_regex(pattern: str) -> str:
+    """A SQL Server LIKE pattern (with ConnectWise's `*` for `%`) as a regular expression."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        end = pattern.find("]", i + 2) if ch == "[" else -1
+        if ch in "%*":
+            out.append(".*")
+        elif ch == "_":
+            out.append(".")
+        elif end != -1:
+            body = pattern[i + 1:end]
+            negate = body.startswith("^") and len(body) > 1
+            members = body[1:] if negate else body
+            out.append("[" + ("^" if negate else "") + "".join(c if c == "-" else re.escape(c) for c in members) + "]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
 
 
 def parse_conditions(text: str | None, model_fields):
