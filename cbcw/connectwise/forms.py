@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, StringField
+from wtforms import (BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -38,3 +39,37 @@ class MapCompanyForm(FlaskForm):
 
 class PickMemberForm(FlaskForm):
     cw_member_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    # Set by "Match anyway" after the warning that the member is matched to another user.
+    confirm = BooleanField()
+
+
+class BoardFilterForm(FlaskForm):
+    """The boards a company's tickets may come from; only boards ConnectWise listed are valid."""
+
+    board_id = SelectMultipleField(coerce=int, validate_choice=False)  # ids ConnectWise no longer lists are dropped
+
+    @classmethod
+    def for_boards(cls, boards: list[dict]) -> "BoardFilterForm":
+        form = cls()
+        form.board_id.choices = [SelectChoice(board["id"], str(board.get("name", ""))) for board in boards]
+        return form
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class TypeMappingForm(FlaskForm):
+    """One select per ConnectWise configuration type (`type_<id>`): a device type, or none."""
+
+    @classmethod
+    def for_types(cls, cw_types: list[dict], device_types) -> "TypeMappingForm":
+        choices = [SelectChoice(None, "— not imported —")] + [SelectChoice(t.id, t.name) for t in device_types]
+        fields = {f"type_{t['id']}": SelectField(coerce=_optional_id, choices=choices, validate_choice=False)
+                  for t in cw_types}
+        return type("BoundTypeMappingForm", (cls,), fields)()
+
+    def chosen(self) -> dict[int, int | None]:
+        """{ConnectWise type id: device type id or None}."""
+        return {int(name.removeprefix("type_")): field.data for name, field in self._fields.items()
+                if name.startswith("type_")}

@@ -9,6 +9,16 @@ from cbcw.extensions import db
 from cbcw.organisations.models import Company
 
 
+def find_settings(organisation_id: int) -> ConnectWiseSettings:
+    """The organisation's settings row, or an unsaved blank one (nothing is added to the session)."""
+    settings = db.session.scalar(
+        select(ConnectWiseSettings).where(ConnectWiseSettings.organisation_id == organisation_id)
+    )
+    return settings or ConnectWiseSettings(organisation_id=organisation_id, enabled=False, base_url="",
+                                           cw_company_id="", auto_update_status=False, status_warnings=[],
+                                           **{attr: "" for attr, _label in STATUS_EVENTS})
+
+
 def get_settings(organisation_id: int) -> ConnectWiseSettings:
     """The organisation's settings row, created empty on first use."""
     settings = db.session.scalar(

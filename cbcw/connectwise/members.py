@@ -21,6 +21,15 @@ def match_rows(organisation_id: int) -> list[tuple[User, MemberMatch | None]]:
     return [(user, matches.get(user.id)) for user in users]
 
 
+def matched_elsewhere(user: User) -> dict[int, str]:
+    """{ConnectWise member id: display name} of the members already matched to other users."""
+    rows = db.session.execute(
+        select(MemberMatch.cw_member_id, User.display_name).join(User, User.id == MemberMatch.user_id)
+        .where(MemberMatch.organisation_id == user.organisation_id, MemberMatch.user_id != user.id,
+               MemberMatch.cw_member_id.is_not(None)))
+    return {member_id: name for member_id, name in rows}
+
+
 def refresh_matches(organisation_id: int, client: ConnectWiseClient) -> dict[str, int]:
     """Re-match every active user by email in one ConnectWise request; hand-picked matches stay."""
     rows = [(user, match) for user, match in match_rows(organisation_id) if user.active]

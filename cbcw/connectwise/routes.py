@@ -13,7 +13,8 @@ from cbcw.connectwise.addresses import parse_networks
 from cbcw.connectwise.base_url import BaseUrlInvalid, normalise_base_url
 from cbcw.connectwise.connection import client_for, test_connection
 from cbcw.connectwise.errors import ConnectWiseError
-from cbcw.connectwise.forms import ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm
+from cbcw.connectwise.forms import (BoardFilterForm, ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm,
+                                    TypeMappingForm)
 from cbcw.connectwise.models import STATUS_EVENTS, CompanyMapping
 from cbcw.connectwise.sync import runs as sync_runs
 from cbcw.crypto import SecretUnreadable
@@ -24,13 +25,25 @@ from cbcw.organisations.models import Company
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("connectwise", __name__, url_prefix="/settings/integrations/connectwise")
-# Every URL and partial here needs the Admin or MSP role.
-bp.before_request(settings_required(lambda: None))
-# A typo in CW_ALLOWED_PRIVATE_NETWORKS stops start-up instead of refusing every on-premise site later.
-bp.record_once(lambda state: parse_networks(state.app.config.get("CW_ALLOWED_PRIVATE_NETWORKS", "")))
+
+
+@bp.before_request
+@settings_required
+def require_settings_role():
+    """Every URL and partial here needs the Admin or MSP role (checked before each view)."""
+
+
+@bp.record_once
+def check_allowed_networks(state):
+    """A typo in CW_ALLOWED_PRIVATE_NETWORKS stops start-up instead of refusing every on-premise site later."""
+    parse_networks(state.app.config.get("CW_ALLOWED_PRIVATE_NETWORKS", ""))
 
 
 def _settings():
+    """The organisation's settings: the stored row, or (on a GET, before any save) an unsaved blank
+    one, so that looking at the page never writes to the database."""
+    if request.method == "GET":
+        return mappings.find_settings(current_user.organisation_id)
     return mappings.get_settings(current_user.organisation_id)
 
 
@@ -42,15 +55,15 @@ def _cw(call):
         return None, str(error)
 
 
-def _partial(template: str, **context):
+def _after_post(template: str, **context):
     """After a POST: the updated partial for HTMX; otherwise back to the full page."""
     if wants_partial():
         return render_partial_or_page(template, template, **context)
     return redirect(url_for(".settings_page"))
 
 
-def _partial_or_page(partial: str, **context):
-    """A partial for HTMX; the same partial inside a settings page without JavaScript."""
+def _section(partial: str, **context):
+    """A section's partial for HTMX; the same partial inside a settings page without JavaScript."""
     return render_partial_or_page(partial, "connectwise/fallback.html", partial=partial, **context)
 
 
@@ -99,7 +112,7 @@ def test():
     settings.last_test_ok, settings.last_test_message, settings.last_test_at = result.ok, result.message, utcnow()
     db.session.commit()
     if wants_partial():
-        return _partial("connectwise/_test_result.html", settings=settings)
+        return _after_post("connectwise/_test_result.html", settings=settings)
     flash(result.message, "success" if result.ok else "error")
     return redirect(url_for(".settings_page"))
 
@@ -146,7 +159,7 @@ def map_company(company_id: int):
     else:
         mapping = db.session.scalar(db.select(CompanyMapping).filter_by(company_id=company.id))
         flash(f"Could not map {company.name}: {error}", "error")
-    return _partial("connectwise/_company_row.html", company=company, mapping=mapping, error=error)
+    return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=error)
 
 
 @bp.route("/companies/<int:company_id>/boards", methods=["GET", "POST"])
@@ -157,11 +170,12 @@ def filter_boards(company_id: int):
         flash(f"Map {company.name} to a ConnectWise company before filtering its boards.", "error")
         return redirect(url_for(".settings_page"))
     boards, error = _cw(lambda client: client.list_boards())
-    if request.method == "POST" and boards is not None:  # CSRFProtect has checked the token
-        mappings.set_board_filter(mapping, request.form.getlist("board_id", type=int), boards)
+    form = BoardFilterForm.for_boards(boards or [])
+    if boards is not None and form.validate_on_submit():
+        mappings.set_board_filter(mapping, form.board_id.data, boards)
         db.session.commit()
-        return _partial("connectwise/_company_row.html", company=company, mapping=mapping, error=None)
-    return _partial_or_page("connectwise/_boards_dialog.html", company=company, mapping=mapping,
+        return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=None)
+    return _section("connectwise/_boards_dialog.html", company=company, mapping=mapping,
                             boards=boards or [], error=error)
 
 
@@ -170,15 +184,15 @@ def type_mappings():
     organisation_id = current_user.organisation_id
     cw_types, error = _cw(lambda client: client.list_configuration_types())
     saved = None
-    if request.method == "POST" and cw_types is not None:
-        chosen = {t["id"]: request.form.get(f"type_{t['id']}", type=int) for t in cw_types}
-        saved = mappings.save_type_mappings(organisation_id, cw_types, chosen)
+    form = TypeMappingForm.for_types(cw_types or [], mappings.device_types(organisation_id))
+    if cw_types is not None and form.validate_on_submit():
+        saved = mappings.save_type_mappings(organisation_id, cw_types, form.chosen())
         db.session.commit()
     context = dict(
         rows=mappings.type_mapping_rows(organisation_id, cw_types or []),
         device_types=mappings.device_types(organisation_id), error=error, saved=saved,
     )
-    return _partial_or_page("connectwise/_type_mappings.html", **context)
+    return _section("connectwise/_type_mappings.html", **context)
 
 
 @bp.post("/members/refresh")
@@ -191,29 +205,42 @@ def refresh_members():
     return _members_section(message, "error" if error else "success")
 
 
+@bp.get("/members")
+def members_section():
+    """The member matching section (the picker's Cancel, and the page without JavaScript)."""
+    return _members_section("", "success")
+
+
 @bp.route("/members/<int:user_id>", methods=["GET", "POST"])
 def pick_member(user_id: int):
     user = get_or_404(User, user_id)
     all_members, error = _cw(lambda client: client.list_members())
+    taken = members.matched_elsewhere(user)
+    form = PickMemberForm()
     if request.method == "POST":
-        form = PickMemberForm()
         if not form.validate_on_submit():
             abort(400)
         chosen = next((m for m in all_members or [] if m["id"] == form.cw_member_id.data), None)
         if form.cw_member_id.data and chosen is None:
             return _members_section(error or "That ConnectWise member no longer exists.", "error")
+        if chosen and chosen["id"] in taken and not form.confirm.data:
+            response = _section("connectwise/_member_picker.html", user=user, members=all_members, error=None,
+                                member_name=members.member_name, taken=taken, chosen=chosen)
+            response.headers["HX-Retarget"] = f"#member-pick-{user.id}"  # the question replaces the picker only
+            return response
         members.pick_member(user, chosen)
         db.session.commit()
         return _members_section(f"{user.display_name}: " + (members.member_name(chosen) if chosen else "no match") + ".", "success")
-    return _partial_or_page("connectwise/_member_picker.html", user=user, members=all_members or [],
-                            error=error, member_name=members.member_name)
+    return _section("connectwise/_member_picker.html", user=user, members=all_members or [],
+                    error=error, member_name=members.member_name, taken=taken, chosen=None)
 
 
 def _members_section(message: str, category: str):
     if wants_partial():
-        return _partial_or_page("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
-                                message=message, category=category)
-    flash(message, category)
+        return _section("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
+                        message=message, category=category)
+    if message:
+        flash(message, category)
     return redirect(url_for(".settings_page") + "#members")
 
 
