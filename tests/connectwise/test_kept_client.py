@@ -2,7 +2,6 @@
 per thread; pages requested but not read are closed."""
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from cbcw.connectwise.connection import client_for
 from cbcw.connectwise.models import ConnectWiseSettings
 from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
+from tests.fixtures.loopback_http import json_server
 
 
 @pytest.fixture
@@ -32,27 +32,8 @@ def connections(monkeypatch):
 
 @pytest.fixture
 def keep_alive_server():
-    """A loopback HTTP/1.1 server that keeps connections open, as ConnectWise's IIS does (the
-    simulator's Werkzeug server closes every connection)."""
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            body = b'{"version": "v2025.1"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v4_6_release/apis/3.0"
-    server.shutdown()
-    server.server_close()
+    with json_server(b'{"version": "v2025.1"}', keep_alive=True) as (base_url, _seen):
+        yield base_url
 
 
 def test_calls_from_separate_requests_reuse_one_connection(settings, db, keep_alive_server, connections):

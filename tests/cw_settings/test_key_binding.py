@@ -1,8 +1,7 @@
 """Stored keys belong to the host and company they were entered for (PRODUCT §3.1), and a key that
 can no longer be decrypted is a message on the page, not a 500."""
 import base64
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 import responses
@@ -10,36 +9,16 @@ from cryptography.fernet import Fernet
 
 from cbcw.connectwise.mappings import get_settings, keys_stay_valid, save_connection
 from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
+from tests.fixtures.loopback_http import json_server
 
 URL = "/settings/integrations/connectwise"
 
 
 @pytest.fixture
 def recorder():
-    """A loopback HTTP server standing in for a user's own server: records every request's headers."""
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append(dict(self.headers))
-            body = b'{"version": "v-attacker"}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.seen = seen
-    server.base_url = f"http://127.0.0.1:{server.server_port}/v4_6_release/apis/3.0"
-    yield server
-    server.shutdown()
-    server.server_close()
+    """A loopback server standing in for a user's own server: records every request's headers."""
+    with json_server(b'{"version": "v-attacker"}') as (base_url, seen):
+        yield SimpleNamespace(base_url=base_url, seen=seen)
 
 
 def _form(base_url, **overrides):
