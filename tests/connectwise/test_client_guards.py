@@ -38,7 +38,7 @@ def test_member_matching_for_140_users_keeps_every_url_under_2000_characters(cw_
 
 def test_configuration_listing_for_many_companies_stays_under_the_limit(cw_sim, cw_client):
     """700 company ids and 300 type ids are split so no listing URL is refused."""
-    list(cw_client.iter_configurations(range(1, 301), range(1, 701)))
+    list(cw_client.iter_configuration_pages(range(1, 301), range(1, 701)))
     assert cw_client.count_configurations(range(1, 301), range(1, 701)) >= 0
     assert all(entry["status"] == 200 for entry in cw_sim.journal())
 
@@ -90,7 +90,7 @@ def test_records_that_do_not_match_the_query_are_dropped(make_cw_client):
     client = make_cw_client(BASE)
     assert [b["id"] for b in client.list_boards()] == [1]
     assert {email: m["id"] for email, m in client.find_members_by_emails(["a@x.test"]).items()} == {"a@x.test": 1}
-    assert [c["id"] for c in client.iter_configurations([7], [9])] == [1]
+    assert [c["id"] for page in client.iter_configuration_pages([7], [9]) for c in page] == [1]
     assert [t["id"] for t in client.search_tickets("printer", company_id=9, board_ids=[1])] == [5]
 
 
