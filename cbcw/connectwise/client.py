@@ -465,30 +465,45 @@ class ConnectWiseClient:
             yield from (conditions(type_run, None) for type_run in self._runs(
                 path, sorted(types), lambda run: conditions(run, None), CONFIGURATION_FIELDS))
             return
-        widest_company = [max(companies, default=0)]
-        for type_run in self._runs(path, sorted(types), lambda run: conditions(run, widest_company)):
+        # Type runs leave room for a fair share of company ids (about 40 % of the URL), so that
+        # neither list is cut into runs of a few ids each.
+        reserve, used = [], 0
+        for company in sorted(companies):
+            used += len(str(company)) + 3  # an encoded comma per id
+            if reserve and used > MAX_URL_CHARS * 2 // 5:
+                break
+            reserve.append(company)
+        for type_run in self._runs(path, sorted(types), lambda run: conditions(run, reserve),
+                                   CONFIGURATION_FIELDS):
             yield from (conditions(type_run, company_run)
-                        for company_run in self._runs(path, sorted(companies), lambda run: conditions(type_run, run)))
+                        for company_run in self._runs(path, sorted(companies), lambda run: conditions(type_run, run),
+                                                      CONFIGURATION_FIELDS))
 
     # -- URL length ------------------------------------------------------------------------
 
     def _runs(self, path: str, values: list, build, fields: str | None = None) -> Iterator[list]:
         """Split `values` into consecutive runs whose listing URL, with conditions `build(run)`,
-        stays within MAX_URL_CHARS (ConnectWise's IIS answers longer URLs with 404)."""
-        run: list = []
-        for value in values:
-            if run and self._list_url_length(path, build(run + [value]), fields) > MAX_URL_CHARS:
-                yield run
-                run = []
-            run.append(value)
-            if self._list_url_length(path, build(run), fields) > MAX_URL_CHARS:
+        stays within MAX_URL_CHARS (ConnectWise's IIS answers longer URLs with 404). The URL grows
+        with the run, so each run's end is found by bisection (a few URL builds per run)."""
+        values, start = list(values), 0
+        while start < len(values):
+            if self._list_url_length(path, build(values[start:start + 1]), fields) > MAX_URL_CHARS:
                 raise errors.ConnectWiseError("A value is too long to send to ConnectWise in one request.")
-        if run:
-            yield run
+            fits, too_long = start + 1, len(values) + 1
+            while too_long - fits > 1:
+                middle = (fits + too_long) // 2
+                if self._list_url_length(path, build(values[start:middle]), fields) <= MAX_URL_CHARS:
+                    fits = middle
+                else:
+                    too_long = middle
+            yield values[start:fits]
+            start = fits
 
     def _list_url_length(self, path: str, conditions: str, fields: str | None) -> int:
         """Length of the longest URL `iter_list` would send for these conditions."""
-        params = {"pageSize": MAX_PAGE_SIZE, "conditions": conditions, "orderBy": "id asc", "page": 999999}
+        # Numbered pages send orderBy and page; forward-only pages send pageId: measure with both.
+        params = {"pageSize": MAX_PAGE_SIZE, "conditions": conditions, "orderBy": "id asc", "page": 999999,
+                  "pageId": 10**12}
         if fields:
             params["fields"] = fields
         try:

@@ -37,9 +37,9 @@ def test_member_matching_for_140_users_keeps_every_url_under_2000_characters(cw_
 
 
 def test_configuration_listing_for_many_companies_stays_under_the_limit(cw_sim, cw_client):
-    """700 company ids and 300 type ids are split so no listing URL is refused."""
-    list(cw_client.iter_configuration_pages(range(1, 301), range(1, 701)))
-    assert cw_client.count_configurations(range(1, 301), range(1, 701)) >= 0
+    """600 company ids and 400 type ids are split so no listing URL is refused."""
+    list(cw_client.iter_configuration_pages(range(1, 401), range(1, 601)))
+    assert cw_client.count_configurations(range(1, 401), range(1, 601)) >= 0
     assert all(entry["status"] == 200 for entry in cw_sim.journal())
 
 
