@@ -256,7 +256,7 @@ def _sync_context(message: str | None = None, category: str = "ok") -> dict:
 @bp.get("/sync")
 def sync_status():
     """The sync section: polled by HTMX while a run is queued or running."""
-    return _partial_or_page("connectwise/_sync.html", **_sync_context())
+    return _section("connectwise/_sync.html", **_sync_context())
 
 
 @bp.post("/sync")
@@ -269,6 +269,6 @@ def sync_now():
     else:
         message, category = "Sync requested: it starts within a few seconds.", "ok"
     if wants_partial():
-        return _partial_or_page("connectwise/_sync.html", **_sync_context(message, category))
+        return _section("connectwise/_sync.html", **_sync_context(message, category))
     flash(message, "success" if category == "ok" else "error")
     return redirect(url_for(".settings_page") + "#sync")
