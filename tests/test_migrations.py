@@ -84,3 +84,44 @@ def test_upgrade_builds_every_index_and_check_of_the_models(empty_database):
             check.name: set(check.info["allowed"])
             for table in tables for check in table.constraints if isinstance(check, CheckConstraint)
         }
+
+
+INITIAL_REVISION = "1eebf8b65e37"
+LINKED_TICKET_RENAME = "7d3347727ee1"
+BEFORE_RENAME = f"{LINKED_TICKET_RENAME}-1"
+
+
+@pytest.mark.filterwarnings(*SQLITE_EXPRESSION_INDEX)
+def test_linked_ticket_rename_keeps_the_ticket_data(empty_database):
+    """Upgrading renames cw_ticket_* to linked_ticket_* with the values kept, and back on downgrade.
+
+    The rows are written at the initial revision, whose columns never change, and carried
+    through every later revision."""
+    upgrade(revision=INITIAL_REVISION)
+    with _db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO organisations (id, name, change_counter, created_at) "
+            "VALUES (1, 'Org', 1, '2026-01-01 00:00:00+00')"))
+        connection.execute(text(
+            "INSERT INTO users (id, organisation_id, email, display_name, password_hash, role, active, "
+            "vcab_member, timezone, created_at) "
+            "VALUES (1, 1, 'a@b.test', 'A', 'x', 'admin', true, false, 'UTC', '2026-01-01 00:00:00+00')"))
+        connection.execute(text(
+            "INSERT INTO changes (id, organisation_id, number, title, description, reason, risk, impact, "
+            "implementation_plan, rollback_plan, test_plan, requires_vcab, cw_ticket_id, "
+            "cw_ticket_summary, cw_ticket_board, cw_ticket_status, state, approval_round, "
+            "completion_notes, test_results, failure_reason, rollback_notes, cancel_reason, "
+            "unresolved_mentions, created_by_id, created_at, updated_at, version) VALUES "
+            "(1, 1, 1, 'T', '', '', 'low', '', '', '', '', false, 4711, 'Printer jams', 'Help Desk', "
+            "'New', 'draft', 1, '', '', '', '', '', '[]', 1, '2026-01-01 00:00:00+00', "
+            "'2026-01-01 00:00:00+00', 1)"))
+    upgrade(revision=LINKED_TICKET_RENAME)
+    with _db.engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT linked_ticket_id, linked_ticket_summary, linked_ticket_board, linked_ticket_status "
+            "FROM changes")).one()
+    assert tuple(row) == (4711, "Printer jams", "Help Desk", "New")
+    downgrade(revision=BEFORE_RENAME)
+    with _db.engine.connect() as connection:
+        assert connection.execute(text("SELECT cw_ticket_id FROM changes")).scalar_one() == 4711
+    downgrade(revision="base")

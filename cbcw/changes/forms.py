@@ -1,6 +1,7 @@
 """Forms for change controls: the change itself, the list filters and one form per transition.
 
-Times are typed in the user's timezone (a date and a 24-hour time, `datetime_field.py`) and handed to the lifecycle as aware
+Forms parse and bound what people type; the operations enforce the rules. Times are typed in
+the user's timezone (a date and a 24-hour time, `datetime_field.py`) and handed to the operations as aware
 UTC datetimes. Transition forms carry a prefix (their action name) so several can share the
 detail page without clashing ids; their CSRF field is prefixed too, which Flask-WTF accepts.
 """
@@ -21,7 +22,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from cbcw.changes.conflicts import conflicts_for
 from cbcw.changes.datetime_field import FORMAT_HELP, LocalDateTimeField
-from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATE_LABELS, STATES
+from cbcw.changes.fields import TITLE_MAX, ChangeFields, window_problem
+from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
+from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
+
 
 def options(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
@@ -30,11 +34,6 @@ def options(pairs) -> list[SelectChoice]:
 
 BLANK = ("", "— none —")
 RISK_CHOICES = options((risk, risk.capitalize()) for risk in RISKS)
-KIND_LABELS = {
-    "technical": "technical approver",
-    "operational": "operational approver",
-    "vcab": "vCAB member",
-}
 
 
 def optional_id(value) -> int | None:
@@ -62,9 +61,9 @@ class WindowMixin:
     """Implementation window typed in the user's timezone; the end must come after the start."""
 
     def validate_window_end(self, field):
-        start = self.window_start.data
-        if start is not None and field.data is not None and field.data <= start:
-            raise ValidationError("The window must end after it starts.")
+        problem = window_problem(self.window_start.data, field.data)
+        if problem:
+            raise ValidationError(problem)
 
     def utc_window(self) -> tuple[datetime | None, datetime | None]:
         return _to_utc(self.window_start.data), _to_utc(self.window_end.data)
@@ -73,7 +72,7 @@ class WindowMixin:
 class ChangeForm(WindowMixin, FlaskForm):
     """Every §2.1 field a user types; choices are set by the view (org-scoped)."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
     company_id = SelectField("Company", coerce=optional_id, validate_choice=True)
     risk = SelectField("Risk", choices=RISK_CHOICES, default="low")
     description = TextAreaField("Description")
@@ -89,24 +88,25 @@ class ChangeForm(WindowMixin, FlaskForm):
     operational_approver_id = SelectField("Operational approver", coerce=optional_id)
     requires_vcab = BooleanField("Requires vCAB approval")
 
-    TEXT_FIELDS = (
-        "title", "company_id", "risk", "description", "reason", "impact", "implementation_plan",
-        "rollback_plan", "test_plan", "implementer_id", "technical_approver_id",
-        "operational_approver_id", "requires_vcab",
-    )
-
     def set_choices(self, companies, users) -> None:
         self.company_id.choices = options([BLANK, *((c.id, c.name) for c in companies)])
         people = options([BLANK, *((u.id, u.display_name) for u in users)])
         for select in (self.implementer_id, self.technical_approver_id, self.operational_approver_id):
             select.choices = people
 
-    def lifecycle_fields(self) -> dict:
-        """The `fields` dict create_change/update_change expect."""
-        fields = {name: self[name].data for name in self.TEXT_FIELDS}
-        fields["title"] = _text(self.title)
-        fields["window_start"], fields["window_end"] = self.utc_window()
-        return fields
+    def change_fields(self) -> ChangeFields:
+        """What was typed, as the values create_change/update_change take."""
+        start, end = self.utc_window()
+        return ChangeFields(
+            title=_text(self.title), company_id=self.company_id.data, risk=self.risk.data,
+            description=self.description.data or "", reason=self.reason.data or "",
+            impact=self.impact.data or "", implementation_plan=self.implementation_plan.data or "",
+            rollback_plan=self.rollback_plan.data or "", test_plan=self.test_plan.data or "",
+            window_start=start, window_end=end, implementer_id=self.implementer_id.data,
+            technical_approver_id=self.technical_approver_id.data,
+            operational_approver_id=self.operational_approver_id.data,
+            requires_vcab=bool(self.requires_vcab.data),
+        )
 
 
 # PRODUCT §2.6 My work: `?mine=` values, bookmarkable.
@@ -158,7 +158,7 @@ class FilterForm(FlaskForm):
 
 
 class TransitionForm(FlaskForm):
-    """A transition's form: `arguments()` gives its lifecycle operation's keyword arguments."""
+    """A transition's form: `arguments()` gives its operation's keyword arguments."""
 
     ARGUMENTS: tuple[str, ...] = ()
 

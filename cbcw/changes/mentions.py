@@ -2,7 +2,6 @@
 import re
 from typing import Optional
 
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from cbcw.accounts.models import User
@@ -36,19 +35,17 @@ def extract_mentions(*texts: Optional[str]) -> list[str]:
     return names
 
 
-def highlight_mentions(text: Optional[str], unresolved: list[str]) -> Markup:
-    """The text, HTML-escaped, with each `@hostname` marked as linked or unresolved."""
-    missing = {name.lower() for name in unresolved or ()}
-    parts, last = [], 0
+def split_mentions(text: Optional[str]) -> list[tuple[str, Optional[str]]]:
+    """The text cut into (plain text, None) and ("@name", name) pieces, in order, for display."""
+    pieces: list[tuple[str, Optional[str]]] = []
+    last = 0
     source = text or ""
     for match in _MENTION.finditer(source):
         name = match.group(1).rstrip(_TRAILING)
-        end = match.start(1) + len(name)
-        css = "mention-unresolved" if name.lower() in missing else "mention"
-        parts += [escape(source[last:match.start()]), Markup('<span class="%s">@%s</span>') % (css, name)]
-        last = end
-    parts.append(escape(source[last:]))
-    return Markup("").join(parts)
+        pieces += [(source[last:match.start()], None), ("@" + name, name)]
+        last = match.start(1) + len(name)
+    pieces.append((source[last:], None))
+    return [piece for piece in pieces if piece[0]]
 
 
 def resolve_mentions(

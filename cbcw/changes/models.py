@@ -4,6 +4,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from cbcw.changes.labels import STATE_LABELS
 from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
@@ -17,16 +18,6 @@ STATES = (
     "failed",
     "cancelled",
 )
-STATE_LABELS = {
-    "draft": "Draft",
-    "pending_approval": "Pending approval",
-    "approved": "Approved",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "completed": "Completed",
-    "failed": "Failed",
-    "cancelled": "Cancelled",
-}
 RISKS = ("low", "medium", "high")
 APPROVAL_KINDS = ("technical", "operational", "vcab")
 DECISIONS = ("approved", "rejected")
@@ -61,10 +52,12 @@ class Change(db.Model):
     technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     requires_vcab: Mapped[bool] = mapped_column(default=False)
-    cw_ticket_id: Mapped[Optional[int]]
-    cw_ticket_summary: Mapped[Optional[str]] = mapped_column(String(200))
-    cw_ticket_board: Mapped[Optional[str]] = mapped_column(String(100))
-    cw_ticket_status: Mapped[Optional[str]] = mapped_column(String(100))
+    # The ticket this change is linked to in the organisation's PSA, as last seen; an
+    # integration fills these, the change only remembers them.
+    linked_ticket_id: Mapped[Optional[int]]
+    linked_ticket_summary: Mapped[Optional[str]] = mapped_column(String(200))
+    linked_ticket_board: Mapped[Optional[str]] = mapped_column(String(100))
+    linked_ticket_status: Mapped[Optional[str]] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     # Approvals belong to a round; a rejection starts a new one on the next submit.
     approval_round: Mapped[int] = mapped_column(default=1)

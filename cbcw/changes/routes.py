@@ -1,16 +1,21 @@
 """Change pages: list, new/edit, detail (overview and timeline) and one POST per transition.
 
-Views stay thin: parse a form, call `cbcw.changes.lifecycle`, render or redirect. Every query
-goes through `cbcw.tenancy`, so another organisation's change is a 404 on every URL.
+Views stay thin: parse a form, run an operation of `cbcw.changes.operations` through
+`unit_of_work.apply`, render or redirect; `policy` decides which actions are offered. Every
+query goes through `cbcw.tenancy`, so another organisation's change is a 404 on every URL.
 """
+from dataclasses import dataclass
+from typing import Callable
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import hooks, lifecycle, queries
+from cbcw.changes import hooks, operations, policy, queries, ticket_slot
+from cbcw.changes.approvals import approval_status
+from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
     BLANK,
-    KIND_LABELS,
     ApproveForm,
     CancelForm,
     ChangeForm,
@@ -25,8 +30,10 @@ from cbcw.changes.forms import (
     options,
 )
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
-from cbcw.changes.mentions import highlight_mentions
+from cbcw.changes.labels import KIND_LABELS
 from cbcw.changes.models import Change
+from cbcw.changes.template_filters import highlight_mentions
+from cbcw.changes.unit_of_work import apply
 from cbcw.extensions import db, htmx
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
@@ -35,17 +42,28 @@ bp = Blueprint("changes", __name__)
 bp.add_app_template_filter(highlight_mentions, "mentions")
 bp.add_app_template_global(lambda change, action: hooks.previews(change, action, current_user), "transition_previews")
 bp.add_app_template_global(hooks.panels, "change_panels")
+bp.add_app_template_global(ticket_slot.widget_url, "linked_ticket_widget_url")
 
-# action -> (form, lifecycle operation, success message). The URL is /changes/<id>/<action>.
+
+@dataclass(frozen=True)
+class Transition:
+    """A transition's form, the operation it runs and what the user is told when it is done."""
+
+    form: type
+    operation: Callable[..., None]
+    done: str
+
+
+# The URL is /changes/<id>/<action>.
 TRANSITIONS = {
-    "submit": (SubmitForm, "submit", "Submitted for approval."),
-    "approve": (ApproveForm, "approve", "Approved as {kind}."),
-    "reject": (RejectForm, "reject", "Rejected as {kind}: the change is back in draft."),
-    "schedule": (ScheduleForm, "schedule", "Implementation window saved."),
-    "start": (StartForm, "start_implementation", "Implementation started."),
-    "complete": (CompleteForm, "complete", "Change completed."),
-    "fail": (FailForm, "fail", "Change marked as failed."),
-    "cancel": (CancelForm, "cancel", "Change cancelled."),
+    "submit": Transition(SubmitForm, operations.submit, "Submitted for approval."),
+    "approve": Transition(ApproveForm, operations.approve, "Approved as {kind}."),
+    "reject": Transition(RejectForm, operations.reject, "Rejected as {kind}: the change is back in draft."),
+    "schedule": Transition(ScheduleForm, operations.schedule, "Implementation window saved."),
+    "start": Transition(StartForm, operations.start_implementation, "Implementation started."),
+    "complete": Transition(CompleteForm, operations.complete, "Change completed."),
+    "fail": Transition(FailForm, operations.fail, "Change marked as failed."),
+    "cancel": Transition(CancelForm, operations.cancel, "Change cancelled."),
 }
 # Transitions that take more than a click open a panel under the action toolbar (?action=<panel>).
 PANELS = ("decide", "schedule", "complete", "fail", "cancel")
@@ -100,7 +118,7 @@ def new_change():
 @editor_required
 def edit_change(change_id: int):
     change = get_or_404(Change, change_id)
-    if "edit" not in lifecycle.allowed_actions(change, current_user):
+    if "edit" not in policy.allowed_actions(change, current_user):
         if change.state == "draft":
             flash(f"You cannot edit {change.reference}.", "error")
         else:
@@ -115,15 +133,15 @@ def _change_form_page(change: Change | None):
     if form.validate_on_submit():
         try:
             if change is None:
-                change = lifecycle.create_change(
-                    current_user.organisation_id, current_user, form.lifecycle_fields()
+                change = operations.create_change(
+                    current_user.organisation_id, current_user, form.change_fields()
                 )
                 db.session.commit()
                 done = "created as a draft"
             else:
-                lifecycle.apply(lifecycle.update_change, change, current_user, fields=form.lifecycle_fields())
+                apply(operations.update_change, change, current_user, fields=form.change_fields())
                 done = "saved"
-        except lifecycle.LifecycleError as error:
+        except LifecycleError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
@@ -149,7 +167,7 @@ def detail(change_id: int):
 def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None,
                     open_panel: str | None = None) -> dict:
     """What the detail page shows; `bound` is a posted form to show again with its errors."""
-    allowed = _allowed_actions(change)
+    allowed = policy.allowed_actions(change, current_user)
     forms = _action_forms(change, allowed, bound)
     if bound:
         open_panel = PANEL_OF.get(bound[0], bound[0])
@@ -160,16 +178,9 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
     if tab == "timeline":
         context["entries"] = queries.timeline(change)
     else:
-        context["approvals"] = lifecycle.approval_status(change)
+        context["approvals"] = approval_status(change)
     context["conflicts"] = conflicts_for(change) if change.state in OCCUPYING_STATES else []
     return context
-
-
-def _allowed_actions(change: Change) -> frozenset[str]:
-    """What this user may do to the change now; viewers never act."""
-    if not current_user.can_edit_changes:
-        return frozenset()
-    return frozenset(lifecycle.allowed_actions(change, current_user))
 
 
 def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, object] | None) -> dict:
@@ -180,9 +191,7 @@ def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, obj
     allowed = set(allowed)
     if "reschedule" in allowed:
         allowed.add("schedule")
-    kinds = lifecycle.pending_kinds_for(change, current_user)
-    if not kinds:
-        allowed -= {"approve", "reject"}
+    kinds = policy.decision_kinds(change, current_user)
     bound_action, bound_form = bound or (None, None)
     forms = {}
     for action in [*TRANSITIONS, "comment"]:
@@ -196,7 +205,7 @@ def _action_forms(change: Change, allowed: frozenset[str], bound: tuple[str, obj
 
 
 def _blank_form(action: str, change: Change):
-    form_class = CommentForm if action == "comment" else TRANSITIONS[action][0]
+    form_class = CommentForm if action == "comment" else TRANSITIONS[action].form
     if action == "schedule":
         return form_class(prefix=_prefix(action), formdata=None, obj=change)
     return form_class(prefix=_prefix(action), formdata=None)
@@ -223,18 +232,18 @@ def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None
 @editor_required
 def transition(change_id: int, action: str):
     change = get_or_404(Change, change_id)
-    form_class, operation, done = TRANSITIONS[action]
-    form = form_class(prefix=_prefix(action))
+    step = TRANSITIONS[action]
+    form = step.form(prefix=_prefix(action))
     _set_form_choices(action, form, change)
     if form.validate_on_submit():
         arguments = form.arguments()
         try:
-            lifecycle.apply(getattr(lifecycle, operation), change, current_user, **arguments)
-        except lifecycle.LifecycleError as error:
+            apply(step.operation, change, current_user, **arguments)
+        except LifecycleError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
-            message = done.format(kind=KIND_LABELS.get(arguments.get("kind"), ""))
+            message = step.done.format(kind=KIND_LABELS.get(arguments.get("kind"), ""))
             if action == "approve" and change.state == "approved":
                 message += " The change is now fully approved."
             flash(message, "warning" if action == "fail" else "success")  # a failure is never good news
@@ -250,8 +259,8 @@ def add_comment(change_id: int):
     form = CommentForm(prefix="comment")
     if form.validate_on_submit():
         try:
-            lifecycle.apply(lifecycle.add_comment, change, current_user, **form.arguments())
-        except lifecycle.LifecycleError as error:
+            apply(operations.add_comment, change, current_user, **form.arguments())
+        except LifecycleError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:

@@ -8,7 +8,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.models import Change, TimelineEntry
 from cbcw.connectwise import mappings, members, statuses
 from cbcw.connectwise.connection import client_for
@@ -146,22 +147,20 @@ def _seed_changes(org, companies, users) -> None:
     soon = _next_saturday()
 
     def new(title, company, creator=engineer, ticket=None, **fields):
-        if ticket is not None:
-            fields |= {"cw_ticket_id": ticket, "cw_ticket_summary": CW_TICKETS[ticket][0],
-                       "cw_ticket_board": CW_TICKETS[ticket][1]}
-        return lifecycle.create_change(org.id, creator, {
+        linked = None if ticket is None else LinkedTicket(ticket, *CW_TICKETS[ticket])
+        return operations.create_change(org.id, creator, ChangeFields(**{
             "title": title, "company_id": companies[company].id, "risk": "medium",
             "technical_approver_id": tech.id, "operational_approver_id": ops.id,
             "implementer_id": engineer.id, "requires_vcab": False, **fields,
-        })
+        }), ticket=linked)
 
     def approve_all(change):
-        lifecycle.submit(change, change.created_by)
-        lifecycle.approve(change, tech, "technical", "Plan and rollback look sound.")
-        lifecycle.approve(change, ops, "operational", "Agreed with the client's office manager.")
+        operations.submit(change, change.created_by)
+        operations.approve(change, tech, "technical", "Plan and rollback look sound.")
+        operations.approve(change, ops, "operational", "Agreed with the client's office manager.")
         if change.requires_vcab:
             for member in vcab[:2]:
-                lifecycle.approve(change, member, "vcab", "")
+                operations.approve(change, member, "vcab", "")
 
     switch = new("Upgrade core switch firmware", "Acme Manufacturing", ticket=5001,
                  description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
@@ -173,21 +172,21 @@ def _seed_changes(org, companies, users) -> None:
     firewall = new("Replace Northwind edge firewall", "Northwind Logistics", ticket=5003, creator=admin, requires_vcab=True,
                    description="Swap @nw-fw-edge for the new PA-440 pair; @nw-vpn-gw is out of scope.",
                    reason="End of support", risk="high")
-    lifecycle.submit(firewall, admin)
-    lifecycle.approve(firewall, tech, "technical", "Config reviewed line by line.")
+    operations.submit(firewall, admin)
+    operations.approve(firewall, tech, "technical", "Config reviewed line by line.")
     _backdate(firewall, now - timedelta(days=3, hours=5))
 
     patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing", ticket=5022,
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
-    lifecycle.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
+    operations.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
     _backdate(patching, now - timedelta(days=4, hours=2))
 
     # Overlaps the patching window on @acme-dc01: both changes show a schedule conflict (PRODUCT §2.5).
     ups = new("Replace the UPS in the Acme server room", "Acme Manufacturing",
               description="Power down @acme-dc01 while the UPS is swapped.", risk="medium")
     approve_all(ups)
-    lifecycle.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
+    operations.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
     _backdate(ups, now - timedelta(days=2, hours=6))
 
     pacs = new("Expand PACS server storage", "Bluewater Dental", ticket=5005,
@@ -195,20 +194,20 @@ def _seed_changes(org, companies, users) -> None:
                implementation_plan="Attach disk, extend LVM, resize filesystem.",
                rollback_plan="Detach the new volume; no data moves.")
     approve_all(pacs)
-    lifecycle.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
+    operations.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
     _backdate(pacs, now - timedelta(days=6, hours=1))
 
     sql = new("SQL Server cumulative update", "Northwind Logistics", ticket=5006,
               description="Apply CU14 to @nw-sql01.", risk="medium")
     approve_all(sql)
     start = (now - timedelta(days=14)).replace(hour=21, minute=0)
-    lifecycle.schedule(sql, engineer, start, start + timedelta(hours=1), engineer.id)
-    lifecycle.start_implementation(sql, engineer)
-    lifecycle.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
+    operations.schedule(sql, engineer, start, start + timedelta(hours=1), engineer.id)
+    operations.start_implementation(sql, engineer)
+    operations.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
     _backdate(sql, start - timedelta(days=5))
 
     fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket=5011, description="Requested by the client.")
-    lifecycle.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
+    operations.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
     _backdate(fw_rule, now - timedelta(days=10, hours=4))
 
 

@@ -1,10 +1,13 @@
 """Fixtures for the change lifecycle tests: people, changes in each state, a signal recorder."""
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cbcw.changes import lifecycle, signals
+from cbcw.changes import operations, signals
+from cbcw.changes.fields import ChangeFields
+from cbcw.changes.unit_of_work import apply
 
 WINDOW_START = datetime(2030, 5, 1, 22, 0, tzinfo=timezone.utc)
 WINDOW_END = WINDOW_START + timedelta(hours=2)
@@ -60,7 +63,7 @@ def people(make_user):
 @pytest.fixture
 def change_fields(company, people):
     def fields(**overrides):
-        return {
+        return ChangeFields(**{
             "title": "Patch the file server",
             "company_id": company.id,
             "description": "Monthly patching",
@@ -69,17 +72,24 @@ def change_fields(company, people):
             "operational_approver_id": people.operational.id,
             "implementer_id": people.implementer.id,
             **overrides,
-        }
+        })
 
     return fields
+
+
+def edited(change, **values):
+    """The change's current fields with these values changed, for update_change."""
+    return replace(ChangeFields.of(change), **values)
 
 
 @pytest.fixture
 def new_change(db, org, engineer, change_fields):
     """A draft created through the lifecycle and committed."""
 
-    def make(actor=None, **overrides):
-        change = lifecycle.create_change(org.id, actor or engineer, change_fields(**overrides))
+    def make(actor=None, ticket=None, **overrides):
+        change = operations.create_change(
+            org.id, actor or engineer, change_fields(**overrides), ticket=ticket
+        )
         db.session.commit()
         return change
 
@@ -90,7 +100,7 @@ def new_change(db, org, engineer, change_fields):
 def pending_change(new_change, engineer):
     def make(**overrides):
         change = new_change(**overrides)
-        lifecycle.apply(lifecycle.submit, change, engineer)
+        apply(operations.submit, change, engineer)
         return change
 
     return make
@@ -100,8 +110,8 @@ def pending_change(new_change, engineer):
 def approved_change(pending_change, people):
     def make(**overrides):
         change = pending_change(**overrides)
-        lifecycle.apply(lifecycle.approve, change, people.technical, kind="technical")
-        lifecycle.apply(lifecycle.approve, change, people.operational, kind="operational")
+        apply(operations.approve, change, people.technical, kind="technical")
+        apply(operations.approve, change, people.operational, kind="operational")
         assert change.state == "approved"
         return change
 
@@ -112,8 +122,8 @@ def approved_change(pending_change, people):
 def scheduled_change(approved_change, engineer, people):
     def make(**overrides):
         change = approved_change(**overrides)
-        lifecycle.apply(
-            lifecycle.schedule, change, engineer,
+        apply(
+            operations.schedule, change, engineer,
             window_start=WINDOW_START, window_end=WINDOW_END, implementer_id=people.implementer.id,
         )
         return change
@@ -125,7 +135,7 @@ def scheduled_change(approved_change, engineer, people):
 def in_progress_change(scheduled_change, people):
     def make(**overrides):
         change = scheduled_change(**overrides)
-        lifecycle.apply(lifecycle.start_implementation, change, people.implementer)
+        apply(operations.start_implementation, change, people.implementer)
         return change
 
     return make

@@ -1,9 +1,10 @@
 """Approvals: who decides, rounds, rejection and the vCAB majority (PRODUCT §2.2)."""
 import pytest
 
-from cbcw.changes import lifecycle
-from cbcw.changes.lifecycle import LifecycleError
+from cbcw.changes import approvals, operations, policy
+from cbcw.changes.errors import LifecycleError
 from cbcw.changes.models import Approval, Change
+from cbcw.changes.unit_of_work import apply
 
 
 
@@ -12,7 +13,7 @@ def _approvals(db, change):
 
 
 def _approve(change, user, kind, comment=""):
-    lifecycle.apply(lifecycle.approve, change, user, kind=kind, comment=comment)
+    apply(operations.approve, change, user, kind=kind, comment=comment)
 
 
 def test_technical_and_operational_approval_make_it_approved(pending_change, people, entries):
@@ -54,10 +55,10 @@ def test_approver_of_one_kind_cannot_decide_the_other(pending_change, people):
 def test_one_user_holding_both_roles_decides_each_kind_separately(pending_change, people):
     """A user who is technical and operational approver approves twice, once per kind."""
     change = pending_change(operational_approver_id=people.technical.id)
-    assert lifecycle.pending_kinds_for(change, people.technical) == ["technical", "operational"]
+    assert policy.decision_kinds(change, people.technical) == ["technical", "operational"]
     _approve(change, people.technical, "technical")
     assert change.state == "pending_approval"
-    assert lifecycle.pending_kinds_for(change, people.technical) == ["operational"]
+    assert policy.decision_kinds(change, people.technical) == ["operational"]
     _approve(change, people.technical, "operational")
     assert change.state == "approved"
 
@@ -101,16 +102,16 @@ def test_reject_returns_to_draft_and_starts_a_new_round(db, pending_change, peop
     """A rejection sends the change back to draft; the old round stays as history."""
     change = pending_change()
     _approve(change, people.technical, "technical")
-    lifecycle.apply(lifecycle.reject, change, people.operational, kind="operational",
+    apply(operations.reject, change, people.operational, kind="operational",
                     comment="Not during month end")
     assert change.state == "draft" and change.approval_round == 2
     assert [(a.round, a.decision) for a in _approvals(db, change)] == [(1, "approved"), (1, "rejected")]
-    status = lifecycle.approval_status(change)
+    status = approvals.approval_status(change)
     assert status.technical is None and status.operational is None
     assert entries(change)[-1] == "rejected"
 
-    lifecycle.apply(lifecycle.submit, change, engineer)
-    assert lifecycle.pending_kinds_for(change, people.technical) == ["technical"]
+    apply(operations.submit, change, engineer)
+    assert policy.decision_kinds(change, people.technical) == ["technical"]
     _approve(change, people.technical, "technical")
     _approve(change, people.operational, "operational")
     assert change.state == "approved"
@@ -120,7 +121,7 @@ def test_reject_needs_a_comment(db, pending_change, people):
     """A rejection without a reason is refused and changes nothing."""
     change = pending_change()
     with pytest.raises(LifecycleError, match="say why"):
-        lifecycle.apply(lifecycle.reject, change, people.technical, kind="technical", comment="  ")
+        apply(operations.reject, change, people.technical, kind="technical", comment="  ")
     db.session.expire_all()
     assert db.session.get(Change, change.id).state == "pending_approval"
     assert _approvals(db, change) == []
@@ -131,7 +132,7 @@ def test_any_vcab_member_may_reject(make_user, pending_change):
     member = make_user(vcab_member=True)
     make_user(vcab_member=True)
     change = pending_change(requires_vcab=True)
-    lifecycle.apply(lifecycle.reject, change, member, kind="vcab", comment="Too risky")
+    apply(operations.reject, change, member, kind="vcab", comment="Too risky")
     assert change.state == "draft"
 
 
@@ -151,11 +152,11 @@ def test_vcab_needs_a_strict_majority_of_active_members(pending_change, people, 
     _approve(change, people.operational, "operational")
     _approve(change, vcab[0], "vcab")
     _approve(change, vcab[1], "vcab")
-    status = lifecycle.approval_status(change)
+    status = approvals.approval_status(change)
     assert change.state == "pending_approval" and status.vcab_needed == 3
     assert [user for kind, user in status.waiting_on] == [vcab[2], vcab[3]]
     _approve(change, vcab[2], "vcab")
-    assert change.state == "approved" and lifecycle.approval_status(change).fully_approved
+    assert change.state == "approved" and approvals.approval_status(change).fully_approved
 
 
 def test_vcab_majority_reached_before_the_approvers(pending_change, people, vcab):
@@ -186,7 +187,7 @@ def test_approver_who_is_also_vcab_member_decides_both(pending_change, people, m
     people.technical.vcab_member = True
     db.session.commit()
     change = pending_change(requires_vcab=True)
-    assert lifecycle.pending_kinds_for(change, people.technical) == ["technical", "vcab"]
+    assert policy.decision_kinds(change, people.technical) == ["technical", "vcab"]
     _approve(change, people.technical, "technical")
     _approve(change, people.technical, "vcab")
     _approve(change, people.operational, "operational")
@@ -199,7 +200,7 @@ def test_approver_who_is_also_vcab_member_decides_both(pending_change, people, m
 def test_approval_status_of_a_fresh_round(pending_change, people, vcab):
     """The status names everyone still to decide, with the vCAB majority needed."""
     change = pending_change(requires_vcab=True)
-    status = lifecycle.approval_status(change)
+    status = approvals.approval_status(change)
     assert status.technical is None and status.operational is None
     assert status.vcab_members == sorted(vcab, key=lambda u: u.display_name)
     assert status.vcab_needed == 3 and not status.fully_approved
@@ -209,7 +210,7 @@ def test_approval_status_of_a_fresh_round(pending_change, people, vcab):
 
 def test_approval_status_after_full_approval(approved_change, people):
     """A fully approved change waits on nobody and exposes both decisions."""
-    status = lifecycle.approval_status(approved_change())
+    status = approvals.approval_status(approved_change())
     assert status.fully_approved and status.waiting_on == []
     assert status.technical.approver_id == people.technical.id
     assert status.operational.decision == "approved"
@@ -218,7 +219,7 @@ def test_approval_status_after_full_approval(approved_change, people):
 
 def test_approval_status_is_frozen(pending_change):
     """The status is a read-only snapshot."""
-    status = lifecycle.approval_status(pending_change())
+    status = approvals.approval_status(pending_change())
     with pytest.raises(AttributeError):
         status.fully_approved = True
 
@@ -226,5 +227,5 @@ def test_approval_status_is_frozen(pending_change):
 def test_pending_kinds_for_non_approvers_is_empty(pending_change, engineer, viewer):
     """Users with nothing to decide get an empty list."""
     change = pending_change()
-    assert lifecycle.pending_kinds_for(change, engineer) == []
-    assert lifecycle.pending_kinds_for(change, viewer) == []
+    assert policy.decision_kinds(change, engineer) == []
+    assert policy.decision_kinds(change, viewer) == []

@@ -11,9 +11,11 @@ import threading
 import pytest
 
 from cbcw.accounts.models import User
-from cbcw.changes import lifecycle
-from cbcw.changes.lifecycle import LifecycleError
+from cbcw.changes import operations
+from cbcw.changes.errors import LifecycleError
+from cbcw.changes.fields import ChangeFields
 from cbcw.changes.models import Approval, Change, TimelineEntry
+from cbcw.changes.unit_of_work import apply
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
 
@@ -53,15 +55,15 @@ def pending(shared_app, cast):
     def make(requires_vcab=False, approve_first=()):
         with shared_app.app_context():
             engineer = db.session.get(User, cast["engineer"])
-            change = lifecycle.create_change(cast["org"], engineer, {
-                "title": "Race", "company_id": cast["company"], "requires_vcab": requires_vcab,
-                "technical_approver_id": cast["technical"],
-                "operational_approver_id": cast["operational"],
-            })
+            change = operations.create_change(cast["org"], engineer, ChangeFields(
+                title="Race", company_id=cast["company"], requires_vcab=requires_vcab,
+                technical_approver_id=cast["technical"],
+                operational_approver_id=cast["operational"],
+            ))
             db.session.commit()
-            lifecycle.apply(lifecycle.submit, change, engineer)
+            apply(operations.submit, change, engineer)
             for kind in approve_first:
-                lifecycle.apply(lifecycle.approve, change, db.session.get(User, cast[kind]), kind=kind)
+                apply(operations.approve, change, db.session.get(User, cast[kind]), kind=kind)
             return change.id, change.version
 
     return make
@@ -91,7 +93,7 @@ def race(app, change_id, moves):
                 actor = db.session.get(User, user_id)
                 assert change.state and change.approvals is not None  # everything loaded
                 barrier.wait(timeout=10)
-                lifecycle.apply(counted(operation), change, actor, **kwargs)
+                apply(counted(operation), change, actor, **kwargs)
                 outcomes[index] = "ok"
             except LifecycleError as refused:
                 outcomes[index] = str(refused)
@@ -122,8 +124,8 @@ def test_two_approvers_at_once_complete_the_round_exactly_once(shared_app, cast,
     change_id, version = pending()
     signal_log.clear()
     outcomes, attempts = race(shared_app, change_id, [
-        (cast["technical"], lifecycle.approve, {"kind": "technical"}),
-        (cast["operational"], lifecycle.approve, {"kind": "operational"}),
+        (cast["technical"], operations.approve, {"kind": "technical"}),
+        (cast["operational"], operations.approve, {"kind": "operational"}),
     ])
     assert outcomes == ["ok", "ok"]
     assert attempts == 3  # the second writer really conflicted and retried
@@ -140,7 +142,7 @@ def test_the_same_approver_twice_at_once_records_one_approval(shared_app, cast, 
     """A double-submitted approval: one succeeds, the other gets the clear refusal."""
     change_id, version = pending()
     signal_log.clear()
-    move = (cast["technical"], lifecycle.approve, {"kind": "technical"})
+    move = (cast["technical"], operations.approve, {"kind": "technical"})
     outcomes, attempts = race(shared_app, change_id, [move, move])
     assert attempts == 3
     assert sorted(outcomes, key=str) == [
@@ -159,9 +161,9 @@ def test_the_same_approver_twice_in_a_row_is_refused(shared_app, cast, pending):
     with shared_app.app_context():
         change = db.session.get(Change, change_id)
         technical = db.session.get(User, cast["technical"])
-        lifecycle.apply(lifecycle.approve, change, technical, kind="technical")
+        apply(operations.approve, change, technical, kind="technical")
         with pytest.raises(LifecycleError, match="^You have already approved this change.$"):
-            lifecycle.apply(lifecycle.approve, change, technical, kind="technical")
+            apply(operations.approve, change, technical, kind="technical")
     assert _load(shared_app, change_id)[2] == [("technical", cast["technical"])]
 
 
@@ -170,7 +172,7 @@ def test_concurrent_vcab_votes_never_double_complete(shared_app, cast, pending, 
     change_id, _ = pending(requires_vcab=True, approve_first=("technical", "operational"))
     signal_log.clear()
     outcomes, _ = race(shared_app, change_id, [
-        (cast[f"vcab{n}"], lifecycle.approve, {"kind": "vcab"}) for n in range(3)
+        (cast[f"vcab{n}"], operations.approve, {"kind": "vcab"}) for n in range(3)
     ])
     late = re.compile(r"Someone else updated this change a moment ago: "
                       r"(.* this one is approved\.|please reload the page and try again\.)")
@@ -190,8 +192,8 @@ def test_approval_racing_a_rejection_leaves_a_consistent_change(shared_app, cast
     change_id, _ = pending()
     signal_log.clear()
     outcomes, _ = race(shared_app, change_id, [
-        (cast["technical"], lifecycle.approve, {"kind": "technical"}),
-        (cast["operational"], lifecycle.reject, {"kind": "operational", "comment": "No"}),
+        (cast["technical"], operations.approve, {"kind": "technical"}),
+        (cast["operational"], operations.reject, {"kind": "operational", "comment": "No"}),
     ])
     assert outcomes[1] == "ok"
     assert outcomes[0] == "ok" or re.fullmatch(
@@ -214,7 +216,7 @@ def test_concurrent_creations_get_distinct_numbers(shared_app, cast):
             try:
                 engineer = db.session.get(User, cast["engineer"])
                 barrier.wait(timeout=10)
-                change = lifecycle.create_change(cast["org"], engineer, {"title": "Parallel"})
+                change = operations.create_change(cast["org"], engineer, ChangeFields(title="Parallel"))
                 db.session.commit()
                 numbers.append(change.number)
             except Exception as error:

@@ -1,9 +1,13 @@
 """@hostname mentions link devices to a change (PRODUCT §2.4)."""
 import pytest
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
 from cbcw.changes.mentions import extract_mentions
 from cbcw.changes.models import ChangeDevice, TimelineEntry
+from cbcw.changes.template_filters import highlight_mentions
+from cbcw.changes.unit_of_work import apply
+
+from .conftest import edited
 
 
 
@@ -96,8 +100,8 @@ def test_editing_links_new_and_unlinks_removed_mentions(db, new_change, make_dev
     make_device("a01", company=company)
     make_device("b01", company=company)
     change = new_change(description="@a01 @zz01")
-    lifecycle.apply(lifecycle.update_change, change, engineer,
-                    fields={"description": "now @b01 and @yy01"})
+    apply(operations.update_change, change, engineer,
+                    fields=edited(change, description="now @b01 and @yy01"))
     assert _linked(change) == ["b01"]
     assert change.unresolved_mentions == ["yy01"]
     kinds = db.session.scalars(
@@ -114,7 +118,7 @@ def test_changing_the_company_relinks_to_its_device(new_change, make_device, mak
     make_device("fw01", company=company)
     theirs = make_device("fw01", company=other)
     change = new_change(description="@fw01")
-    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"company_id": other.id})
+    apply(operations.update_change, change, engineer, fields=edited(change, company_id=other.id))
     assert [link.device_id for link in change.devices] == [theirs.id]
 
 
@@ -122,14 +126,12 @@ def test_a_device_added_later_resolves_on_the_next_edit(new_change, make_device,
     """An unresolved name becomes a link once the device exists and the change is saved."""
     change = new_change(description="@late01")
     make_device("late01", company=company)
-    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"description": "@late01 now"})
+    apply(operations.update_change, change, engineer, fields=edited(change, description="@late01 now"))
     assert _linked(change) == ["late01"] and change.unresolved_mentions == []
 
 
 def test_highlight_marks_linked_and_unresolved_mentions_and_escapes():
     """Mentions are marked linked or unresolved; the rest of the text is HTML-escaped."""
-    from cbcw.changes.mentions import highlight_mentions
-
     html = str(highlight_mentions("Reboot @srv01, then <b>@ghost</b>. Mail ops@acme.test", ["ghost"]))
     assert '<span class="mention">@srv01</span>,' in html
     assert '&lt;b&gt;<span class="mention-unresolved">@ghost</span>&lt;/b&gt;.' in html

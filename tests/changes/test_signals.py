@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from cbcw.changes import lifecycle
-from cbcw.changes.lifecycle import LifecycleError
+from cbcw.changes import operations
+from cbcw.changes.errors import LifecycleError
+from cbcw.changes.fields import LinkedTicket
+from cbcw.changes.unit_of_work import apply
 
-from .conftest import WINDOW_END, WINDOW_START
+from .conftest import WINDOW_END, WINDOW_START, edited
 
 
 
@@ -20,14 +22,14 @@ def _only(signal_log, name):
 
 def test_create_sends_change_created(db, org, engineer, change_fields, signal_log):
     """Creating a change sends change_created with the change as sender."""
-    change = lifecycle.create_change(org.id, engineer, change_fields())
+    change = operations.create_change(org.id, engineer, change_fields())
     sender, kwargs = _only(signal_log, "change-created")
     assert sender is change and kwargs == {"change_id": change.id, "actor_id": engineer.id}
 
 
 def test_create_with_ticket_also_sends_ticket_linked(org, engineer, change_fields, signal_log):
     """A ticket given at creation sends ticket_linked after change_created."""
-    change = lifecycle.create_change(org.id, engineer, change_fields(cw_ticket_id=123))
+    change = operations.create_change(org.id, engineer, change_fields(), ticket=LinkedTicket(123))
     assert signal_log.names() == ["change-created", "ticket-linked"]
     assert signal_log.of("ticket-linked") == [
         {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 123, "previous_ticket_id": None}
@@ -35,16 +37,18 @@ def test_create_with_ticket_also_sends_ticket_linked(org, engineer, change_field
 
 
 def test_changing_the_ticket_sends_ticket_linked(new_change, engineer, signal_log):
-    """Linking another ticket on edit sends ticket_linked with the previous id; unlinking does not."""
-    change = new_change(cw_ticket_id=123)
+    """Linking another ticket sends ticket_linked with the previous id; unlinking does not."""
+    change = new_change(ticket=LinkedTicket(123))
     signal_log.clear()
-    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"cw_ticket_id": 456})
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456))
     assert signal_log.of("ticket-linked") == [
         {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 456, "previous_ticket_id": 123}
     ]
     signal_log.clear()
-    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"title": "Only the title"})
-    lifecycle.apply(lifecycle.update_change, change, engineer, fields={"cw_ticket_id": None})
+    apply(operations.update_change, change, engineer, fields=edited(change, title="Only the title"))
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456))
+    apply(operations.link_ticket, change, engineer, ticket=None)
+    assert change.linked_ticket_id is None
     assert signal_log.events == []
 
 
@@ -52,7 +56,7 @@ def test_submit_sends_nothing(new_change, engineer, signal_log):
     """Submitting has no integration event."""
     change = new_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.submit, change, engineer)
+    apply(operations.submit, change, engineer)
     assert signal_log.events == []
 
 
@@ -60,8 +64,8 @@ def test_approvals_send_approval_recorded_then_fully_approved_once(pending_chang
     """Each approval sends approval_recorded; the completing one also sends change_fully_approved."""
     change = pending_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.approve, change, people.technical, kind="technical", comment="ok")
-    lifecycle.apply(lifecycle.approve, change, people.operational, kind="operational")
+    apply(operations.approve, change, people.technical, kind="technical", comment="ok")
+    apply(operations.approve, change, people.operational, kind="operational")
     assert signal_log.names() == ["approval-recorded", "approval-recorded", "change-fully-approved"]
     first, second = signal_log.of("approval-recorded")
     assert first == {"change_id": change.id, "actor_id": people.technical.id,
@@ -76,7 +80,7 @@ def test_reject_sends_change_rejected(pending_change, people, signal_log):
     """A rejection sends change_rejected with the approval row, kind and comment."""
     change = pending_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.reject, change, people.technical, kind="technical", comment="No")
+    apply(operations.reject, change, people.technical, kind="technical", comment="No")
     sender, kwargs = _only(signal_log, "change-rejected")
     assert kwargs == {"change_id": change.id, "actor_id": people.technical.id,
                       "approval_id": change.approvals[0].id, "kind": "technical", "comment": "No"}
@@ -86,9 +90,9 @@ def test_schedule_and_reschedule_send_change_scheduled(approved_change, engineer
     """Scheduling sends change_scheduled; rescheduling sends it again with rescheduled=True."""
     change = approved_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.schedule, change, engineer, window_start=WINDOW_START,
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START,
                     window_end=WINDOW_END, implementer_id=people.implementer.id)
-    lifecycle.apply(lifecycle.schedule, change, engineer, window_start=WINDOW_START,
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START,
                     window_end=WINDOW_END, implementer_id=engineer.id)
     first, second = signal_log.of("change-scheduled")
     assert first == {"change_id": change.id, "actor_id": engineer.id, "window_start": WINDOW_START,
@@ -102,7 +106,7 @@ def test_start_sends_implementation_started(scheduled_change, people, signal_log
     """Starting sends implementation_started with the start time and implementer."""
     change = scheduled_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.start_implementation, change, people.implementer)
+    apply(operations.start_implementation, change, people.implementer)
     _, kwargs = _only(signal_log, "implementation-started")
     assert kwargs == {"change_id": change.id, "actor_id": people.implementer.id,
                       "started_at": change.actual_start_at, "implementer_id": people.implementer.id}
@@ -111,8 +115,8 @@ def test_start_sends_implementation_started(scheduled_change, people, signal_log
 @pytest.mark.parametrize(
     "operation, texts, name",
     [
-        (lifecycle.complete, {"completion_notes": "Done", "test_results": "Green"}, "change-completed"),
-        (lifecycle.fail, {"failure_reason": "Broke", "rollback_notes": "Reverted"}, "change-failed"),
+        (operations.complete, {"completion_notes": "Done", "test_results": "Green"}, "change-completed"),
+        (operations.fail, {"failure_reason": "Broke", "rollback_notes": "Reverted"}, "change-failed"),
     ],
 )
 def test_finishing_sends_completed_or_failed(in_progress_change, people, signal_log, operation,
@@ -120,7 +124,7 @@ def test_finishing_sends_completed_or_failed(in_progress_change, people, signal_
     """Completing or failing sends its signal with both texts."""
     change = in_progress_change()
     signal_log.clear()
-    lifecycle.apply(operation, change, people.implementer, **texts)
+    apply(operation, change, people.implementer, **texts)
     _, kwargs = _only(signal_log, name)
     assert kwargs == {"change_id": change.id, "actor_id": people.implementer.id, **texts}
 
@@ -129,7 +133,7 @@ def test_cancel_sends_change_cancelled(approved_change, engineer, signal_log):
     """Cancelling sends change_cancelled with the reason and the state it left."""
     change = approved_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.cancel, change, engineer, reason="Obsolete")
+    apply(operations.cancel, change, engineer, reason="Obsolete")
     _, kwargs = _only(signal_log, "change-cancelled")
     assert kwargs == {"change_id": change.id, "actor_id": engineer.id, "reason": "Obsolete",
                       "previous_state": "approved"}
@@ -139,25 +143,25 @@ def test_comment_sends_nothing(new_change, engineer, signal_log):
     """Comments stay inside ChangeBreeze."""
     change = new_change()
     signal_log.clear()
-    lifecycle.apply(lifecycle.add_comment, change, engineer, text="Note")
+    apply(operations.add_comment, change, engineer, text="Note")
     assert signal_log.events == []
 
 
 @pytest.mark.parametrize(
     "fixture, operation, actor, kwargs",
     [
-        ("new_change", lifecycle.approve, "technical", {"kind": "technical"}),
-        ("pending_change", lifecycle.approve, "implementer", {"kind": "technical"}),
-        ("pending_change", lifecycle.reject, "technical", {"kind": "technical", "comment": ""}),
-        ("pending_change", lifecycle.schedule, "implementer",
+        ("new_change", operations.approve, "technical", {"kind": "technical"}),
+        ("pending_change", operations.approve, "implementer", {"kind": "technical"}),
+        ("pending_change", operations.reject, "technical", {"kind": "technical", "comment": ""}),
+        ("pending_change", operations.schedule, "implementer",
          {"window_start": WINDOW_START, "window_end": WINDOW_END, "implementer_id": None}),
-        ("approved_change", lifecycle.start_implementation, "implementer", {}),
-        ("scheduled_change", lifecycle.complete, "implementer",
+        ("approved_change", operations.start_implementation, "implementer", {}),
+        ("scheduled_change", operations.complete, "implementer",
          {"completion_notes": "x", "test_results": "y"}),
-        ("in_progress_change", lifecycle.fail, "implementer",
+        ("in_progress_change", operations.fail, "implementer",
          {"failure_reason": "", "rollback_notes": "y"}),
-        ("in_progress_change", lifecycle.cancel, "implementer", {"reason": "x"}),
-        ("new_change", lifecycle.update_change, "viewer", {"fields": {"cw_ticket_id": 9}}),
+        ("in_progress_change", operations.cancel, "implementer", {"reason": "x"}),
+        ("new_change", operations.link_ticket, "viewer", {"ticket": LinkedTicket(9)}),
     ],
 )
 def test_refused_actions_send_nothing(request, people, viewer, signal_log, fixture, operation,
@@ -167,13 +171,13 @@ def test_refused_actions_send_nothing(request, people, viewer, signal_log, fixtu
     user = viewer if actor == "viewer" else getattr(people, actor)
     signal_log.clear()
     with pytest.raises(LifecycleError):
-        lifecycle.apply(operation, change, user, **kwargs)
+        apply(operation, change, user, **kwargs)
     assert signal_log.events == []
 
 
 def test_the_change_domain_never_imports_the_integration():
     """No module of cbcw.changes imports cbcw.connectwise (the arrow points the other way)."""
-    package = Path(lifecycle.__file__).parent
+    package = Path(operations.__file__).parent
     offenders = []
     for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
 from cbcw.changes.models import Change, ChangeDevice
+from cbcw.changes.unit_of_work import apply
 
 from tests.fixtures.database import committed_rows
 
@@ -235,7 +236,7 @@ def test_invalid_form_shows_errors_and_keeps_typed_values(post, login, db, compa
     ))
     page = text(response)
     assert response.status_code == 200
-    assert "This field is required." in page and "The window must end after it starts." in page
+    assert "This field is required." in page and "The implementation window must end after it starts." in page
     assert "Keep this reason" in page and 'value="2030-03-01T10:00"' in page
     assert db.session.scalar(select(Change)) is None
 
@@ -285,7 +286,7 @@ def test_detail_shows_fields_approvals_devices_and_unresolved_mentions(
     make_device("srv01", company=company, type_name="Server")
     change = new_change(description="Reboot @srv01 and @ghost99", requires_vcab=True,
                         window_start=WINDOW_START, window_end=WINDOW_END)
-    lifecycle.apply(lifecycle.submit, change, engineer)
+    apply(operations.submit, change, engineer)
     login(engineer)
     page = text(client.get(f"/changes/{change.id}"))
     for label in ("Description", "Reason", "Impact", "Implementation plan", "Rollback plan", "Test plan",
@@ -296,7 +297,7 @@ def test_detail_shows_fields_approvals_devices_and_unresolved_mentions(
     assert "0 of 2 needed" in page and "Val Vcab1" in page
     assert "srv01" in page and "Server" in page
     assert '<span class="mention-unresolved"' in page and "Unresolved: @ghost99" in page
-    assert 'id="cw-ticket-slot"' in page and "No ConnectWise ticket linked." in page
+    assert 'id="linked-ticket"' in page and "No ticket linked." in page
 
 
 def test_timeline_tab_renders_full_page_and_htmx_partial(client, login, engineer, pending_change):
@@ -318,7 +319,7 @@ def test_timeline_tab_renders_full_page_and_htmx_partial(client, login, engineer
 def test_timeline_shows_window_and_outcome_in_viewers_timezone(client, login, make_user, in_progress_change, people, db):
     """The timeline shows the window in the viewer's timezone and the completion notes and test results."""
     change = in_progress_change()
-    lifecycle.apply(lifecycle.complete, change, people.implementer,
+    apply(operations.complete, change, people.implementer,
                     completion_notes="Patched and rebooted.", test_results="Shares reachable.")
     login(make_user("viewer", timezone="Pacific/Auckland"))
     page = text(client.get(f"/changes/{change.id}?tab=timeline"))
@@ -475,7 +476,7 @@ def test_schedule_with_end_before_start_shows_the_error(act, login, db, engineer
     login(engineer)
     response = act(change, "schedule", window_start="2030-05-02T22:00", window_end="2030-05-02T21:00",
                    implementer_id=str(people.implementer.id))
-    assert response.status_code == 200 and "The window must end after it starts." in text(response)
+    assert response.status_code == 200 and "The implementation window must end after it starts." in text(response)
     assert reload(db, change).state == "approved"
 
 

@@ -1,0 +1,98 @@
+"""Read model of a change's approval round: who decided what, the vCAB majority, who is awaited.
+
+Operations use it to know when a round is complete; the detail page shows it.
+"""
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import select
+
+from cbcw.accounts.models import User
+from cbcw.changes.models import Approval, Change
+from cbcw.extensions import db
+
+
+def current_round(change: Change) -> list[Approval]:
+    """The decisions of the change's current approval round."""
+    return [a for a in change.approvals if a.round == change.approval_round]
+
+
+def decision_by(change: Change, user: User, kind: str) -> Optional[Approval]:
+    """The user's `kind` decision in the current round, if any."""
+    for approval in current_round(change):
+        if approval.kind == kind and approval.approver_id == user.id:
+            return approval
+    return None
+
+
+def active_vcab_members(organisation_id: int) -> list[User]:
+    """The organisation's active vCAB members who can act (viewers cannot approve)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.organisation_id == organisation_id,
+                User.vcab_member.is_(True),
+                User.active.is_(True),
+                User.role != "viewer",
+            )
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    """Where the current approval round stands, for the change detail page."""
+
+    technical: Optional[Approval]
+    operational: Optional[Approval]
+    vcab_approvals: list[Approval] = field(default_factory=list)
+    vcab_members: list[User] = field(default_factory=list)
+    vcab_needed: int = 0
+    fully_approved: bool = False
+    waiting_on: list[tuple[str, User]] = field(default_factory=list)
+
+
+def approval_status(change: Change) -> ApprovalStatus:
+    """The current round's decisions, the vCAB majority needed and who is still to decide."""
+    current = current_round(change)
+
+    def decision(kind: str, approver_id: Optional[int]) -> Optional[Approval]:
+        return next(
+            (a for a in current if a.kind == kind and a.approver_id == approver_id), None
+        )
+
+    technical = decision("technical", change.technical_approver_id)
+    operational = decision("operational", change.operational_approver_id)
+    members = active_vcab_members(change.organisation_id) if change.requires_vcab else []
+    member_ids = {m.id for m in members}
+    vcab_approvals = [a for a in current if a.kind == "vcab"]
+    vcab_needed = len(members) // 2 + 1 if change.requires_vcab else 0
+    vcab_yes = sum(
+        1 for a in vcab_approvals if a.decision == "approved" and a.approver_id in member_ids
+    )
+    vcab_done = not change.requires_vcab or vcab_yes >= vcab_needed
+    fully_approved = bool(
+        technical and technical.decision == "approved"
+        and operational and operational.decision == "approved"
+        and vcab_done
+    )
+    waiting_on: list[tuple[str, User]] = []
+    if change.state == "pending_approval":
+        if technical is None and change.technical_approver is not None:
+            waiting_on.append(("technical", change.technical_approver))
+        if operational is None and change.operational_approver is not None:
+            waiting_on.append(("operational", change.operational_approver))
+        if not vcab_done:
+            decided = {a.approver_id for a in vcab_approvals}
+            waiting_on += [("vcab", m) for m in members if m.id not in decided]
+    return ApprovalStatus(
+        technical=technical,
+        operational=operational,
+        vcab_approvals=vcab_approvals,
+        vcab_members=members,
+        vcab_needed=vcab_needed,
+        fully_approved=fully_approved,
+        waiting_on=waiting_on,
+    )

@@ -1,0 +1,45 @@
+"""The words the change pages, messages and timeline use for the domain's codes: one table each."""
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "pending_approval": "Pending approval",
+    "approved": "Approved",
+    "scheduled": "Scheduled",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+# The role an approval kind is given in ("Approve as technical approver").
+KIND_LABELS = {
+    "technical": "technical approver",
+    "operational": "operational approver",
+    "vcab": "vCAB member",
+}
+# Who holds that role, for refusals ("Only the technical approver can …").
+KIND_HOLDERS = {
+    "technical": "the technical approver",
+    "operational": "the operational approver",
+    "vcab": "vCAB members",
+}
+APPROVAL_TITLES = {
+    "technical": "Technical approval",
+    "operational": "Operational approval",
+    "vcab": "vCAB approval",
+}
+
+# Field names as the "Updated …" timeline entry and refusals name them.
+FIELD_LABELS = {
+    "title": "title", "company_id": "company", "description": "description", "reason": "reason",
+    "risk": "risk", "impact": "impact", "implementation_plan": "implementation plan",
+    "rollback_plan": "rollback plan", "test_plan": "test plan",
+    "technical_approver_id": "technical approver", "operational_approver_id": "operational approver",
+    "implementer_id": "implementer", "requires_vcab": "vCAB requirement",
+    "window_start": "window start", "window_end": "window end",
+}
+
+
+def spoken_list(items: list[str], conjunction: str = "and") -> str:
+    """"a, b and c" (or "a, b or c") for messages."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"

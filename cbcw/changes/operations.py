@@ -1,0 +1,384 @@
+"""The operations of a change's life (PRODUCT §2.2): create, edit, every transition, comments.
+
+Each operation asks `policy` first and refuses with a `LifecycleError` before touching
+anything. When allowed it changes the rows, writes the timeline, bumps the change row (so the
+optimistic `version` check catches a concurrent writer), flushes, and only then sends its signal
+(sender = the change, before commit). Operations never commit: `unit_of_work.apply` does,
+retrying once after a concurrent update; `create_change` leaves the commit to its caller.
+
+Values arrive typed (`ChangeFields`, datetimes, ids): forms parse and bound what people type;
+the rules that need the database or the change's state are enforced here.
+"""
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from cbcw.accounts.models import User
+from cbcw.changes import policy, signals, timeline
+from cbcw.changes.approvals import active_vcab_members, approval_status
+from cbcw.changes.errors import LifecycleError
+from cbcw.changes.fields import ChangeFields, LinkedTicket, window_problem
+from cbcw.changes.labels import APPROVAL_TITLES, FIELD_LABELS, KIND_LABELS, spoken_list
+from cbcw.changes.mentions import mentioned_names, resolve_mentions, sync_mentions
+from cbcw.changes.models import RISKS, Approval, Change
+from cbcw.changes.numbering import next_change_number
+from cbcw.db import utcnow
+from cbcw.extensions import db
+from cbcw.organisations.models import Company
+
+PERSON_FIELDS = ("technical_approver_id", "operational_approver_id", "implementer_id")
+
+
+# --- checks on the values ---------------------------------------------------------------------
+
+
+def _utc(name: str, value: Optional[datetime]) -> Optional[datetime]:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise LifecycleError(f"The {FIELD_LABELS[name]} must be a date and time with a timezone.")
+    return value.astimezone(timezone.utc)
+
+
+def _require_window(start: Optional[datetime], end: Optional[datetime]) -> None:
+    problem = window_problem(start, end)
+    if problem:
+        raise LifecycleError(problem)
+
+
+def _org_person(organisation_id: int, user_id: int, label: str) -> User:
+    """An active, non-viewer user of the organisation, or a refusal."""
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != organisation_id:
+        raise LifecycleError(f"The {label} must be a user of your organisation.")
+    if not user.active:
+        raise LifecycleError(f"The {label} ({user.display_name}) is not an active user.")
+    if user.role == "viewer":
+        raise LifecycleError(f"The {label} ({user.display_name}) is a viewer and cannot act on changes.")
+    return user
+
+
+def _org_company(organisation_id: int, company_id: int) -> Company:
+    company = db.session.get(Company, company_id)
+    if company is None or company.organisation_id != organisation_id:
+        raise LifecycleError("The company must be one of your organisation's companies.")
+    if not company.active:
+        raise LifecycleError(f"The company {company.name} is inactive.")
+    return company
+
+
+def _checked(organisation_id: int, fields: ChangeFields, current: Optional[Change]) -> dict[str, Any]:
+    """The fields as column values, refused if they break a rule.
+
+    The company and people are only checked when they are new to the change, so a draft whose
+    approver has since left can still be edited in other ways (submit checks them again).
+    """
+    values = {name: getattr(fields, name) for name in ChangeFields.names()}
+    values["title"] = (fields.title or "").strip()
+    if fields.risk not in RISKS:
+        raise LifecycleError("Risk must be low, medium or high.")
+    for name in ("window_start", "window_end"):
+        values[name] = _utc(name, values[name])
+    _require_window(values["window_start"], values["window_end"])
+
+    def is_new(name: str) -> bool:
+        return values[name] is not None and (current is None or getattr(current, name) != values[name])
+
+    if is_new("company_id"):
+        _org_company(organisation_id, values["company_id"])
+    for name in PERSON_FIELDS:
+        if is_new(name):
+            _org_person(organisation_id, values[name], FIELD_LABELS[name])
+    return values
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _bump(change: Change) -> None:
+    """Make this transaction write the change row, so its version check catches a rival writer."""
+    change.updated_at = utcnow()
+    flag_modified(change, "updated_at")
+
+
+def _send(signal, change: Change, actor: Optional[User], **extras: Any) -> None:
+    signal.send(change, change_id=change.id, actor_id=actor.id if actor else None, **extras)
+
+
+def _set_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> Optional[int]:
+    """Store the link and write its timeline entry; returns the previously linked ticket id."""
+    previous = change.linked_ticket_id
+    change.linked_ticket_id = ticket.id if ticket else None
+    change.linked_ticket_summary = ticket.summary if ticket else None
+    change.linked_ticket_board = ticket.board if ticket else None
+    change.linked_ticket_status = ticket.status if ticket else None
+    if ticket is None:
+        timeline.record(
+            change, actor, "ticket_unlinked", f"Unlinked ticket #{previous}",
+            previous_ticket_id=previous,
+        )
+    else:
+        timeline.record(
+            change, actor, "ticket_linked", f"Linked ticket #{ticket.id}",
+            ticket_id=ticket.id, previous_ticket_id=previous,
+            summary=ticket.summary, board=ticket.board,
+        )
+    return previous
+
+
+def create_change(
+    organisation_id: int, actor: User, fields: ChangeFields, ticket: Optional[LinkedTicket] = None
+) -> Change:
+    """Create a draft change with the next number of the organisation; the caller commits.
+
+    Checks the fields (company, approvers and implementer must belong to the organisation),
+    links `@hostname` mentions, writes the "created" timeline entry and sends `change_created`
+    (and `ticket_linked` when a ticket is given). Nothing is written when it refuses.
+    """
+    policy.require_creator(organisation_id, actor)
+    values = _checked(organisation_id, fields, None)
+    change = Change(organisation_id=organisation_id, created_by_id=actor.id, state="draft",
+                    approval_round=1, **values)
+    # Unresolved names go in with the insert, so a new change starts at version 1.
+    change.unresolved_mentions = resolve_mentions(
+        organisation_id, change.company_id, mentioned_names(change)
+    )[1]
+    change.number = next_change_number(organisation_id)
+    db.session.add(change)
+    db.session.flush()
+    timeline.record(change, actor, "created", f"Created {change.reference}", number=change.number)
+    sync_mentions(change, actor)
+    if ticket is not None:
+        _set_ticket(change, actor, ticket)
+    db.session.flush()
+    _send(signals.change_created, change, actor)
+    if ticket is not None:
+        _send(signals.ticket_linked, change, actor, ticket_id=ticket.id, previous_ticket_id=None)
+    return change
+
+
+def update_change(change: Change, actor: User, fields: ChangeFields) -> Change:
+    """Edit a draft to these values. A call that changes nothing writes nothing."""
+    policy.require("edit", change, actor)
+    values = _checked(change.organisation_id, fields, change)
+    changed = [name for name, value in values.items() if getattr(change, name) != value]
+    if not changed:
+        return change
+    for name in changed:
+        setattr(change, name, values[name])
+    _bump(change)
+    timeline.record(
+        change, actor, "updated",
+        "Updated " + ", ".join(FIELD_LABELS[name] for name in changed),
+        fields=changed,
+    )
+    sync_mentions(change, actor)
+    db.session.flush()
+    return change
+
+
+def link_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> None:
+    """Link the draft to a ticket (or unlink it with None); linking sends `ticket_linked`.
+
+    Linking the ticket already linked is a no-op (no entry, no signal).
+    """
+    policy.require("edit", change, actor)
+    if (ticket.id if ticket else None) == change.linked_ticket_id:
+        return
+    previous = _set_ticket(change, actor, ticket)
+    _bump(change)
+    db.session.flush()
+    if ticket is not None:
+        _send(signals.ticket_linked, change, actor, ticket_id=ticket.id, previous_ticket_id=previous)
+
+
+def submit(change: Change, actor: User) -> None:
+    """Draft → pending approval, once the change names its company and both approvers."""
+    policy.require("submit", change, actor)
+    missing = [
+        label for label, present in (
+            ("a title", bool((change.title or "").strip())),
+            ("a company", change.company_id is not None),
+            ("a technical approver", change.technical_approver_id is not None),
+            ("an operational approver", change.operational_approver_id is not None),
+        ) if not present
+    ]
+    if missing:
+        raise LifecycleError("Before submitting, give the change " + spoken_list(missing) + ".")
+    for name in ("technical_approver_id", "operational_approver_id"):
+        _org_person(change.organisation_id, getattr(change, name), FIELD_LABELS[name])
+    if change.requires_vcab and not active_vcab_members(change.organisation_id):
+        raise LifecycleError(
+            "This change requires vCAB approval, but your organisation has no active vCAB members."
+        )
+    change.state = "pending_approval"
+    _bump(change)
+    timeline.record(change, actor, "submitted", "Submitted for approval", round=change.approval_round)
+    db.session.flush()
+
+
+def _decide(change: Change, actor: User, kind: str, decision: str, comment: str) -> Approval:
+    approval = Approval(
+        organisation_id=change.organisation_id, change=change, round=change.approval_round,
+        kind=kind, approver_id=actor.id, decision=decision, comment=comment, decided_at=utcnow(),
+    )
+    db.session.add(approval)
+    _bump(change)
+    return approval
+
+
+def approve(change: Change, actor: User, kind: str, comment: str = "") -> None:
+    """Record the actor's `kind` approval; the last one needed makes the change approved."""
+    policy.require_decision(change, actor, kind)
+    comment = (comment or "").strip()
+    approval = _decide(change, actor, kind, "approved", comment)
+    timeline.record(
+        change, actor, "approved", APPROVAL_TITLES[kind],
+        kind=kind, comment=comment, round=change.approval_round,
+    )
+    completed = approval_status(change).fully_approved
+    if completed:
+        change.state = "approved"
+        timeline.record(change, None, "fully_approved", "Fully approved", round=change.approval_round)
+    db.session.flush()  # a concurrent approver's version conflict surfaces here, before any signal
+    _send(signals.approval_recorded, change, actor, approval_id=approval.id, kind=kind, comment=comment)
+    if completed:
+        _send(signals.change_fully_approved, change, actor)
+
+
+def reject(change: Change, actor: User, kind: str, comment: str) -> None:
+    """Record a rejection: the change goes back to draft and the next submit starts a new round."""
+    policy.require_decision(change, actor, kind)
+    comment = _required(comment, "Please say why you reject this change.")
+    approval = _decide(change, actor, kind, "rejected", comment)
+    rejected_round = change.approval_round
+    change.state = "draft"
+    change.approval_round = rejected_round + 1
+    timeline.record(
+        change, actor, "rejected", f"Rejected as {KIND_LABELS[kind]}: {comment}",
+        kind=kind, comment=comment, round=rejected_round,
+    )
+    db.session.flush()
+    _send(signals.change_rejected, change, actor, approval_id=approval.id, kind=kind, comment=comment)
+
+
+def schedule(
+    change: Change, actor: User, window_start: Optional[datetime], window_end: Optional[datetime],
+    implementer_id: Optional[int],
+) -> None:
+    """Approved or failed → scheduled; while scheduled, update the window and implementer.
+
+    Rescheduling to exactly the same window and implementer is a no-op (no entry, no signal).
+    """
+    policy.require("schedule", change, actor)
+    start = _utc("window_start", window_start)
+    end = _utc("window_end", window_end)
+    if start is None or end is None:
+        raise LifecycleError("Give the implementation window's start and end.")
+    _require_window(start, end)
+    if implementer_id is None:
+        raise LifecycleError("Choose who implements the change.")
+    implementer = _org_person(change.organisation_id, implementer_id, "implementer")
+    rescheduled = change.state == "scheduled"
+    if rescheduled and (change.window_start, change.window_end, change.implementer_id) == (
+        start, end, implementer_id
+    ):
+        return
+    previous = {
+        "previous_window_start": change.window_start,
+        "previous_window_end": change.window_end,
+        "previous_implementer_id": change.implementer_id,
+    } if rescheduled else {}
+    change.window_start, change.window_end, change.implementer_id = start, end, implementer_id
+    change.state = "scheduled"
+    _bump(change)
+    timeline.record(
+        change, actor, "rescheduled" if rescheduled else "scheduled",
+        f"{'Rescheduled' if rescheduled else 'Scheduled'}, implementer {implementer.display_name}",
+        window_start=start, window_end=end, implementer_id=implementer_id, **previous,
+    )
+    db.session.flush()
+    _send(
+        signals.change_scheduled, change, actor,
+        window_start=start, window_end=end, implementer_id=implementer_id, rescheduled=rescheduled,
+    )
+
+
+def start_implementation(change: Change, actor: User) -> None:
+    """Scheduled → in progress; the actor becomes the recorded implementer."""
+    policy.require("start", change, actor)
+    started_at = utcnow()
+    scheduled_implementer_id = change.implementer_id
+    change.state = "in_progress"
+    change.actual_start_at = started_at
+    change.implementer_id = actor.id
+    _bump(change)
+    timeline.record(
+        change, actor, "started", "Implementation started",
+        started_at=started_at, implementer_id=actor.id,
+        scheduled_implementer_id=scheduled_implementer_id,
+    )
+    db.session.flush()
+    _send(signals.implementation_started, change, actor, started_at=started_at, implementer_id=actor.id)
+
+
+def _required(value: Optional[str], message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise LifecycleError(message)
+    return value
+
+
+def _finish(change: Change, actor: User, action: str, outcome: str, message: str,
+            texts: dict[str, tuple[Optional[str], str]], signal) -> None:
+    """In progress → completed or failed, with its two required texts ({field: (value, refusal)})."""
+    policy.require(action, change, actor)
+    values = {name: _required(value, refusal) for name, (value, refusal) in texts.items()}
+    change.state = outcome
+    for name, value in values.items():
+        setattr(change, name, value)
+    change.actual_end_at = utcnow()
+    _bump(change)
+    timeline.record(change, actor, outcome, message, **values)
+    db.session.flush()
+    _send(signal, change, actor, **values)
+
+
+def complete(change: Change, actor: User, completion_notes: str, test_results: str) -> None:
+    """In progress → completed, with completion notes and test results."""
+    _finish(change, actor, "complete", "completed", "Completed", {
+        "completion_notes": (completion_notes, "Completion notes are required."),
+        "test_results": (test_results, "Test results are required."),
+    }, signals.change_completed)
+
+
+def fail(change: Change, actor: User, failure_reason: str, rollback_notes: str) -> None:
+    """In progress → failed, with the failure reason and rollback notes; it may be rescheduled."""
+    _finish(change, actor, "fail", "failed", "Failed - rollback required", {
+        "failure_reason": (failure_reason, "A failure reason is required."),
+        "rollback_notes": (rollback_notes, "Rollback notes are required."),
+    }, signals.change_failed)
+
+
+def cancel(change: Change, actor: User, reason: str) -> None:
+    """Draft, pending approval, approved or scheduled → cancelled, with a reason."""
+    policy.require("cancel", change, actor)
+    reason = _required(reason, "Please give a reason for cancelling.")
+    previous_state = change.state
+    change.state = "cancelled"
+    change.cancel_reason = reason
+    _bump(change)
+    timeline.record(change, actor, "cancelled", f"Cancelled: {reason}",
+                    reason=reason, previous_state=previous_state)
+    db.session.flush()
+    _send(signals.change_cancelled, change, actor, reason=reason, previous_state=previous_state)
+
+
+def add_comment(change: Change, actor: User, text: str) -> None:
+    """A comment on the timeline, in any state (no signal)."""
+    policy.require("comment", change, actor)
+    text = _required(text, "Write a comment first.")
+    _bump(change)
+    timeline.record(change, actor, "comment", text)
+    db.session.flush()
