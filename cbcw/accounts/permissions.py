@@ -22,4 +22,5 @@ def roles_required(*roles: str):
 
 
 settings_required = roles_required("admin", "msp")
+admin_required = roles_required("admin")
 editor_required = roles_required("admin", "msp", "engineer")

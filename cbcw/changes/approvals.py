@@ -1,6 +1,8 @@
 """Read model of a change's approval round: who decided what, the vCAB majority, who is awaited.
 
-Operations use it to know when a round is complete; the detail page shows it.
+Operations use it to know when a round is complete; the detail page shows it. Whose vCAB vote
+counts is the policy's rule (`policy.counts_toward_majority`): the majority is taken over the
+active vCAB members whose votes count.
 """
 from dataclasses import dataclass, field
 from typing import Optional
@@ -8,21 +10,9 @@ from typing import Optional
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
+from cbcw.changes import policy
 from cbcw.changes.models import Approval, Change
 from cbcw.extensions import db
-
-
-def current_round(change: Change) -> list[Approval]:
-    """The decisions of the change's current approval round."""
-    return [a for a in change.approvals if a.round == change.approval_round]
-
-
-def decision_by(change: Change, user: User, kind: str) -> Optional[Approval]:
-    """The user's `kind` decision in the current round, if any."""
-    for approval in current_round(change):
-        if approval.kind == kind and approval.approver_id == user.id:
-            return approval
-    return None
 
 
 def active_vcab_members(organisation_id: int) -> list[User]:
@@ -41,6 +31,14 @@ def active_vcab_members(organisation_id: int) -> list[User]:
     )
 
 
+def vcab_voters(change: Change) -> list[User]:
+    """The active vCAB members whose votes on this change count toward its majority."""
+    return [
+        member for member in active_vcab_members(change.organisation_id)
+        if policy.counts_toward_majority(change, member.id)
+    ]
+
+
 @dataclass(frozen=True)
 class ApprovalStatus:
     """Where the current approval round stands, for the change detail page."""
@@ -48,15 +46,20 @@ class ApprovalStatus:
     technical: Optional[Approval]
     operational: Optional[Approval]
     vcab_approvals: list[Approval] = field(default_factory=list)
-    vcab_members: list[User] = field(default_factory=list)
+    vcab_members: list[User] = field(default_factory=list)  # those whose votes count
     vcab_needed: int = 0
+    vcab_yes: int = 0
     fully_approved: bool = False
     waiting_on: list[tuple[str, User]] = field(default_factory=list)
+
+    def counts(self, approval: Approval) -> bool:
+        """Whether this vCAB decision counts toward the majority."""
+        return any(member.id == approval.approver_id for member in self.vcab_members)
 
 
 def approval_status(change: Change) -> ApprovalStatus:
     """The current round's decisions, the vCAB majority needed and who is still to decide."""
-    current = current_round(change)
+    current = change.current_decisions
 
     def decision(kind: str, approver_id: Optional[int]) -> Optional[Approval]:
         return next(
@@ -65,7 +68,7 @@ def approval_status(change: Change) -> ApprovalStatus:
 
     technical = decision("technical", change.technical_approver_id)
     operational = decision("operational", change.operational_approver_id)
-    members = active_vcab_members(change.organisation_id) if change.requires_vcab else []
+    members = vcab_voters(change) if change.requires_vcab else []
     member_ids = {m.id for m in members}
     vcab_approvals = [a for a in current if a.kind == "vcab"]
     vcab_needed = len(members) // 2 + 1 if change.requires_vcab else 0
@@ -93,6 +96,7 @@ def approval_status(change: Change) -> ApprovalStatus:
         vcab_approvals=vcab_approvals,
         vcab_members=members,
         vcab_needed=vcab_needed,
+        vcab_yes=vcab_yes,
         fully_approved=fully_approved,
         waiting_on=waiting_on,
     )

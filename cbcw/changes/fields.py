@@ -11,6 +11,10 @@ from typing import Optional
 from cbcw.changes.models import Change
 
 TITLE_MAX = 200
+LONG_TEXT_MAX = 20_000  # description, plans, notes, reasons, comments
+# Implementation windows are typed within these years (as local times): far enough for any real
+# plan, and far from the ends of `datetime`, so converting between timezones can never overflow.
+WINDOW_YEARS = (2000, 2100)
 LINKED_TICKET_SUMMARY_MAX = 200
 LINKED_TICKET_BOARD_MAX = 100
 

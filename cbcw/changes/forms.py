@@ -1,9 +1,10 @@
 """Forms for change controls: the change itself, the list filters and one form per transition.
 
-Forms parse and bound what people type; the operations enforce the rules. Times are typed in
-the user's timezone (a date and a 24-hour time, `datetime_field.py`) and handed to the operations as aware
-UTC datetimes. Transition forms carry a prefix (their action name) so several can share the
-detail page without clashing ids; their CSRF field is prefixed too, which Flask-WTF accepts.
+Forms parse and bound what people type (lengths, dates, choices); the operations enforce the
+rules. Times are typed in the user's timezone (a date and a 24-hour time, `datetime_field.py`)
+and handed to the operations as aware UTC datetimes. Transition forms carry a prefix (their
+action name) so several can share the detail page without clashing ids; their CSRF field is
+prefixed too, which Flask-WTF accepts.
 """
 from datetime import datetime, timezone
 
@@ -21,8 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbcw.changes.conflicts import conflicts_for
-from cbcw.changes.datetime_field import FORMAT_HELP, LocalDateTimeField
-from cbcw.changes.fields import TITLE_MAX, ChangeFields, window_problem
+from cbcw.changes.datetime_field import DATE_FORMAT, FORMAT_HELP, TIME_FORMAT, LocalDateTimeField
+from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
 
@@ -43,10 +44,33 @@ def optional_id(value) -> int | None:
     return int(value)
 
 
-def _window_field(label: str, required: bool) -> LocalDateTimeField:
-    return LocalDateTimeField(
-        label, description=FORMAT_HELP, validators=[InputRequired() if required else Optional()]
-    )
+class WindowField(LocalDateTimeField):
+    """A window time typed in the user's timezone, within WINDOW_YEARS.
+
+    Stored times outside that range (typed before it existed) are shown in UTC rather than
+    failing to convert.
+    """
+
+    def __init__(self, label: str, required: bool, **kwargs):
+        super().__init__(label, description=FORMAT_HELP,
+                         validators=[InputRequired() if required else Optional()], **kwargs)
+
+    def pre_validate(self, form):
+        first, last = WINDOW_YEARS
+        if self.data is not None and not first <= self.data.year <= last:
+            raise ValidationError(f"Choose a date between the years {first} and {last}.")
+
+    def parts(self) -> tuple[str, str]:
+        try:
+            return super().parts()
+        except OverflowError:
+            return self.data.strftime(DATE_FORMAT), self.data.strftime(TIME_FORMAT)
+
+
+def long_text(*validators) -> list:
+    """The validators of a long text field: the given ones, then the length limit."""
+    return [*validators, Length(max=LONG_TEXT_MAX,
+                                message=f"Keep this to {LONG_TEXT_MAX:,} characters or fewer.")]
 
 
 def _text(field) -> str:
@@ -61,6 +85,8 @@ class WindowMixin:
     """Implementation window typed in the user's timezone; the end must come after the start."""
 
     def validate_window_end(self, field):
+        if self.window_start.errors or field.errors:
+            return
         problem = window_problem(self.window_start.data, field.data)
         if problem:
             raise ValidationError(problem)
@@ -75,14 +101,14 @@ class ChangeForm(WindowMixin, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
     company_id = SelectField("Company", coerce=optional_id, validate_choice=True)
     risk = SelectField("Risk", choices=RISK_CHOICES, default="low")
-    description = TextAreaField("Description")
-    reason = TextAreaField("Reason for change")
-    impact = TextAreaField("Impact")
-    implementation_plan = TextAreaField("Implementation plan")
-    rollback_plan = TextAreaField("Rollback plan")
-    test_plan = TextAreaField("Test plan")
-    window_start = _window_field("Window start", required=False)
-    window_end = _window_field("Window end", required=False)
+    description = TextAreaField("Description", validators=long_text())
+    reason = TextAreaField("Reason for change", validators=long_text())
+    impact = TextAreaField("Impact", validators=long_text())
+    implementation_plan = TextAreaField("Implementation plan", validators=long_text())
+    rollback_plan = TextAreaField("Rollback plan", validators=long_text())
+    test_plan = TextAreaField("Test plan", validators=long_text())
+    window_start = WindowField("Window start", required=False)
+    window_end = WindowField("Window end", required=False)
     implementer_id = SelectField("Implementer", coerce=optional_id)
     technical_approver_id = SelectField("Technical approver", coerce=optional_id)
     operational_approver_id = SelectField("Operational approver", coerce=optional_id)
@@ -177,17 +203,17 @@ class StartForm(TransitionForm):
 class ApproveForm(TransitionForm):
     ARGUMENTS = ("kind", "comment")
     kind = SelectField("Approve as", choices=options((k, KIND_LABELS[k]) for k in APPROVAL_KINDS))
-    comment = TextAreaField("Comment (optional)", validators=[Length(max=5000)])
+    comment = TextAreaField("Comment (optional)", validators=long_text())
 
 
 class RejectForm(ApproveForm):
     kind = SelectField("Reject as", choices=options((k, KIND_LABELS[k]) for k in APPROVAL_KINDS))
-    comment = TextAreaField("Reason for rejecting", validators=[DataRequired(), Length(max=5000)])
+    comment = TextAreaField("Reason for rejecting", validators=long_text(DataRequired()))
 
 
 class ScheduleForm(WindowMixin, TransitionForm):
-    window_start = _window_field("Window start", required=True)
-    window_end = _window_field("Window end", required=True)
+    window_start = WindowField("Window start", required=True)
+    window_end = WindowField("Window end", required=True)
     implementer_id = SelectField("Implementer", coerce=optional_id, validators=[InputRequired()])
     confirm_conflicts = BooleanField("Schedule anyway")
 
@@ -213,21 +239,21 @@ class ScheduleForm(WindowMixin, TransitionForm):
 
 class CompleteForm(TransitionForm):
     ARGUMENTS = ("completion_notes", "test_results")
-    completion_notes = TextAreaField("Completion notes", validators=[DataRequired()])
-    test_results = TextAreaField("Test results", validators=[DataRequired()])
+    completion_notes = TextAreaField("Completion notes", validators=long_text(DataRequired()))
+    test_results = TextAreaField("Test results", validators=long_text(DataRequired()))
 
 
 class FailForm(TransitionForm):
     ARGUMENTS = ("failure_reason", "rollback_notes")
-    failure_reason = TextAreaField("Failure reason", validators=[DataRequired()])
-    rollback_notes = TextAreaField("Rollback notes", validators=[DataRequired()])
+    failure_reason = TextAreaField("Failure reason", validators=long_text(DataRequired()))
+    rollback_notes = TextAreaField("Rollback notes", validators=long_text(DataRequired()))
 
 
 class CancelForm(TransitionForm):
     ARGUMENTS = ("reason",)
-    reason = TextAreaField("Reason for cancelling", validators=[DataRequired()])
+    reason = TextAreaField("Reason for cancelling", validators=long_text(DataRequired()))
 
 
 class CommentForm(TransitionForm):
     ARGUMENTS = ("text",)
-    text = TextAreaField("Add a comment", validators=[DataRequired(), Length(max=10000)])
+    text = TextAreaField("Add a comment", validators=long_text(DataRequired()))

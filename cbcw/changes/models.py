@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw.changes.labels import STATE_LABELS
@@ -87,6 +87,11 @@ class Change(db.Model):
     devices = relationship("ChangeDevice", back_populates="change")
 
     @property
+    def current_decisions(self) -> list["Approval"]:
+        """The decisions of the current approval round."""
+        return [a for a in self.approvals if a.round == self.approval_round]
+
+    @property
     def reference(self) -> str:
         return f"CHG-{self.number:06d}"
 
@@ -117,6 +122,8 @@ class Approval(db.Model):
     decision: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The requester approved their own change, as the organisation's small-team setting allows.
+    self_approved: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     change = relationship("Change", back_populates="approvals")
     approver = relationship("User")

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from cbcw.accounts.models import User
 from cbcw.changes import policy, signals, timeline
-from cbcw.changes.approvals import active_vcab_members, approval_status
+from cbcw.changes.approvals import approval_status, vcab_voters
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import ChangeFields, LinkedTicket, window_problem
 from cbcw.changes.labels import APPROVAL_TITLES, FIELD_LABELS, KIND_LABELS, spoken_list
@@ -68,7 +68,8 @@ def _org_company(organisation_id: int, company_id: int) -> Company:
     return company
 
 
-def _checked(organisation_id: int, fields: ChangeFields, current: Optional[Change]) -> dict[str, Any]:
+def _checked(organisation_id: int, requester_id: int, fields: ChangeFields,
+             current: Optional[Change]) -> dict[str, Any]:
     """The fields as column values, refused if they break a rule.
 
     The company and people are only checked when they are new to the change, so a draft whose
@@ -81,6 +82,9 @@ def _checked(organisation_id: int, fields: ChangeFields, current: Optional[Chang
     for name in ("window_start", "window_end"):
         values[name] = _utc(name, values[name])
     _require_window(values["window_start"], values["window_end"])
+    policy.require_separate_approvers(
+        organisation_id, requester_id, values["technical_approver_id"], values["operational_approver_id"]
+    )
 
     def is_new(name: str) -> bool:
         return values[name] is not None and (current is None or getattr(current, name) != values[name])
@@ -137,7 +141,7 @@ def create_change(
     (and `ticket_linked` when a ticket is given). Nothing is written when it refuses.
     """
     policy.require_creator(organisation_id, actor)
-    values = _checked(organisation_id, fields, None)
+    values = _checked(organisation_id, actor.id, fields, None)
     change = Change(organisation_id=organisation_id, created_by_id=actor.id, state="draft",
                     approval_round=1, **values)
     # Unresolved names go in with the insert, so a new change starts at version 1.
@@ -161,7 +165,7 @@ def create_change(
 def update_change(change: Change, actor: User, fields: ChangeFields) -> Change:
     """Edit a draft to these values. A call that changes nothing writes nothing."""
     policy.require("edit", change, actor)
-    values = _checked(change.organisation_id, fields, change)
+    values = _checked(change.organisation_id, change.created_by_id, fields, change)
     changed = [name for name, value in values.items() if getattr(change, name) != value]
     if not changed:
         return change
@@ -208,9 +212,14 @@ def submit(change: Change, actor: User) -> None:
         raise LifecycleError("Before submitting, give the change " + spoken_list(missing) + ".")
     for name in ("technical_approver_id", "operational_approver_id"):
         _org_person(change.organisation_id, getattr(change, name), FIELD_LABELS[name])
-    if change.requires_vcab and not active_vcab_members(change.organisation_id):
+    policy.require_separate_approvers(
+        change.organisation_id, change.created_by_id,
+        change.technical_approver_id, change.operational_approver_id,
+    )
+    if change.requires_vcab and not vcab_voters(change):
         raise LifecycleError(
-            "This change requires vCAB approval, but your organisation has no active vCAB members."
+            "This change requires vCAB approval, but your organisation has no active vCAB members "
+            "whose vote can count (the requester's and the approvers' votes do not)."
         )
     change.state = "pending_approval"
     _bump(change)
@@ -222,6 +231,7 @@ def _decide(change: Change, actor: User, kind: str, decision: str, comment: str)
     approval = Approval(
         organisation_id=change.organisation_id, change=change, round=change.approval_round,
         kind=kind, approver_id=actor.id, decision=decision, comment=comment, decided_at=utcnow(),
+        self_approved=decision == "approved" and policy.is_self_approval(change, actor),
     )
     db.session.add(approval)
     _bump(change)
@@ -233,9 +243,10 @@ def approve(change: Change, actor: User, kind: str, comment: str = "") -> None:
     policy.require_decision(change, actor, kind)
     comment = (comment or "").strip()
     approval = _decide(change, actor, kind, "approved", comment)
+    title = APPROVAL_TITLES[kind] + (" (self-approved)" if approval.self_approved else "")
     timeline.record(
-        change, actor, "approved", APPROVAL_TITLES[kind],
-        kind=kind, comment=comment, round=change.approval_round,
+        change, actor, "approved", title,
+        kind=kind, comment=comment, round=change.approval_round, self_approved=approval.self_approved,
     )
     completed = approval_status(change).fully_approved
     if completed:
@@ -376,9 +387,12 @@ def cancel(change: Change, actor: User, reason: str) -> None:
 
 
 def add_comment(change: Change, actor: User, text: str) -> None:
-    """A comment on the timeline, in any state (no signal)."""
+    """A comment on the timeline, in any state (no signal).
+
+    Only a timeline row is inserted; the change row is left alone, so comments never conflict
+    with each other or with a transition (its version is not bumped).
+    """
     policy.require("comment", change, actor)
     text = _required(text, "Write a comment first.")
-    _bump(change)
     timeline.record(change, actor, "comment", text)
     db.session.flush()

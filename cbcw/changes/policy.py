@@ -1,28 +1,37 @@
-"""Who may act on a change, and when (PRODUCT §2.2): the one place these rules live.
+"""Who may act on a change, and when (PRODUCT §2.2 "who may act"): the one place these rules live.
 
 Operations call `require(...)` before touching anything; the detail page asks
 `allowed_actions(...)` which buttons to show, so a button is shown exactly when the operation
 would accept it (state and person; the typed values are checked when posted).
 
-Who may do what:
-- viewers, inactive users and users of another organisation: nothing;
-- create, edit, submit, schedule, reschedule, cancel, comment: admin, msp, engineer;
+Who may do what (viewers, inactive users and other organisations' users: nothing):
+- create and comment: admin, msp, engineer;
+- edit, submit, cancel: the requester (creator), or an admin/MSP user;
+- schedule, reschedule, start, complete, fail: the implementer, the requester, or an admin/MSP user;
 - approve/reject: the technical approver (kind "technical"), the operational approver
-  ("operational") and active vCAB members ("vcab", only when the change requires vCAB);
-- start, complete, fail: the implementer, or admin/msp.
+  ("operational") and active vCAB members ("vcab", only when the change requires vCAB).
+Segregation of duties:
+- the requester never decides on their own change, in any role, and may not be named one of
+  its approvers, unless the organisation's small-team setting allows self-approval; every
+  approval that allows is marked "self-approved";
+- one person never holds both approver roles of a change (refused when saved and submitted);
+- vCAB votes by the requester or the change's technical or operational approver do not count
+  toward the vCAB majority (the small-team setting lets the requester's vote count).
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from cbcw.accounts.models import User
-from cbcw.changes.approvals import decision_by
 from cbcw.changes.errors import LifecycleError
-from cbcw.changes.labels import KIND_HOLDERS, KIND_LABELS, STATE_LABELS, spoken_list
-from cbcw.changes.models import APPROVAL_KINDS, Change
+from cbcw.changes.labels import FIELD_LABELS, KIND_HOLDERS, KIND_LABELS, STATE_LABELS, spoken_list
+from cbcw.changes.models import APPROVAL_KINDS, Approval, Change
+from cbcw.extensions import db
+from cbcw.organisations.models import Organisation
 
 EDITOR_ROLES = frozenset({"admin", "msp", "engineer"})
 MANAGER_ROLES = frozenset({"admin", "msp"})
 CANCELLABLE_STATES = ("draft", "pending_approval", "approved", "scheduled")
+SMALL_TEAM_HINT = "an admin can allow this for small teams in Organisation settings"
 
 
 def _editor(change: Change, user: User, doing: str) -> Optional[str]:
@@ -31,9 +40,15 @@ def _editor(change: Change, user: User, doing: str) -> Optional[str]:
     return None
 
 
-def _implementer_or_manager(change: Change, user: User, doing: str) -> Optional[str]:
-    if user.id != change.implementer_id and user.role not in MANAGER_ROLES:
-        return f"Only the implementer, an admin or an MSP user can {doing}."
+def _requester_or_manager(change: Change, user: User, doing: str) -> Optional[str]:
+    if user.id != change.created_by_id and user.role not in MANAGER_ROLES:
+        return f"Only the requester, an admin or an MSP user can {doing}."
+    return None
+
+
+def _implementer_requester_or_manager(change: Change, user: User, doing: str) -> Optional[str]:
+    if user.id not in (change.implementer_id, change.created_by_id) and user.role not in MANAGER_ROLES:
+        return f"Only the implementer, the requester, an admin or an MSP user can {doing}."
     return None
 
 
@@ -42,20 +57,23 @@ class Rule:
     """Who may take an action (a refusal message or None) and in which states."""
 
     who: Callable[[Change, User, str], Optional[str]]
-    doing: str  # for the person refusal: "… allow you to <doing>"
+    doing: str  # for the person refusal: "… can <doing>"
     states: Optional[tuple[str, ...]]  # None: in any state
     verb: str = ""  # for the state refusal: "You can only <verb> a change that is …"
 
 
 RULES: dict[str, Rule] = {
-    "edit": Rule(_editor, "edit changes", ("draft",), "edit"),
-    "submit": Rule(_editor, "submit changes", ("draft",), "submit"),
-    "schedule": Rule(_editor, "schedule changes", ("approved", "failed", "scheduled"), "schedule"),
-    "start": Rule(_implementer_or_manager, "start the implementation", ("scheduled",), "start"),
-    "complete": Rule(_implementer_or_manager, "complete the change", ("in_progress",), "complete"),
-    "fail": Rule(_implementer_or_manager, "mark the change failed", ("in_progress",),
+    "edit": Rule(_requester_or_manager, "edit this change", ("draft",), "edit"),
+    "submit": Rule(_requester_or_manager, "submit this change", ("draft",), "submit"),
+    "cancel": Rule(_requester_or_manager, "cancel this change", CANCELLABLE_STATES, "cancel"),
+    "schedule": Rule(_implementer_requester_or_manager, "schedule this change",
+                     ("approved", "failed", "scheduled"), "schedule"),
+    "start": Rule(_implementer_requester_or_manager, "start the implementation", ("scheduled",),
+                  "start"),
+    "complete": Rule(_implementer_requester_or_manager, "complete the change", ("in_progress",),
+                     "complete"),
+    "fail": Rule(_implementer_requester_or_manager, "mark the change failed", ("in_progress",),
                  "record a failure on"),
-    "cancel": Rule(_editor, "cancel changes", CANCELLABLE_STATES, "cancel"),
     "comment": Rule(_editor, "comment", None),
 }
 
@@ -95,7 +113,52 @@ def require_creator(organisation_id: int, user: Optional[User]) -> None:
         raise LifecycleError("Your role does not allow you to create changes.")
 
 
-def _may_decide(change: Change, user: User, kind: str) -> bool:
+# --- segregation of duties --------------------------------------------------------------------
+
+
+def small_team(organisation_id: int) -> bool:
+    """Whether the organisation lets requesters approve their own changes."""
+    organisation = db.session.get(Organisation, organisation_id)
+    return bool(organisation and organisation.allow_self_approval)
+
+
+def require_separate_approvers(
+    organisation_id: int, requester_id: int, technical_id: Optional[int], operational_id: Optional[int]
+) -> None:
+    """Refuse approvers that break segregation of duties (checked on save and on submit)."""
+    if technical_id is not None and technical_id == operational_id:
+        raise LifecycleError(
+            "One person cannot be both the technical and the operational approver of a change."
+        )
+    named = [FIELD_LABELS[name] for name, user_id in (
+        ("technical_approver_id", technical_id), ("operational_approver_id", operational_id),
+    ) if user_id is not None and user_id == requester_id]
+    if named and not small_team(organisation_id):
+        raise LifecycleError(
+            f"The requester of a change cannot also be its {spoken_list(named)} "
+            f"({SMALL_TEAM_HINT})."
+        )
+
+
+def is_self_approval(change: Change, user: User) -> bool:
+    """A decision by the change's own requester (only possible on a small team)."""
+    return user.id == change.created_by_id
+
+
+def counts_toward_majority(change: Change, voter_id: int) -> bool:
+    """Whether this person's vCAB vote on the change counts toward the majority."""
+    if voter_id in (change.technical_approver_id, change.operational_approver_id):
+        return False
+    return voter_id != change.created_by_id or small_team(change.organisation_id)
+
+
+def _decision_by(change: Change, user: User, kind: str) -> Optional[Approval]:
+    return next(
+        (a for a in change.current_decisions if a.kind == kind and a.approver_id == user.id), None
+    )
+
+
+def _named_for(change: Change, user: User, kind: str) -> bool:
     if kind == "technical":
         return user.id == change.technical_approver_id
     if kind == "operational":
@@ -108,14 +171,21 @@ def require_decision(change: Change, user: Optional[User], kind: str) -> None:
     _require_access(change, user)
     if kind not in APPROVAL_KINDS:
         raise LifecycleError(f"Unknown approval kind {kind!r}.")
-    previous = decision_by(change, user, kind)
+    previous = _decision_by(change, user, kind)
     if previous is not None:
         raise LifecycleError(f"You have already {previous.decision} this change.")
     _require_state(change, ("pending_approval",), "approve or reject")
     if kind == "vcab" and not change.requires_vcab:
         raise LifecycleError("This change does not require vCAB approval.")
-    if not _may_decide(change, user, kind):
+    if not _named_for(change, user, kind):
         raise LifecycleError(f"Only {KIND_HOLDERS[kind]} can decide as {KIND_LABELS[kind]}.")
+    if is_self_approval(change, user) and not small_team(change.organisation_id):
+        raise LifecycleError(
+            f"You requested this change, so you cannot approve or reject it ({SMALL_TEAM_HINT})."
+        )
+
+
+# --- what to offer ----------------------------------------------------------------------------
 
 
 def _permits(check: Callable[[], None]) -> bool:

@@ -5,6 +5,7 @@ Views stay thin: parse a form, run an operation of `cbcw.changes.operations` thr
 query goes through `cbcw.tenancy`, so another organisation's change is a 404 on every URL.
 """
 from dataclasses import dataclass
+from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -118,11 +119,13 @@ def new_change():
 @editor_required
 def edit_change(change_id: int):
     change = get_or_404(Change, change_id)
-    if "edit" not in policy.allowed_actions(change, current_user):
-        if change.state == "draft":
-            flash(f"You cannot edit {change.reference}.", "error")
-        else:
-            flash(f"{change.reference} is {change.state_label.lower()}: only a draft can be edited.", "error")
+    if change.state != "draft":
+        flash(f"{change.reference} is {change.state_label.lower()}: only a draft can be edited.", "error")
+        return redirect(url_for(".detail", change_id=change.id))
+    try:
+        policy.require("edit", change, current_user)
+    except LifecycleError as refusal:
+        flash(str(refusal), "error")
         return redirect(url_for(".detail", change_id=change.id))
     return _change_form_page(change)
 
@@ -228,7 +231,26 @@ def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None
 # --- Transitions and comments ----------------------------------------------------------------
 
 
-@bp.post(TRANSITION_URL)
+def back_to_the_change_on_get(tab: str | None = None):
+    """A POST-only change URL answers a GET (a reload after a refusal, a typed URL) by going back
+    to the change page, instead of a 405. One rule serves both methods, so an id beyond the
+    column is still a 404."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(change_id: int, **kwargs):
+            if request.method == "GET":
+                return redirect(url_for(".detail", change_id=get_or_404(Change, change_id).id, tab=tab))
+            return view(change_id, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@bp.route(TRANSITION_URL, methods=["GET", "POST"])
+@back_to_the_change_on_get()
 @editor_required
 def transition(change_id: int, action: str):
     change = get_or_404(Change, change_id)
@@ -252,7 +274,8 @@ def transition(change_id: int, action: str):
     return render_template("changes/detail.html", **_detail_context(change, "overview", (action, form)))
 
 
-@bp.post("/changes/<int:change_id>/comments")
+@bp.route("/changes/<int:change_id>/comments", methods=["GET", "POST"])
+@back_to_the_change_on_get(tab="timeline")
 @editor_required
 def add_comment(change_id: int):
     change = get_or_404(Change, change_id)

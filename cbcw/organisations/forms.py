@@ -6,6 +6,12 @@ from cbcw.accounts.forms import TimezoneField, email_shape, password_length
 from cbcw.accounts.models import ROLE_LABELS
 
 
+class OrganisationForm(FlaskForm):
+    """Organisation-wide settings only an admin may change."""
+
+    allow_self_approval = BooleanField("Small team: allow requesters to approve their own changes")
+
+
 class CompanyForm(FlaskForm):
     name = StringField("Company name", validators=[DataRequired(), Length(max=120)])
     active = BooleanField("Active", default=True)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, func
+from sqlalchemy import ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cbcw.db import UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     # Last change number handed out; incremented in the same transaction as the insert.
     change_counter: Mapped[int] = mapped_column(default=0)
+    # "Small team": requesters may approve their own changes (each such approval is marked).
+    allow_self_approval: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

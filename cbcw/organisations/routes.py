@@ -1,17 +1,31 @@
-"""Organisation Settings: companies and users (admin and MSP roles only)."""
+"""Organisation Settings: companies and users (admin and MSP roles), the organisation itself (admin)."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from cbcw.accounts.models import User
-from cbcw.accounts.permissions import settings_required
+from cbcw.accounts.permissions import admin_required, settings_required
 from cbcw.accounts.timezones import timezone_choices
 from cbcw.extensions import db
-from cbcw.organisations.forms import CompanyForm, UserForm
-from cbcw.organisations.models import Company
+from cbcw.organisations.forms import CompanyForm, OrganisationForm, UserForm
+from cbcw.organisations.models import Company, Organisation
 from cbcw.organisations.service import SettingsError, save_company, save_user
 from cbcw.tenancy import get_or_404, scoped
 
 bp = Blueprint("organisations", __name__, url_prefix="/settings")
+
+
+@bp.route("/organisation", methods=["GET", "POST"])
+@admin_required
+def organisation():
+    """Organisation-wide rules; today the small-team setting of PRODUCT §2.2 (admins only)."""
+    current = db.session.get(Organisation, current_user.organisation_id)
+    form = OrganisationForm(obj=current)
+    if form.validate_on_submit():
+        current.allow_self_approval = form.allow_self_approval.data
+        db.session.commit()
+        flash("Organisation settings saved.", "success")
+        return redirect(url_for(".organisation"))
+    return render_template("settings/organisation.html", form=form, organisation=current)
 
 
 @bp.route("/companies", methods=["GET", "POST"])

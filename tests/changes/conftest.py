@@ -155,3 +155,29 @@ def entries(db):
         return [row.kind for row in rows]
 
     return kinds
+
+
+@pytest.fixture
+def act(client, csrf_token):
+    """POST a transition form as the browser sends it: fields and CSRF token under the prefix
+    (approve and reject share the decision form, prefix "decision")."""
+
+    def do_act(change, action, headers=None, **fields):
+        prefix = "decision" if action in ("approve", "reject") else action
+        data = {f"{prefix}-{name}": value for name, value in fields.items()}
+        data[f"{prefix}-csrf_token"] = csrf_token()
+        url = f"/changes/{change.id}/{'comments' if action == 'comment' else action}"
+        return client.post(url, data=data, headers=headers or {})
+
+    return do_act
+
+
+@pytest.fixture
+def login_as(client, csrf_token, login):
+    """Log out whoever is logged in, then log this user in."""
+
+    def switch(user):
+        client.post("/logout", data={"csrf_token": csrf_token()})
+        return login(user)
+
+    return switch

@@ -18,6 +18,7 @@ from cbcw.changes.models import Approval, Change, TimelineEntry
 from cbcw.changes.unit_of_work import apply
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
+from tests.fixtures.shared_database import make_shared_app
 
 
 @pytest.fixture
@@ -204,6 +205,28 @@ def test_approval_racing_a_rejection_leaves_a_consistent_change(shared_app, cast
     assert "change-fully-approved" not in signal_log.names()
     assert ("operational", cast["operational"]) in approvals
     assert len(approvals) == 1 + (outcomes[0] == "ok")
+
+
+def test_twenty_comments_at_once_all_succeed(shared_app, shared_database_url, cast, pending):
+    """Twenty people commenting on one change at the same moment: every comment is kept, none
+    conflicts or retries, and the change itself is untouched."""
+    change_id, version = pending()
+    people = [cast[name] for name in ("engineer", "technical", "operational", "vcab0", "vcab1")]
+    # Twenty threads hold a connection each while they wait for one another.
+    wide = make_shared_app(shared_database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20})
+    try:
+        outcomes, attempts = race(wide, change_id, [
+            (people[n % len(people)], operations.add_comment, {"text": f"Comment {n}"})
+            for n in range(20)
+        ])
+    finally:
+        with wide.app_context():
+            db.engine.dispose()
+    assert outcomes == ["ok"] * 20
+    assert attempts == 20
+    state, new_version, _, timeline = _load(shared_app, change_id)
+    assert timeline.count("comment") == 20
+    assert (state, new_version) == ("pending_approval", version)
 
 
 def test_concurrent_creations_get_distinct_numbers(shared_app, cast):

@@ -296,11 +296,11 @@ def test_an_admin_may_start_and_becomes_the_implementer(scheduled_change, admin)
     assert change.state == "in_progress" and change.implementer_id == admin.id
 
 
-def test_only_the_implementer_or_a_manager_may_start(db, scheduled_change, engineer):
-    """Another engineer cannot start the implementation."""
+def test_only_the_implementer_or_a_manager_may_start(db, scheduled_change, make_user):
+    """An engineer who is neither implementer nor requester cannot start the implementation."""
     change = scheduled_change()
-    with pytest.raises(LifecycleError, match="Only the implementer, an admin or an MSP user"):
-        apply(operations.start_implementation, change, engineer)
+    with pytest.raises(LifecycleError, match="Only the implementer, the requester, an admin or an MSP user"):
+        apply(operations.start_implementation, change, make_user("engineer"))
     assert _reload(db, change).state == "scheduled"
 
 
@@ -422,12 +422,12 @@ def test_inactive_user_can_do_nothing(new_change, make_user):
         ("new_change", {"edit", "submit", "cancel", "comment"}),
         ("pending_change", {"cancel", "comment"}),
         ("approved_change", {"schedule", "cancel", "comment"}),
-        ("scheduled_change", {"reschedule", "cancel", "comment"}),
-        ("in_progress_change", {"comment"}),
+        ("scheduled_change", {"reschedule", "start", "cancel", "comment"}),
+        ("in_progress_change", {"complete", "fail", "comment"}),
     ],
 )
-def test_allowed_actions_for_an_engineer(request, engineer, state_fixture, expected):
-    """An engineer who is neither approver nor implementer gets the editor actions of the state."""
+def test_allowed_actions_for_the_requester(request, engineer, state_fixture, expected):
+    """The requester (an engineer, neither approver nor implementer) gets the actions of the state."""
     change = request.getfixturevalue(state_fixture)()
     assert policy.allowed_actions(change, engineer) == frozenset(expected)
 
@@ -452,12 +452,13 @@ def test_comment_goes_on_the_timeline(db, in_progress_change, engineer):
         apply(operations.add_comment, change, engineer, text="")
 
 
-def test_every_operation_bumps_the_version(new_change, engineer):
-    """Each write increments the optimistic version, so a concurrent writer is detected."""
+def test_transitions_bump_the_version_and_comments_do_not(new_change, engineer):
+    """Each transition increments the optimistic version; a comment leaves the change row alone."""
     change = new_change()
     apply(operations.add_comment, change, engineer, text="one")
+    assert change.version == 1
     apply(operations.submit, change, engineer)
-    assert change.version == 3
+    assert change.version == 2
 
 
 def test_apply_rolls_back_a_refused_operation(db, new_change, engineer, entries):
