@@ -39,12 +39,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.connectwise.automation.routes import bp as cw_activity_bp
     from cbcw.connectwise.routes import bp as connectwise_bp
     from cbcw.calendar.routes import bp as calendar_bp
+    from cbcw.connectwise.ticket_routes import bp as cw_tickets_bp
     from cbcw.devices.routes import bp as devices_bp
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, devices_bp,
-                      calendar_bp, cw_activity_bp):
+    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, cw_tickets_bp,
+                      devices_bp, calendar_bp, cw_activity_bp):
         app.register_blueprint(blueprint)
 
     from cbcw.connectwise import device_links

@@ -1,5 +1,5 @@
-"""`make bench`: client paging, the configuration sync, then the outbox (see each module's docstring)."""
-from benchmarks import outbox, paging, sync
+"""`make bench`: client paging, the configuration sync, the outbox, then the ticket pages (see each module's docstring)."""
+from benchmarks import outbox, paging, sync, ticket_pages
 
 if __name__ == "__main__":
     paging.main()
@@ -7,3 +7,5 @@ if __name__ == "__main__":
     sync.main()
     print()
     outbox.main()
+    print()
+    ticket_pages.main()

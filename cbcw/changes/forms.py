@@ -26,6 +26,7 @@ from cbcw.changes.datetime_field import DATE_FORMAT, FORMAT_HELP, TIME_FORMAT, L
 from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
+from cbcw.changes.ticket_choice import TicketChoiceMixin
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -95,7 +96,7 @@ class WindowMixin:
         return _to_utc(self.window_start.data), _to_utc(self.window_end.data)
 
 
-class ChangeForm(WindowMixin, FlaskForm):
+class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
     """Every §2.1 field a user types; choices are set by the view (org-scoped)."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])

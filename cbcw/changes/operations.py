@@ -183,11 +183,12 @@ def update_change(change: Change, actor: User, fields: ChangeFields) -> Change:
 
 
 def link_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> None:
-    """Link the draft to a ticket (or unlink it with None); linking sends `ticket_linked`.
+    """Link the change to a ticket (or unlink it with None) until it is completed or cancelled;
+    linking sends `ticket_linked`. The caller has had the ticket checked by its integration.
 
     Linking the ticket already linked is a no-op (no entry, no signal).
     """
-    policy.require("edit", change, actor)
+    policy.require("link_ticket", change, actor)
     if (ticket.id if ticket else None) == change.linked_ticket_id:
         return
     previous = _set_ticket(change, actor, ticket)

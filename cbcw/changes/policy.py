@@ -8,6 +8,8 @@ Who may do what (viewers, inactive users and other organisations' users: nothing
 - create and comment: admin, msp, engineer;
 - edit, submit, cancel: the requester (creator), or an admin/MSP user;
 - schedule, reschedule, start, complete, fail: the implementer, the requester, or an admin/MSP user;
+- link_ticket (change or remove the linked ticket): the requester, or an admin/MSP user, until
+  the change is completed or cancelled;
 - approve/reject: the technical approver (kind "technical"), the operational approver
   ("operational") and active vCAB members ("vcab", only when the change requires vCAB).
 Segregation of duties:
@@ -32,6 +34,8 @@ EDITOR_ROLES = frozenset({"admin", "msp", "engineer"})
 MANAGER_ROLES = frozenset({"admin", "msp"})
 CANCELLABLE_STATES = ("draft", "pending_approval", "approved", "scheduled")
 SMALL_TEAM_HINT = "an admin can allow this for small teams in Organisation settings"
+# The linked ticket may change until the change is over (completed or cancelled).
+TICKET_STATES = ("draft", "pending_approval", "approved", "scheduled", "in_progress", "failed")
 
 
 def _editor(change: Change, user: User, doing: str) -> Optional[str]:
@@ -75,6 +79,8 @@ RULES: dict[str, Rule] = {
     "fail": Rule(_implementer_requester_or_manager, "mark the change failed", ("in_progress",),
                  "record a failure on"),
     "comment": Rule(_editor, "comment", None),
+    "link_ticket": Rule(_requester_or_manager, "change the ticket of this change", TICKET_STATES,
+                        "change the linked ticket of"),
 }
 
 

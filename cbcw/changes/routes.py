@@ -31,6 +31,7 @@ from cbcw.changes.forms import (
     options,
 )
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
+from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.labels import KIND_LABELS
 from cbcw.changes.models import Change
 from cbcw.changes.template_filters import highlight_mentions
@@ -131,26 +132,63 @@ def edit_change(change_id: int):
 
 
 def _change_form_page(change: Change | None):
-    """Show the change form; on a valid POST create (change is None) or update, then redirect."""
+    """Show the change form; on a valid POST create (change is None) or update, then redirect.
+
+    A new or moved ticket link is checked by the ticket integration first; if it refuses (or
+    cannot ask its PSA), the form comes back with everything typed and the reason.
+    """
     form = _change_form(change)
+    ticket_error = None
     if form.validate_on_submit():
         try:
+            relink, ticket = _ticket_to_link(form, change)
             if change is None:
                 change = operations.create_change(
-                    current_user.organisation_id, current_user, form.change_fields()
+                    current_user.organisation_id, current_user, form.change_fields(), ticket=ticket
                 )
                 db.session.commit()
                 done = "created as a draft"
             else:
-                apply(operations.update_change, change, current_user, fields=form.change_fields())
+                apply(_save_edit, change, current_user, fields=form.change_fields(), relink=relink, ticket=ticket)
                 done = "saved"
+        except ticket_slot.TicketRefused as refused:
+            ticket_error = str(refused)
         except LifecycleError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
         else:
             flash(f"{change.reference} {done}.", "success")
             return redirect(url_for(".detail", change_id=change.id))
-    return render_template("changes/form.html", form=form, change=change)
+    else:
+        ticket_error = form.ticket_error()
+    ticket_field = ticket_slot.picker_field(current_user.organisation_id, form.company_id.data,
+                                            form.chosen_ticket(change), ticket_error)
+    if ticket_error and not ticket_field:  # no field to show it beside
+        form.form_errors.append(ticket_error)
+    return render_template("changes/form.html", form=form, change=change, ticket_field=ticket_field)
+
+
+def _ticket_to_link(form: ChangeForm, change: Change | None) -> tuple[bool, LinkedTicket | None]:
+    """(whether the link changes, the checked ticket to link or None to unlink).
+
+    The integration is asked only when the ticket is new, or its change moves to another
+    company, so other edits never wait on (or fail with) the PSA.
+    """
+    chosen = form.chosen_ticket_id()
+    current = change.linked_ticket_id if change else None
+    moved = change is not None and form.company_id.data != change.company_id
+    if chosen == current and not (chosen and moved):
+        return False, None
+    if chosen is None:
+        return True, None
+    return True, ticket_slot.check_ticket(current_user.organisation_id, form.company_id.data, chosen)
+
+
+def _save_edit(change: Change, actor, fields, relink: bool, ticket: LinkedTicket | None) -> None:
+    """The form's edits and, when it changed, the ticket link: one unit of work."""
+    operations.update_change(change, actor, fields)
+    if relink:
+        operations.link_ticket(change, actor, ticket)
 
 
 # --- Detail ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from cbcw.connectwise import mappings, members, statuses
 from cbcw.connectwise.connection import client_for
 from cbcw.connectwise.errors import ConnectWiseError
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
+from cbcw.connectwise.simulator.seed import build_seed
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
@@ -82,13 +83,6 @@ CW_COMPANIES = {"Acme Manufacturing": (101, "AcmeMfg"), "Bluewater Dental": (102
                 "Northwind Logistics": (103, "Northwind")}
 CW_BOARD_FILTERS = {"Bluewater Dental": [(1, "Service Board"), (2, "Change Management")]}
 CW_TYPE_MAPPINGS = {1: "Server", 2: "Network Switch", 3: "Workstation", 4: "Firewall", 5: None}
-# Simulator tickets the demo changes are linked to: id -> (summary, board).
-CW_TICKETS = {5001: ("Replace core switch acme-sw-core", "Service Board"),
-              5003: ("Firewall firmware upgrade nw-fw01", "Service Board"),
-              5005: ("Migrate file shares from bw-fs01", "Change Management"),
-              5006: ("New starter laptop setup", "Change Management"),
-              5011: ("Replace core switch bw-sw-core", "Service Board"),
-              5022: ("Patch Windows servers acme-dc01 and acme-dc02", "Change Management")}
 # "Change Linked" is missing on the simulator's Help Desk board: the demo shows one real warning.
 CW_STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
                    "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
@@ -146,13 +140,16 @@ def _seed_changes(org, companies, users) -> None:
     now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
     soon = _next_saturday()
 
-    def new(title, company, creator=engineer, ticket=None, **fields):
-        linked = None if ticket is None else LinkedTicket(ticket, *CW_TICKETS[ticket])
+    linked: set[int] = set()
+
+    def new(title, company, creator=engineer, ticket_words="", **fields):
+        ticket = demo_ticket(company, ticket_words, linked)
+        linked.add(ticket.id)
         return operations.create_change(org.id, creator, ChangeFields(**{
             "title": title, "company_id": companies[company].id, "risk": "medium",
             "technical_approver_id": tech.id, "operational_approver_id": ops.id,
             "implementer_id": engineer.id, "requires_vcab": False, **fields,
-        }), ticket=linked)
+        }), ticket=ticket)
 
     def approve_all(change):
         operations.submit(change, change.created_by)
@@ -162,21 +159,22 @@ def _seed_changes(org, companies, users) -> None:
             for member in vcab[:2]:
                 operations.approve(change, member, "vcab", "")
 
-    switch = new("Upgrade core switch firmware", "Acme Manufacturing", ticket=5001,
+    switch = new("Upgrade core switch firmware", "Acme Manufacturing", ticket_words="core switch",
                  description="Upgrade @acme-sw-core to AOS-CX 10.13 to fix the LACP flapping bug.\n"
                              "Clients on @acme-ws-015 will lose connectivity briefly.",
                  implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
                  rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
     _backdate(switch, now - timedelta(days=1, hours=3))
 
-    firewall = new("Replace Northwind edge firewall", "Northwind Logistics", ticket=5003, creator=admin, requires_vcab=True,
+    firewall = new("Replace Northwind edge firewall", "Northwind Logistics", creator=admin, requires_vcab=True,
+                   ticket_words="firewall",
                    description="Swap @nw-fw-edge for the new PA-440 pair; @nw-vpn-gw is out of scope.",
                    reason="End of support", risk="high")
     operations.submit(firewall, admin)
     operations.approve(firewall, tech, "technical", "Config reviewed line by line.")
     _backdate(firewall, now - timedelta(days=3, hours=5))
 
-    patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing", ticket=5022,
+    patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing", ticket_words="patch",
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
     operations.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
@@ -189,7 +187,7 @@ def _seed_changes(org, companies, users) -> None:
     operations.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
     _backdate(ups, now - timedelta(days=2, hours=6))
 
-    pacs = new("Expand PACS server storage", "Bluewater Dental", ticket=5005,
+    pacs = new("Expand PACS server storage", "Bluewater Dental",
                description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",
                implementation_plan="Attach disk, extend LVM, resize filesystem.",
                rollback_plan="Detach the new volume; no data moves.")
@@ -197,7 +195,7 @@ def _seed_changes(org, companies, users) -> None:
     operations.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
     _backdate(pacs, now - timedelta(days=6, hours=1))
 
-    sql = new("SQL Server cumulative update", "Northwind Logistics", ticket=5006,
+    sql = new("SQL Server cumulative update", "Northwind Logistics", ticket_words="patch",
               description="Apply CU14 to @nw-sql01.", risk="medium")
     approve_all(sql)
     start = (now - timedelta(days=14)).replace(hour=21, minute=0)
@@ -206,7 +204,8 @@ def _seed_changes(org, companies, users) -> None:
     operations.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
     _backdate(sql, start - timedelta(days=5))
 
-    fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket=5011, description="Requested by the client.")
+    fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket_words="vpn",
+                  description="Requested by the client.")
     operations.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
     _backdate(fw_rule, now - timedelta(days=10, hours=4))
 
@@ -247,6 +246,23 @@ def _backdate(change: Change, created: datetime) -> None:
         link.created_at = created
     change.created_at, change.updated_at = created, at
     db.session.flush()
+
+
+def demo_ticket(company: str, words: str, taken: set[int]) -> LinkedTicket:
+    """An open simulator ticket of the company's ConnectWise company, on its filtered boards, whose
+    summary holds `words` (else any such ticket), not linked to another demo change yet.
+
+    Read from the simulator's own seed data, so seeding needs no running simulator and the widget
+    shows a live ticket as soon as the demo opens.
+    """
+    cw_company_id = CW_COMPANIES[company][0]
+    boards = [board_id for board_id, _ in CW_BOARD_FILTERS.get(company, [])]
+    candidates = [t for t in build_seed()["collections"]["tickets"]
+                  if t["company"]["id"] == cw_company_id and not t["closedFlag"] and t["id"] not in taken
+                  and (not boards or t["board"]["id"] in boards)]
+    fitting = [t for t in candidates if words.lower() in t["summary"].lower()] or candidates
+    ticket = min(fitting, key=lambda t: t["id"])
+    return LinkedTicket(ticket["id"], ticket["summary"], ticket["board"]["name"], ticket["status"]["name"])
 
 
 def _next_saturday() -> datetime:

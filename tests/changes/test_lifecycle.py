@@ -419,11 +419,11 @@ def test_inactive_user_can_do_nothing(new_change, make_user):
 @pytest.mark.parametrize(
     "state_fixture, expected",
     [
-        ("new_change", {"edit", "submit", "cancel", "comment"}),
-        ("pending_change", {"cancel", "comment"}),
-        ("approved_change", {"schedule", "cancel", "comment"}),
-        ("scheduled_change", {"reschedule", "start", "cancel", "comment"}),
-        ("in_progress_change", {"complete", "fail", "comment"}),
+        ("new_change", {"edit", "submit", "cancel", "comment", "link_ticket"}),
+        ("pending_change", {"cancel", "comment", "link_ticket"}),
+        ("approved_change", {"schedule", "cancel", "comment", "link_ticket"}),
+        ("scheduled_change", {"reschedule", "start", "cancel", "comment", "link_ticket"}),
+        ("in_progress_change", {"complete", "fail", "comment", "link_ticket"}),
     ],
 )
 def test_allowed_actions_for_the_requester(request, engineer, state_fixture, expected):

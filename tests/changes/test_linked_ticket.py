@@ -1,6 +1,10 @@
 """The change's generic linked ticket: stored values and the slot an integration fills."""
-from cbcw.changes import ticket_slot
+import pytest
+
+from cbcw.changes import operations, ticket_slot
+from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import LinkedTicket
+from cbcw.changes.unit_of_work import apply
 
 
 def _slot(page: str) -> str:
@@ -8,7 +12,15 @@ def _slot(page: str) -> str:
     return page[start:page.index("</section>", start)]
 
 
-def test_slot_shows_the_stored_ticket_without_an_integration(client, login, engineer, new_change):
+@pytest.fixture
+def without_integration(app, monkeypatch):
+    """The app as if no ticket integration had registered its widget or picker."""
+    monkeypatch.setattr(app, "extensions", {name: value for name, value in app.extensions.items()
+                                            if name not in (ticket_slot._EXTENSION, ticket_slot._PICKER)})
+
+
+def test_slot_shows_the_stored_ticket_without_an_integration(client, login, engineer, new_change,
+                                                             without_integration):
     """With no integration registered, the slot shows the ticket as the change remembers it."""
     change = new_change(ticket=LinkedTicket(4711, summary="Printer jams", board="Help Desk", status="New"))
     login(engineer)
@@ -17,7 +29,7 @@ def test_slot_shows_the_stored_ticket_without_an_integration(client, login, engi
     assert "hx-get" not in slot
 
 
-def test_slot_without_a_ticket_says_so(client, login, engineer, new_change):
+def test_slot_without_a_ticket_says_so(client, login, engineer, new_change, without_integration):
     """A change without a linked ticket says so in the slot."""
     change = new_change()
     login(engineer)
@@ -35,3 +47,29 @@ def test_registered_integration_fills_the_slot_on_load(app, client, login, engin
     slot = _slot(client.get(f"/changes/{change.id}").get_data(as_text=True))
     assert f'hx-get="/changes/{change.id}"' in slot and 'hx-trigger="load"' in slot
     assert "Printer jams" in slot  # shown until the widget answers
+
+
+def test_form_has_no_ticket_field_and_refuses_a_ticket_without_an_integration(client, login, engineer, post,
+                                                                             company, without_integration, db):
+    """Without a registered picker the form shows no ticket field, and a posted ticket is refused."""
+    from cbcw.changes.models import Change
+    login(engineer)
+    assert "linked_ticket_query" not in client.get("/changes/new").get_data(as_text=True)
+    response = post("/changes/new", {"title": "T", "company_id": str(company.id), "risk": "low",
+                                     "linked_ticket_id": "4711"})
+    assert "No ticketing integration is set up" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Change)) == 0
+
+
+def test_ticket_link_can_change_until_the_change_is_over(new_change, in_progress_change, people, engineer):
+    """The linked ticket may change in any state but completed and cancelled."""
+    running = in_progress_change()
+    apply(operations.link_ticket, running, engineer, ticket=LinkedTicket(11))
+    assert running.linked_ticket_id == 11
+    apply(operations.complete, running, people.implementer, completion_notes="done", test_results="ok")
+    cancelled = new_change(ticket=LinkedTicket(12))
+    apply(operations.cancel, cancelled, engineer, reason="not needed")
+    for change, kept in ((running, 11), (cancelled, 12)):
+        with pytest.raises(LifecycleError, match="change the linked ticket"):
+            apply(operations.link_ticket, change, engineer, ticket=None)
+        assert change.linked_ticket_id == kept
