@@ -20,7 +20,9 @@ import requests
 from app import create_app
 from benchmarks.paging import free_port, start_simulator
 from cbcw.accounts.models import User
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.fields import ChangeFields, LinkedTicket
+from cbcw.changes.unit_of_work import apply
 from cbcw.config import TestConfig
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
@@ -98,11 +100,11 @@ def _organisation(base_url: str) -> dict:
 
 
 def _new_change(people: dict, ticket: int):
-    change = lifecycle.create_change(people["org"].id, people["creator"], {
+    change = operations.create_change(people["org"].id, people["creator"], ChangeFields(**{
         "title": "Replace the core switch", "company_id": people["company"].id, "requires_vcab": True,
-        "implementation_plan": "Stage firmware, fail over, swap, verify LACP.", "cw_ticket_id": ticket,
+        "implementation_plan": "Stage firmware, fail over, swap, verify LACP.", 
         "technical_approver_id": people["technical"].id, "operational_approver_id": people["operational"].id,
-        "implementer_id": people["creator"].id})
+        "implementer_id": people["creator"].id}), ticket=LinkedTicket(ticket))
     db.session.commit()
     return change
 
@@ -111,16 +113,16 @@ def _requests_per_event(root: str, people: dict) -> None:
     start = datetime.now(timezone.utc) + timedelta(days=3)
     steps = [
         ("ticket linked", lambda change: None),
-        ("technical approval", lambda c: (lifecycle.apply(lifecycle.submit, c, people["creator"]),
-                                          lifecycle.apply(lifecycle.approve, c, people["technical"], kind="technical"))),
-        ("operational approval", lambda c: lifecycle.apply(lifecycle.approve, c, people["operational"], kind="operational")),
-        ("vCAB approval 1", lambda c: lifecycle.apply(lifecycle.approve, c, people["vcab1"], kind="vcab")),
-        ("vCAB approval 2 (fully approved)", lambda c: lifecycle.apply(lifecycle.approve, c, people["vcab2"], kind="vcab")),
-        ("scheduled", lambda c: lifecycle.apply(lifecycle.schedule, c, people["creator"], window_start=start,
+        ("technical approval", lambda c: (apply(operations.submit, c, people["creator"]),
+                                          apply(operations.approve, c, people["technical"], kind="technical"))),
+        ("operational approval", lambda c: apply(operations.approve, c, people["operational"], kind="operational")),
+        ("vCAB approval 1", lambda c: apply(operations.approve, c, people["vcab1"], kind="vcab")),
+        ("vCAB approval 2 (fully approved)", lambda c: apply(operations.approve, c, people["vcab2"], kind="vcab")),
+        ("scheduled", lambda c: apply(operations.schedule, c, people["creator"], window_start=start,
                                                 window_end=start + timedelta(hours=2),
                                                 implementer_id=people["creator"].id)),
-        ("implementation started", lambda c: lifecycle.apply(lifecycle.start_implementation, c, people["creator"])),
-        ("completed", lambda c: lifecycle.apply(lifecycle.complete, c, people["creator"],
+        ("implementation started", lambda c: apply(operations.start_implementation, c, people["creator"])),
+        ("completed", lambda c: apply(operations.complete, c, people["creator"],
                                                 completion_notes="Done", test_results="LACP up")),
     ]
     status_cache.clear()
@@ -142,7 +144,7 @@ def _requests_per_event(root: str, people: dict) -> None:
 def _transition_within_budget(app, root: str, people: dict) -> None:
     change = _new_change(people, 5004)
     deliver(budget=60)
-    lifecycle.apply(lifecycle.submit, change, people["creator"])
+    apply(operations.submit, change, people["creator"])
     requests.post(f"{root}/_sim/faults", json={"latency_ms": 300}, timeout=5).raise_for_status()
     client = app.test_client()
     client.post("/login", data={"email": people["technical"].email, "password": PASSWORD})

@@ -19,6 +19,10 @@ ACCEPTED = ("%d %b %Y %H:%M", "%d %B %Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%
 FORMAT_HELP = "Give the date as 10 Dec 2026 and the time as 22:00 (24-hour)."
 
 
+class OutOfRange(ValueError):
+    """The typed moment exists locally but cannot be converted to UTC (the ends of the calendar)."""
+
+
 def parse_local(text: str) -> datetime:
     """The aware datetime for `text` read in the user's timezone, or ValueError with the message to show."""
     text = " ".join(text.split())
@@ -31,7 +35,7 @@ def parse_local(text: str) -> datetime:
         try:
             moment.astimezone(timezone.utc)
         except OverflowError:
-            raise ValueError("That date is outside the range the app can store.") from None
+            raise OutOfRange("That date is outside the range the app can store.") from None
         return moment
     raise ValueError(FORMAT_HELP)
 

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbcw.changes.conflicts import conflicts_for
-from cbcw.changes.datetime_field import DATE_FORMAT, FORMAT_HELP, TIME_FORMAT, LocalDateTimeField
+from cbcw.changes.datetime_field import DATE_FORMAT, FORMAT_HELP, TIME_FORMAT, LocalDateTimeField, OutOfRange
 from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
@@ -56,10 +56,21 @@ class WindowField(LocalDateTimeField):
         super().__init__(label, description=FORMAT_HELP,
                          validators=[InputRequired() if required else Optional()], **kwargs)
 
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except OutOfRange:
+            raise ValueError(self._out_of_range()) from None
+
     def pre_validate(self, form):
         first, last = WINDOW_YEARS
         if self.data is not None and not first <= self.data.year <= last:
-            raise ValidationError(f"Choose a date between the years {first} and {last}.")
+            raise ValidationError(self._out_of_range())
+
+    @staticmethod
+    def _out_of_range() -> str:
+        first, last = WINDOW_YEARS
+        return f"Choose a date between the years {first} and {last}."
 
     def parts(self) -> tuple[str, str]:
         try:

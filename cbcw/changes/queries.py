@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import joinedload, selectinload
 
 from cbcw.accounts.models import User
+from cbcw.changes import policy
 from cbcw.changes.models import STATES, Approval, Change, ChangeDevice, TimelineEntry
 from cbcw.devices.models import Device
 from cbcw.extensions import db
@@ -98,8 +99,9 @@ def _undecided(kind: str, user_id: int) -> ColumnElement[bool]:
 
 
 def awaiting_decision_by(user: User) -> ColumnElement[bool]:
-    """Changes pending approval on which `user` may still decide (the rules of lifecycle.pending_kinds_for):
-    as the named technical or operational approver, or as an active vCAB member when vCAB is required.
+    """Changes pending approval on which `user` may still decide (the rules of policy.decision_kinds):
+    as the named technical or operational approver, or as an active vCAB member when vCAB is required;
+    never on a change the user requested, unless the organisation allows self-approval (small team).
     """
     if not user.active or user.role == "viewer":
         return false()
@@ -109,7 +111,10 @@ def awaiting_decision_by(user: User) -> ColumnElement[bool]:
     ]
     if user.vcab_member:
         may_decide.append(and_(Change.requires_vcab.is_(True), _undecided("vcab", user.id)))
-    return and_(Change.state == "pending_approval", or_(*may_decide))
+    pending = [Change.state == "pending_approval", or_(*may_decide)]
+    if not policy.small_team(user.organisation_id):
+        pending.append(Change.created_by_id != user.id)
+    return and_(*pending)
 
 
 MY_WORK = {

@@ -1,14 +1,14 @@
 """The change's ConnectWise ticket columns become a generic linked ticket (data kept)
 
 Revision ID: 7d3347727ee1
-Revises: e00c2ce44486
+Revises: a3e9f9e43e98
 Create Date: 2026-11-29 10:50:00
 
 """
 from alembic import op
 
 revision = '7d3347727ee1'
-down_revision = 'e00c2ce44486'
+down_revision = 'a3e9f9e43e98'
 branch_labels = None
 depends_on = None
 

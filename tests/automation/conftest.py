@@ -4,7 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.fields import ChangeFields, LinkedTicket
+from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
@@ -61,11 +63,11 @@ def linked(db, org, company, cast, cw_org):
     """A draft change created by the cast's creator and linked to a simulator ticket, committed."""
 
     def make(ticket=TICKET, **fields):
-        change = lifecycle.create_change(org.id, cast.creator, {
+        change = operations.create_change(org.id, cast.creator, ChangeFields(**{
             "title": "Patch the file server", "company_id": company.id, "risk": "medium",
             "description": "Monthly patching", "implementation_plan": "1. Snapshot\n2. Patch\n3. Reboot",
             "technical_approver_id": cast.technical.id, "operational_approver_id": cast.operational.id,
-            "implementer_id": cast.creator.id, "cw_ticket_id": ticket, **fields})
+            "implementer_id": cast.creator.id, **fields}), ticket=LinkedTicket(ticket))
         db.session.commit()
         return change
 
@@ -79,13 +81,13 @@ def drive(db, cast):
     class Drive:
         @staticmethod
         def approve(change):
-            lifecycle.apply(lifecycle.submit, change, cast.creator)
-            lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical", comment="Looks sound")
-            lifecycle.apply(lifecycle.approve, change, cast.operational, kind="operational")
+            apply(operations.submit, change, cast.creator)
+            apply(operations.approve, change, cast.technical, kind="technical", comment="Looks sound")
+            apply(operations.approve, change, cast.operational, kind="operational")
 
         @staticmethod
         def schedule(change, start=WINDOW_START, end=WINDOW_END):
-            lifecycle.apply(lifecycle.schedule, change, cast.creator, window_start=start, window_end=end,
+            apply(operations.schedule, change, cast.creator, window_start=start, window_end=end,
                             implementer_id=cast.creator.id)
 
     return Drive

@@ -1,7 +1,8 @@
 """Integration activity pages, Retry, the change panel and the transition preview (PRODUCT §3.8)."""
 import pytest
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation import plan_block
 from cbcw.connectwise.automation.models import OutboxWrite
 from tests.automation.conftest import HELP_DESK_TICKET, deliver_all, outbox
@@ -89,16 +90,16 @@ def test_transition_forms_preview_what_connectwise_will_receive(db, linked, clie
     """The approve form says the note and (for the last approval) the status; schedule names its entries."""
     change = linked()
     deliver_all()
-    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    apply(operations.submit, change, cast.creator)
     login(cast.technical)
     page = client.get(f"/changes/{change.id}?action=decide").get_data(as_text=True)
     assert "ConnectWise ticket #5001 will receive: 1 internal note." in page
-    lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical")
+    apply(operations.approve, change, cast.technical, kind="technical")
     post("/logout")
     login(cast.operational)
     page = client.get(f"/changes/{change.id}?action=decide").get_data(as_text=True)
     assert "will receive: status → Scheduled, 1 internal note." in page
-    lifecycle.apply(lifecycle.approve, change, cast.operational, kind="operational")
+    apply(operations.approve, change, cast.operational, kind="operational")
     post("/logout")
     login(cast.creator)
     page = client.get(f"/changes/{change.id}?action=schedule").get_data(as_text=True)

@@ -6,7 +6,9 @@ import time
 import requests
 
 from cbcw.accounts.models import User
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.fields import ChangeFields, LinkedTicket
+from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import TimelineEntry
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
@@ -43,7 +45,7 @@ def test_connectwise_down_during_a_transition_then_deliver_sends_each_write_once
     change = linked()
     real_url, cw_org.base_url = cw_org.base_url, f"http://127.0.0.1:{unused_port}/v4_6_release/apis/3.0"
     db.session.commit()
-    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    apply(operations.submit, change, cast.creator)
     login(cast.technical)
     started = time.monotonic()
     response = post(f"/changes/{change.id}/approve", {"decision-kind": "technical", "decision-comment": "ok"})
@@ -71,7 +73,7 @@ def test_a_note_whose_answer_never_came_is_found_not_posted_again(db, linked, cw
     note by its reference and does not post a second one."""
     change = linked(ticket=5004)
     deliver_all()
-    lifecycle.apply(lifecycle.cancel, change, change.created_by, reason="Client postponed")
+    apply(operations.cancel, change, change.created_by, reason="Client postponed")
     cw_sim.faults(hang_after_commit=True, paths="/notes", methods=["POST"])
     report = deliver(budget=30)
     assert report.held == 1
@@ -108,7 +110,7 @@ def test_rate_limited_write_waits_for_retry_after_then_succeeds(db, linked, cw_s
     """A 429 with Retry-After: 1 holds the write about a second, then it is sent."""
     change = linked()
     deliver_all()
-    lifecycle.apply(lifecycle.cancel, change, change.created_by, reason="Budget freeze")
+    apply(operations.cancel, change, change.created_by, reason="Budget freeze")
     requests.delete(f"{cw_sim.root_url}/_sim/journal", timeout=5)
     cw_sim.faults(rate_limit={"count": 1, "retry_after": 1}, methods=["PATCH"])
     started = time.monotonic()
@@ -136,8 +138,8 @@ def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
     change = linked()
     deliver_all()
     assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
-    lifecycle.apply(lifecycle.submit, change, cast.creator)
-    lifecycle.apply(lifecycle.approve, change, cast.technical, kind="technical")
+    apply(operations.submit, change, cast.creator)
+    apply(operations.approve, change, cast.technical, kind="technical")
     deliver_all()
     note = outbox(db, change)[-1]
     assert note.state == "failed" and f"no longer has ticket #{TICKET}" in note.last_error
@@ -161,7 +163,7 @@ def test_the_users_request_waits_at_most_the_budget(app, db, linked, cast, login
     app.config["CW_DELIVERY_BUDGET"] = 1.0
     change = linked()
     deliver_all()
-    lifecycle.apply(lifecycle.submit, change, cast.creator)
+    apply(operations.submit, change, cast.creator)
     cw_sim.faults(latency_ms=700)
     login(cast.technical)
     started = time.monotonic()
@@ -187,11 +189,12 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
         point_at_simulator(get_settings(org.id), cw_sim)
         _db.session.flush()
         for ticket in (5001, 5002, 5004, 5005, 5008, 5010):
-            change = lifecycle.create_change(org.id, people[0], {
-                "title": f"Change on {ticket}", "company_id": company.id, "cw_ticket_id": ticket,
-                "technical_approver_id": people[1].id, "operational_approver_id": people[2].id})
+            change = operations.create_change(org.id, people[0], ChangeFields(**{
+                "title": f"Change on {ticket}", "company_id": company.id,
+                "technical_approver_id": people[1].id, "operational_approver_id": people[2].id}),
+                ticket=LinkedTicket(ticket))
             _db.session.flush()
-            lifecycle.cancel(change, people[0], "Not needed")
+            operations.cancel(change, people[0], "Not needed")
         _db.session.commit()
         pending = _db.session.scalar(_db.select(_db.func.count()).select_from(OutboxWrite))
         _db.session.remove()

@@ -1,5 +1,6 @@
 """Each change event's exact ConnectWise writes, as the simulator's journal records them (PRODUCT §3.7)."""
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation.models import OutboxWrite
 from tests.automation.conftest import (HELP_DESK_TICKET, MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START,
                                        deliver_all, outbox, writes)
@@ -102,8 +103,8 @@ def test_approvals_post_notes_and_full_approval_sets_its_status(db, linked, driv
 def test_rejection_posts_the_approver_and_reason(db, linked, cw_sim, cast):
     """A rejection is an internal note naming the approver and the reason; no status change."""
     change = _linked_and_delivered(linked, cw_sim)
-    lifecycle.apply(lifecycle.submit, change, cast.creator)
-    lifecycle.apply(lifecycle.reject, change, cast.technical, kind="technical", comment="No rollback tested")
+    apply(operations.submit, change, cast.creator)
+    apply(operations.reject, change, cast.technical, kind="technical", comment="No rollback tested")
     deliver_all()
     (note,) = writes(cw_sim)
     assert _is_internal_note(note)
@@ -162,11 +163,11 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     drive.schedule(change)
     deliver_all()
     cw_sim.reset()
-    lifecycle.apply(lifecycle.start_implementation, change, cast.creator)
-    lifecycle.apply(lifecycle.fail, change, cast.creator, failure_reason="Disk full", rollback_notes="Snapshot restored")
+    apply(operations.start_implementation, change, cast.creator)
+    apply(operations.fail, change, cast.creator, failure_reason="Disk full", rollback_notes="Snapshot restored")
     drive.schedule(change)
-    lifecycle.apply(lifecycle.start_implementation, change, cast.creator)
-    lifecycle.apply(lifecycle.complete, change, cast.creator, completion_notes="All patched", test_results="Login OK")
+    apply(operations.start_implementation, change, cast.creator)
+    apply(operations.complete, change, cast.creator, completion_notes="All patched", test_results="Login OK")
     deliver_all()
     notes = [w for w in writes(cw_sim) if w["path"] == NOTES]
     started = notes[0]["json"]["text"]
@@ -181,7 +182,7 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     other = linked()
     deliver_all()
     cw_sim.reset()
-    lifecycle.apply(lifecycle.cancel, other, cast.creator, reason="Client postponed")
+    apply(operations.cancel, other, cast.creator, reason="Client postponed")
     deliver_all()
     status, note = writes(cw_sim)
     assert _status_patch(status, 106) and "Reason: Client postponed" in note["json"]["text"]

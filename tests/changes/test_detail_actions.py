@@ -1,7 +1,8 @@
 """The detail page's action toolbar and panels, and how it shows a change's outcome."""
 import re
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.unit_of_work import apply
 
 
 def text(response) -> str:
@@ -85,7 +86,7 @@ def test_marking_failed_is_a_warning_not_a_success(csrf_token, client, login, pe
 def test_failed_change_leads_with_failure_reason_and_rollback_notes(client, login, engineer, people, in_progress_change):
     """A failed change's page starts with the failure reason and rollback notes, before the actions."""
     change = in_progress_change()
-    lifecycle.apply(lifecycle.fail, change, people.implementer, failure_reason="Disk did not mount",
+    apply(operations.fail, change, people.implementer, failure_reason="Disk did not mount",
                     rollback_notes="Old disk back in")
     login(engineer)
     page = text(client.get(f"/changes/{change.id}"))
@@ -100,7 +101,7 @@ def test_completed_change_leads_with_completion_notes_and_test_results(client, l
                                                                       in_progress_change):
     """A completed change's page starts with its completion notes and test results."""
     change = in_progress_change()
-    lifecycle.apply(lifecycle.complete, change, people.implementer, completion_notes="Firmware 10.13 on",
+    apply(operations.complete, change, people.implementer, completion_notes="Firmware 10.13 on",
                     test_results="LACP stable")
     login(engineer)
     page = text(client.get(f"/changes/{change.id}"))
@@ -112,9 +113,9 @@ def test_rescheduled_after_failure_shows_no_outcome_but_keeps_the_failure_on_rec
         client, login, engineer, people, in_progress_change):
     """Once a failed change is scheduled again, it no longer leads with the old failure, which stays in Record."""
     change = in_progress_change()
-    lifecycle.apply(lifecycle.fail, change, people.implementer, failure_reason="Disk did not mount",
+    apply(operations.fail, change, people.implementer, failure_reason="Disk did not mount",
                     rollback_notes="Old disk back in")
-    lifecycle.apply(lifecycle.schedule, change, engineer, window_start=change.window_start,
+    apply(operations.schedule, change, engineer, window_start=change.window_start,
                     window_end=change.window_end, implementer_id=people.implementer.id)
     login(engineer)
     page = text(client.get(f"/changes/{change.id}"))

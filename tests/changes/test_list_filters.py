@@ -5,7 +5,8 @@ import re
 import pytest
 from flask_login import login_user
 
-from cbcw.changes import lifecycle, queries
+from cbcw.changes import operations, policy, queries
+from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import Approval, Change
 from cbcw.extensions import db as _db
 
@@ -91,6 +92,7 @@ def test_page_past_the_end_shows_the_last_page(client, login, engineer, make_cha
 def my_work(db, make_user, people, new_change, pending_change, approved_change, engineer):
     """Changes in which one engineer, `me`, plays each part, plus one that does not concern them."""
     me = make_user("engineer", vcab_member=True, display_name="Mia Me")
+    make_user("engineer", vcab_member=True, display_name="Val Voter")  # a vCAB vote that counts on Mia's own change
 
     class Work:
         user = me
@@ -102,15 +104,17 @@ def my_work(db, make_user, people, new_change, pending_change, approved_change, 
         decided = pending_change(title="Already decided", technical_approver_id=me.id)
         draft = new_change(title="Draft naming me", technical_approver_id=me.id)
         other = pending_change(title="Not mine")
+        own_vcab = new_change(actor=me, title="My own vCAB change", requires_vcab=True)
 
-    lifecycle.apply(lifecycle.approve, Work.decided, me, kind="technical")
+    apply(operations.approve, Work.decided, me, kind="technical")
+    apply(operations.submit, Work.own_vcab, me)
     return Work
 
 
 @pytest.mark.parametrize("mine, expected", [
     ("approval", {"I approve technically", "I approve operationally", "vCAB vote wanted"}),
     ("assigned", {"I implement"}),
-    ("requested", {"I asked for it"}),
+    ("requested", {"I asked for it", "My own vCAB change"}),
 ])
 def test_quick_filters_show_my_work_and_are_bookmarkable(client, login, my_work, mine, expected):
     """?mine=approval|assigned|requested lists exactly the changes awaiting me, assigned to me, requested by me."""
@@ -129,7 +133,7 @@ def test_navigation_counts_changes_awaiting_my_approval(client, login, my_work):
 
 def test_navigation_count_drops_when_i_decide(client, login, my_work):
     """After I approve one of them, the count in the navigation goes down by one."""
-    lifecycle.apply(lifecycle.approve, my_work.vcab, my_work.user, kind="vcab")
+    apply(operations.approve, my_work.vcab, my_work.user, kind="vcab")
     login(my_work.user)
     assert '<span class="count">2</span>' in text(client.get("/changes"))
 
@@ -141,8 +145,13 @@ def test_viewer_sees_no_approval_count_or_quick_filters(client, login, viewer, m
     assert "My approvals" not in page and 'name="mine"' not in page
 
 
-def test_awaiting_my_approval_agrees_with_the_approval_rules(app, db, org, make_user, my_work, people, engineer, viewer):
-    """For every user and change, "awaiting my approval" holds exactly when the lifecycle lets them decide."""
+@pytest.mark.parametrize("self_approval", [False, True])
+def test_awaiting_my_approval_agrees_with_the_approval_rules(app, db, org, make_user, my_work, people, engineer, viewer,
+                                                             self_approval):
+    """For every user and change, "awaiting my approval" holds exactly when the policy lets them decide,
+    with and without small-team self-approval."""
+    org.allow_self_approval = self_approval
+    db.session.commit()
     inactive_member = make_user("engineer", vcab_member=True, active=False)
     users = [my_work.user, people.technical, people.operational, people.implementer, engineer, viewer, inactive_member]
     changes = list(db.session.scalars(db.select(Change).where(Change.organisation_id == org.id)))
@@ -151,14 +160,23 @@ def test_awaiting_my_approval_agrees_with_the_approval_rules(app, db, org, make_
             login_user(user)
             listed = db.session.scalar(
                 queries.filtered_changes(user, mine="approval").where(Change.id == change.id)) is not None
-        assert listed == bool(lifecycle.pending_kinds_for(change, user)), (user.display_name, change.title)
+        assert listed == bool(policy.decision_kinds(change, user)), (user.display_name, change.title)
+
+
+def test_my_own_change_awaits_me_only_when_self_approval_is_allowed(client, login, db, org, my_work):
+    """A requester is never asked to decide on their own change, unless the organisation allows self-approval."""
+    login(my_work.user)
+    assert "My own vCAB change" not in titles(client.get("/changes?mine=approval"))
+    org.allow_self_approval = True
+    db.session.commit()
+    assert "My own vCAB change" in titles(client.get("/changes?mine=approval"))
 
 
 def test_rejected_round_is_awaiting_again_after_resubmission(client, login, db, my_work, engineer, people):
     """After a rejection and a new submit, the approvers who decided the old round are asked again."""
     change = my_work.technical
-    lifecycle.apply(lifecycle.reject, change, people.operational, kind="operational", comment="Not yet")
-    lifecycle.apply(lifecycle.submit, change, engineer)
+    apply(operations.reject, change, people.operational, kind="operational", comment="Not yet")
+    apply(operations.submit, change, engineer)
     login(people.operational)
     assert "I approve technically" in titles(client.get("/changes?mine=approval"))
     assert _db.session.scalar(_db.select(_db.func.count()).select_from(Approval)

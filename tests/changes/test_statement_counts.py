@@ -7,7 +7,8 @@ sizes; the detail tabs with a change that has one of everything, then one that h
 import pytest
 from flask import g
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import Approval, ChangeDevice
 from cbcw.demo.scale import seed_scale
 from cbcw.devices.models import Device, DeviceType
@@ -78,7 +79,7 @@ def grown_change(db, org, make_user, make_company, pending_change):
                 db.session.add(Approval(organisation_id=org.id, change=change, round=change.approval_round,
                                         kind="vcab", approver_id=voter.id, decision="approved"))
             db.session.commit()
-            lifecycle.apply(lifecycle.add_comment, change, voter, text=f"Comment {n}")
+            apply(operations.add_comment, change, voter, text=f"Comment {n}")
         return change
 
     return grow

@@ -3,7 +3,8 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from cbcw.changes import lifecycle
+from cbcw.changes import operations
+from cbcw.changes.fields import ChangeFields
 from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry
 from cbcw.demo.scale import seed_scale
 from cbcw.demo.seed import COMPANIES, demo_organisation
@@ -37,7 +38,7 @@ def test_scaled_changes_take_the_next_numbers_and_new_changes_follow(db, org, co
     db.session.commit()
     numbers = list(db.session.scalars(select(Change.number).where(Change.organisation_id == org.id)))
     assert sorted(numbers) == list(range(1, 31))
-    change = lifecycle.create_change(org.id, engineer, {"title": "After the load", "company_id": company.id})
+    change = operations.create_change(org.id, engineer, ChangeFields(title="After the load", company_id=company.id))
     assert change.number == 31
 
 

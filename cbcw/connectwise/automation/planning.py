@@ -10,7 +10,7 @@ from typing import Any
 
 from cbcw.accounts.models import User
 from cbcw.changes import signals
-from cbcw.changes.lifecycle import active_vcab_members
+from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import texts
 from cbcw.connectwise.models import ConnectWiseSettings
@@ -27,7 +27,7 @@ class Planned:
 
 def linked_ticket_id(change: Change) -> int | None:
     """The ConnectWise ticket the change's writes go to (the one place that reads the link)."""
-    return change.cw_ticket_id
+    return change.linked_ticket_id
 
 
 def plan(event, change: Change, actor: User | None, settings: ConnectWiseSettings, **details) -> list[Planned]:

@@ -5,7 +5,8 @@ from flask import url_for
 from sqlalchemy import select
 
 from cbcw.changes import hooks, signals
-from cbcw.changes.lifecycle import approval_status, pending_kinds_for
+from cbcw.changes.approvals import approval_status
+from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
@@ -30,7 +31,7 @@ def transition_preview(change: Change, action: str, user) -> list[str]:
     if settings is None:
         return []
     event, details = _EVENTS[action]
-    kind = (pending_kinds_for(change, user) or ["technical"])[0] if action in ("approve", "reject") else None
+    kind = (decision_kinds(change, user) or ["technical"])[0] if action in ("approve", "reject") else None
     planned = plan(event, change, user, settings, kind=kind, **details)
     if action == "approve" and _completes_approval(change, kind):
         planned += plan(signals.change_fully_approved, change, user, settings)
