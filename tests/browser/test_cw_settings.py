@@ -65,6 +65,7 @@ def test_test_connection_names_rejected_keys(page, login, demo):
     connection.get_by_label("Private Key").fill("not-the-right-key")
     connection.get_by_role("button", name="Save Settings").click()
     expect(page.locator(".flash-success")).to_contain_text("Settings saved")
+    page.wait_for_load_state("load")  # the redirected page has finished loading before it is marked
 
     mark_page(page)
     page.get_by_role("button", name="Test Connection").click()
