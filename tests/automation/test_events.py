@@ -1,11 +1,13 @@
 """Each change event's exact ConnectWise writes, as the simulator's journal records them (PRODUCT §3.7)."""
 from cbcw.changes import operations
+from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation.models import OutboxWrite
 from tests.automation.conftest import (HELP_DESK_TICKET, MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START,
                                        deliver_all, outbox, writes)
 
 API = "/v4_6_release/apis/3.0"
+OTHER_TICKET = 5010  # same company and board as TICKET, open
 NOTES = f"{API}/service/tickets/{TICKET}/notes"
 INTERNAL = {"internalAnalysisFlag": True, "detailDescriptionFlag": False, "resolutionFlag": False,
             "processNotifications": False}
@@ -219,6 +221,21 @@ def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(db,
     assert rows["note"].state == "sent"
     assert not any(w["method"] == "PATCH" for w in writes(cw_sim))
     assert any(w["path"] == f"{API}/service/tickets/{HELP_DESK_TICKET}/notes" for w in writes(cw_sim))
+
+
+def test_linking_another_ticket_later_writes_to_the_new_ticket(db, linked, cw_sim, cast):
+    """Re-linking a change to another ticket after creation gives the new ticket its status, note and
+    resources (and writes nothing more to the old one)."""
+    change = _linked_and_delivered(linked, cw_sim)
+    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET))
+    deliver_all()
+    sent = writes(cw_sim)
+    assert _status_patch(sent[0], 102, ticket=OTHER_TICKET)
+    assert _is_internal_note(sent[1], ticket=OTHER_TICKET)
+    assert "linked to this ticket" in sent[1]["json"]["text"]
+    assert [e["json"]["objectId"] for e in sent if e["path"] == f"{API}/schedule/entries"] == [OTHER_TICKET] * 3
+    assert not [w for w in sent if f"/tickets/{TICKET}" in w["path"]]
+    assert {r.state for r in outbox(db, change) if r.ticket_id == OTHER_TICKET} == {"sent", "skipped"}
 
 
 def test_no_writes_without_a_linked_ticket_or_with_the_integration_off(db, linked, org, company, cast, cw_org):
