@@ -218,7 +218,7 @@ def test_approval_status_is_frozen(pending_change):
         status.fully_approved = True
 
 
-def test_pending_kinds_for_non_approvers_is_empty(pending_change, engineer, viewer):
+def test_decision_kinds_for_non_approvers_is_empty(pending_change, engineer, viewer):
     """Users with nothing to decide get an empty list."""
     change = pending_change()
     assert policy.decision_kinds(change, engineer) == []
