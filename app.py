@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cbcw import crypto
 from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
+from cbcw.db import wait_for_sqlite_locks
 from cbcw.extensions import csrf, db, htmx, login_manager, migrate
 from cbcw.main import numbers, security
 from cbcw.private_files import secure_sqlite_file
@@ -22,6 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if hops:  # the client address comes from X-Forwarded-For only through our own proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_DIR"])
+    wait_for_sqlite_locks(app.config)
 
     import cbcw.models  # noqa: F401  (every model registered before migrations look)
 

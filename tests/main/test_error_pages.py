@@ -2,6 +2,7 @@
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 from flask_login import current_user, login_required
 
 from app import create_app
@@ -137,3 +138,13 @@ def test_locked_database_gives_a_styled_page_after_rollback(tmp_path):
             _db.engine.dispose()
     assert_product_page(response, 503, "The database is busy or unavailable.")
     assert b"Lee" in response.data and response.headers["Retry-After"]
+
+
+def test_sqlite_connections_wait_thirty_seconds_for_the_writer(tmp_path):
+    """On SQLite the app waits up to 30 s for another process's write (the scheduler beside the app)
+    instead of failing after pysqlite's 5 s with "database is locked"."""
+    config = type("FileConfig", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'file.sqlite'}", "INSTANCE_DIR": tmp_path})
+    with create_app(config).app_context():
+        assert _db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30_000
+        _db.session.remove()
