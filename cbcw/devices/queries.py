@@ -2,7 +2,7 @@
 to the current organisation and loading what its page shows up front."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, case, func, or_, select
@@ -72,8 +72,8 @@ def local_day_bounds(first: date | None, last: date | None, zone: ZoneInfo) -> t
     """The UTC instants from the start of `first` to the end of `last`, as days in `zone`.
 
     Raises OverflowError for days at the very edge of the calendar (year 1 or 9999)."""
-    start = datetime.combine(first, time.min, zone) if first else None
-    end = datetime.combine(last + timedelta(days=1), time.min, zone) if last else None
+    start = datetime.combine(first, time.min, zone).astimezone(timezone.utc) if first else None
+    end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(timezone.utc) if last else None
     return start, end
 
 

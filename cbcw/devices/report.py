@@ -33,7 +33,9 @@ def row_cells(link) -> list:
 def csv_lines(links: Iterable) -> Iterator[str]:
     """The CSV text in pieces (one per row), for a streamed download."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every cell quoted: a spreadsheet that splits on ";" (many European locales) cannot cut a
+    # title like ";=1+1" into a cell that starts with "=".
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     yield "\ufeff" + _take(buffer)
     for link in links:

@@ -75,7 +75,7 @@ def device_changes_report():
         valid, start, end = False, None, None
     stmt = queries.report_rows(form.company.data, form.device.data, form.type.data, start, end) if valid else None
     if request.args.get("format") == "csv" and stmt is not None:
-        return Response(stream_with_context(_csv(stmt)), mimetype="text/csv; charset=utf-8",
+        return Response(stream_with_context(_csv(stmt)), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="device-changes.csv"'})
     pagination = db.paginate(stmt, page=_page(), per_page=current_app.config["DEVICES_PER_PAGE"],
                              error_out=False) if stmt is not None else None

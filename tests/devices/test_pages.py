@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from cbcw.changes.models import ChangeDevice
-from cbcw.devices.report import safe_cell
+from cbcw.devices.report import HEADER, safe_cell
 
 
 @pytest.fixture
@@ -102,6 +102,18 @@ def test_report_csv_is_utf8_and_formula_safe(client, login, viewer, linked):
     assert rows[0][:2] == ["Date", "Device"] and len(rows) == 2
     assert rows[1][1] == "acme-srv01" and rows[1][4] == change.reference
     assert rows[1][5] == "'=HYPERLINK(\"http://evil\") patch"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_report_csv_quotes_every_cell(client, login, viewer, linked, db):
+    """Every cell is quoted, so a spreadsheet splitting on ";" cannot turn ";=1+1;" into a formula cell."""
+    _server, change = linked
+    change.title = ";=1+1;"
+    db.session.commit()
+    login(viewer)
+    line = client.get("/reports/device-changes?format=csv").data.decode("utf-8").splitlines()[1]
+    assert '",";=1+1;","' in line
+    assert line.startswith('"') and line.endswith('"') and line.count('","') == len(HEADER) - 1
 
 
 @pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
@@ -121,8 +133,12 @@ def test_report_filters_by_date_range_in_the_users_timezone(client, login, viewe
 @pytest.mark.parametrize("query", ["date_from=0001-01-01&date_to=0001-01-01", "date_to=9999-12-31",
                                    "date_from=2030-13-45", "date_from=2030-05-05&date_to=2030-05-01",
                                    "device=" + "9" * 40, "page=" + "9" * 40])
-def test_report_survives_hostile_filters(client, login, viewer, linked, query):
-    """Dates at the edge of the calendar, impossible dates and huge ids give a page with a message."""
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_report_survives_hostile_filters(client, login, viewer, linked, query, zone, db):
+    """Dates at the edge of the calendar, impossible dates and huge ids give a page with a message,
+    whatever the viewer's timezone (east of UTC, 0001-01-01 starts before the first UTC instant)."""
+    viewer.timezone = zone
+    db.session.commit()
     login(viewer)
     assert client.get(f"/reports/device-changes?{query}").status_code == 200
     download = client.get(f"/reports/device-changes?{query}&format=csv")
