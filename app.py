@@ -8,7 +8,7 @@ from cbcw import crypto
 from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
 from cbcw.db import wait_for_sqlite_locks
 from cbcw.extensions import csrf, db, htmx, login_manager, migrate
-from cbcw.main import numbers, security
+from cbcw.main import numbers, request_guard, security
 from cbcw.private_files import secure_sqlite_file
 
 
@@ -29,6 +29,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     numbers.init_app(app)  # before any blueprint: rules pick their converters when added
     security.init_app(app)
+    request_guard.init_app(app)  # before CSRF, which reads the form
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)

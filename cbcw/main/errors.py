@@ -86,7 +86,9 @@ def _http_error(error: HTTPException) -> Response:
     retry_after = error.response.headers.get("Retry-After") if error.response is not None else None
     if retry_after:
         headers["Retry-After"] = retry_after
-    return error_response(error.code, MESSAGES.get(error.code) or error.description, headers)
+    own_words = error.description != type(error).description  # abort(code, "…") says what went wrong
+    return error_response(error.code, error.description if own_words else MESSAGES.get(error.code) or error.description,
+                          headers)
 
 
 def _database_unavailable(error: OperationalError) -> Response:
