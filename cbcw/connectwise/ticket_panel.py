@@ -67,7 +67,7 @@ def ticket_panel(change: Change, user: User, refresh: bool = False) -> TicketPan
     if found == DELETED:
         return TicketPanel("deleted", change, ticket_url=None)
     _remember_status(change, found)
-    return TicketPanel("live", change, ticket=found, ticket_url=url, member=member_of(user))
+    return TicketPanel("live", change, ticket=found, ticket_url=url, member=member_of(user) if user.can_edit_changes else None)
 
 
 def live_ticket(settings: ConnectWiseSettings, ticket_id: int, refresh: bool = False) -> Ticket | str:

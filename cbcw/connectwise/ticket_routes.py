@@ -138,7 +138,7 @@ def unlink(change_id: int):
 
 
 @bp.route(TICKET_URL + "/time-entry", methods=["GET", "POST"])
-@login_required
+@editor_required
 def time_entry(change_id: int):
     """Our time-entry form, in a popup (or as a page without JavaScript)."""
     change = get_or_404(Change, change_id)

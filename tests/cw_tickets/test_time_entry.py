@@ -59,6 +59,18 @@ def test_button_hidden_without_a_member(client, login, engineer, linked):
     assert client.get(f"/changes/{linked.id}/connectwise-ticket/time-entry").status_code == 403
 
 
+def test_a_viewer_matched_to_a_member_cannot_log_time(client, post, login, make_user, match_member, linked, cw_sim):
+    """Viewers only read: even matched to a member they get no button, and the form is refused (403)
+    without anything reaching ConnectWise."""
+    viewer = make_user("viewer")
+    match_member(viewer)
+    login(viewer)
+    assert "Add Time Entry" not in text(client.get(f"/changes/{linked.id}/connectwise-ticket", headers=HTMX))
+    url = f"/changes/{linked.id}/connectwise-ticket/time-entry"
+    assert client.get(url).status_code == 403 and post(url, entry_form()).status_code == 403
+    assert time_posts(cw_sim) == []
+
+
 def test_form_is_prefilled_in_the_users_timezone(client, login, member_user, entry_url, ticket):
     """The popup shows the member and ticket number, and the current time in the user's zone."""
     login(member_user)
