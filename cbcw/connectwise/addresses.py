@@ -41,9 +41,13 @@ class AddressPolicy:
                    allowed_networks=parse_networks(config.get("CW_ALLOWED_PRIVATE_NETWORKS", "")))
 
     def refusal(self, address: Address) -> str | None:
-        """Why this address may not be called, or None when it may."""
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
+        """Why this address may not be called, or None when it may. An IPv6 address that carries an
+        IPv4 address (mapped, 6to4, NAT64, SIIT, IPv4-compatible) is judged by the IPv4 address it
+        reaches; tunnels whose destination cannot be read from the address are refused."""
+        if isinstance(address, ipaddress.IPv6Address):
+            if address.teredo or address in LOCAL_NAT64:
+                return "an IPv4 address behind a tunnel or translator"
+            address = embedded_ipv4(address) or address
         if address.is_unspecified or address.is_multicast:
             return "unspecified or multicast"
         if address.is_link_local:
@@ -56,6 +60,23 @@ class AddressPolicy:
 
     def _listed(self, address: Address) -> bool:
         return any(address.version == network.version and address in network for network in self.allowed_networks)
+
+
+# Prefixes whose last 32 bits are the IPv4 address reached: NAT64's well-known prefix (RFC 6052),
+# SIIT's IPv4-translated addresses (RFC 2765) and the deprecated IPv4-compatible ones (RFC 4291).
+EMBEDDING_PREFIXES = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: the IPv4 part's place depends on the operator
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to, or None (`::1` and `::` are themselves)."""
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address.is_loopback or address.is_unspecified:
+        return None
+    if any(address in prefix for prefix in EMBEDDING_PREFIXES):
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:

@@ -26,6 +26,9 @@ def _resolves_to(*addresses):
 @pytest.mark.parametrize("address", [
     "127.0.0.1", "127.8.9.10", "::1", "169.254.169.254", "fe80::1", "0.0.0.0", "::", "10.0.0.5",
     "192.168.1.1", "172.16.0.1", "100.64.0.1", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "224.0.0.1",
+    # IPv6 addresses that lead to internal IPv4 ones: NAT64, IPv4-compatible, 6to4, SIIT, local NAT64, Teredo
+    "64:ff9b::a9fe:a9fe", "64:ff9b::a00:5", "::7f00:1", "2002:7f00:1::", "2002:a9fe:a9fe::1", "::ffff:0:7f00:1",
+    "64:ff9b:1::808:808", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
 ])
 def test_production_refuses_internal_addresses(address):
     """Loopback, link-local, unspecified, private, shared and multicast addresses are refused in production."""
@@ -35,6 +38,8 @@ def test_production_refuses_internal_addresses(address):
 def test_public_addresses_and_listed_private_networks_are_allowed():
     """A public address, and a private one inside CW_ALLOWED_PRIVATE_NETWORKS, are allowed; link-local never."""
     assert PRODUCTION.refusal(ipaddress.ip_address("93.184.216.34")) is None
+    assert PRODUCTION.refusal(ipaddress.ip_address("64:ff9b::5db8:d822")) is None  # NAT64 of 93.184.216.34
+    assert PRODUCTION.refusal(ipaddress.ip_address("2002:5db8:d822::1")) is None  # 6to4 of it
     assert ON_PREMISE.refusal(ipaddress.ip_address("10.20.3.4")) is None
     assert ON_PREMISE.refusal(ipaddress.ip_address("fd00::7")) is None
     assert ON_PREMISE.refusal(ipaddress.ip_address("10.21.0.1"))
