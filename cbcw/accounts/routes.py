@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from cbcw.accounts.forms import LoginForm, PasswordForm, ProfileForm
-from cbcw.accounts.service import authenticate
+from cbcw.accounts.service import authenticate, check_current_password
 from cbcw.accounts.sessions import renew_session, start_session
 from cbcw.accounts.throttle import LoginThrottled
 from cbcw.accounts.timezones import timezone_choices
@@ -65,20 +65,30 @@ def change_password():
     """Change one's own password (the current one required); a user holding a temporary password
     is sent here before anything else. Every other session of the user ends."""
     form = PasswordForm()
+    status = 200
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
+        try:
+            current = check_current_password(current_user, form.current_password.data, request.remote_addr)
+        except LoginThrottled as throttled:
+            db.session.rollback()
+            form.current_password.errors.append(
+                f"Too many wrong passwords. Try again in {_duration(throttled.retry_after)}.")
+            current, status = None, 429
+        if current is False:
+            db.session.commit()  # the wrong guess is counted
             form.current_password.errors.append("That is not your current password.")
-        elif form.new_password.data == form.current_password.data:
+        elif current and form.new_password.data == form.current_password.data:
+            db.session.commit()
             form.new_password.errors.append("Choose a password different from the current one.")
-        else:
+        elif current:
             current_user.set_password(form.new_password.data)
             db.session.commit()
             renew_session(current_user._get_current_object())
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for(".profile"))
     if current_user.must_change_password:
-        return render_template("accounts/choose_password.html", form=form)
-    return _profile_page(ProfileForm(obj=current_user), form)
+        return render_template("accounts/choose_password.html", form=form), status
+    return _profile_page(ProfileForm(obj=current_user), form), status
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordForm):

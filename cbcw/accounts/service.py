@@ -34,3 +34,15 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User | N
         return user
     throttle.failed(attempt)
     return None
+
+
+def check_current_password(user: User, password: str, remote_addr: str | None) -> bool:
+    """Whether a signed-in user typed their current password (to change it), counted like a login
+    attempt so a stolen session cannot guess it quickly. Raises `throttle.LoginThrottled`; leaves
+    the commit to the caller, as `authenticate` does."""
+    attempt = throttle.begin(user.email, (remote_addr or "unknown")[:ADDRESS_KEY_LENGTH])
+    if user.check_password(password):
+        throttle.succeeded(attempt)
+        return True
+    throttle.failed(attempt)
+    return False

@@ -56,6 +56,19 @@ def test_password_change_needs_the_current_password(post, login, engineer, db):
     assert engineer.check_password(PASSWORD)
 
 
+def test_guessing_the_current_password_is_throttled_like_a_login(post, login, engineer, db):
+    """A stolen session cannot guess the current password quickly: the sixth wrong guess gets 429,
+    and then even the right one waits (nothing changes)."""
+    login(engineer)
+    for _ in range(5):
+        assert change_password(post, current="guess").status_code == 200
+    throttled = change_password(post, current="guess")
+    assert throttled.status_code == 429 and b"Too many wrong passwords" in throttled.data
+    assert change_password(post).status_code == 429
+    db.session.refresh(engineer)
+    assert engineer.check_password(PASSWORD)
+
+
 def test_password_change_needs_matching_confirmation(post, login, engineer):
     """The new password must be typed twice the same."""
     login(engineer)
