@@ -620,6 +620,7 @@ def _close_pending(pending) -> None:
 
 
 def _log_response(response: requests.Response, *args, **kwargs) -> None:
-    """One line per call; the path only (no query, no headers), so no secret is logged."""
-    log.info("%s %s %s %.0fms", response.request.method, urlsplit(response.request.url).path,
+    """One key=value line per call, like the request log; the path only (no query, no headers), so
+    no secret is logged."""
+    log.info("method=%s path=%s status=%s ms=%.0f", response.request.method, urlsplit(response.request.url).path,
              response.status_code, response.elapsed.total_seconds() * 1000)
