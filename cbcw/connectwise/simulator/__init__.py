@@ -12,7 +12,10 @@ Test controls (no auth):
        "error_rate": 0.0,           # probability of answering error_status (seeded RNG)
        "error_count": 0,            # the next N matching requests answer error_status
        "error_status": 503,
-       "rate_limit": {"count": 2, "retry_after": 1},   # next N requests get 429 + Retry-After
+       "rate_limit": {"count": 2, "retry_after": 1,    # next N requests get 429 + Retry-After;
+                      "burst_rate": 0.0, "burst_size": 1},  # and each later one starts a burst
+                                    # of burst_size 429s with this probability
+       "spikes": {"rate": 0.0, "ms": 0},  # this share of requests is held ms longer
        "hang": false,               # hold requests until faults change (or 60 s): client times out
        "hang_after_commit": false,  # do the work, then hold the answer the same way: the write
                                     # landed but the client times out not knowing it

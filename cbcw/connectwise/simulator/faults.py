@@ -20,6 +20,10 @@ class FaultSettings:
     error_status: int = 503
     rate_limit_count: int = 0
     retry_after: int = 1
+    rate_limit_burst_rate: float = 0.0    # chance a request starts a burst of rate_limit_burst_size 429s
+    rate_limit_burst_size: int = 1
+    spike_rate: float = 0.0               # chance a request is held spike_ms longer (a latency spike)
+    spike_ms: int = 0
     hang: bool = False
     hang_after_commit: bool = False
     reset: bool = False
@@ -32,6 +36,10 @@ class FaultSettings:
     def __post_init__(self):
         if self.error_body not in ("json", "html"):
             raise ValueError("error_body must be json or html")
+        if not (0 <= self.error_rate <= 1 and 0 <= self.rate_limit_burst_rate <= 1 and 0 <= self.spike_rate <= 1):
+            raise ValueError("error_rate, rate_limit.burst_rate and spikes.rate are probabilities (0 to 1)")
+        if self.rate_limit_burst_size < 1 or self.spike_ms < 0 or self.latency_ms < 0:
+            raise ValueError("rate_limit.burst_size is at least 1; latency_ms and spikes.ms are not negative")
         if self.bad_credentials_status not in (401, 404) or self.missing_client_id_status not in (401, 403):
             raise ValueError("bad_credentials_status is 401 or 404; missing_client_id_status is 401 or 403")
 
@@ -39,6 +47,7 @@ class FaultSettings:
     def from_json(cls, data: dict) -> "FaultSettings":
         data = dict(data)
         rate_limit = data.pop("rate_limit", None) or {}
+        spikes = data.pop("spikes", None) or {}
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -46,6 +55,11 @@ class FaultSettings:
         settings = cls(**data)
         settings.rate_limit_count = int(rate_limit.get("count", settings.rate_limit_count))
         settings.retry_after = int(rate_limit.get("retry_after", settings.retry_after))
+        settings.rate_limit_burst_rate = float(rate_limit.get("burst_rate", settings.rate_limit_burst_rate))
+        settings.rate_limit_burst_size = int(rate_limit.get("burst_size", settings.rate_limit_burst_size))
+        settings.spike_rate = float(spikes.get("rate", settings.spike_rate))
+        settings.spike_ms = int(spikes.get("ms", settings.spike_ms))
+        settings.__post_init__()
         return settings
 
 
@@ -78,7 +92,8 @@ class Faults:
             if (s.paths and s.paths not in path) or (s.methods and method not in s.methods):
                 return False
             action = self._next_action(s)
-            latency, released = s.latency_ms / 1000, self.released
+            spike = s.spike_ms if s.spike_rate and self.random.random() < s.spike_rate else 0
+            latency, released = (s.latency_ms + spike) / 1000, self.released
         if latency:
             time.sleep(latency)
         if action == "reset":
@@ -118,6 +133,9 @@ class Faults:
         if s.error_count > 0:
             s.error_count -= 1
             return "error"
+        if s.rate_limit_burst_rate and self.random.random() < s.rate_limit_burst_rate:
+            s.rate_limit_count = s.rate_limit_burst_size - 1  # this request is the burst's first
+            return "rate_limit"
         if s.error_rate and self.random.random() < s.error_rate:
             return "error"
         return None
