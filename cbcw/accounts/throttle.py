@@ -52,14 +52,16 @@ class Attempt:
 def begin(email_key: str, remote_addr: str) -> Attempt:
     """Lock this attempt's keys and refuse it (LoginThrottled) if any of them is throttled."""
     now = utcnow()
-    _prune(now)
     # Always the same order (address, pair, email): two attempts can never wait on each other.
+    # Pruning comes after: a row it deletes stays locked until the commit, so pruning first
+    # would hold rows while waiting for these, and deadlock with an attempt waiting for those.
     attempt = Attempt(
         address=_locked(f"address:{remote_addr}", now),
         pair=_locked(f"pair:{email_key}|{remote_addr}", now),
         email=_locked(f"email:{email_key}", now),
         now=now,
     )
+    _prune(now, keep=(attempt.address.key, attempt.pair.key, attempt.email.key))
     waits = [_not_before_wait(attempt.address, now)]
     if attempt.pair.failures >= _limit():
         waits.append(_seconds(attempt.pair.window_started_at + _window() - now))
@@ -116,10 +118,12 @@ def _reset(row: LoginThrottle, now: datetime) -> None:
     row.expires_at = now
 
 
-def _prune(now: datetime) -> None:
+def _prune(now: datetime, keep: tuple[str, ...]) -> None:
     """Forget rows that no longer throttle anything (the table would otherwise grow forever).
-    Rows another attempt holds are skipped, never waited for."""
-    expired = select(LoginThrottle.key).where(LoginThrottle.expires_at < now).with_for_update(skip_locked=True)
+    Rows another attempt holds are skipped, never waited for; `keep` (this attempt's own rows,
+    which it is about to update) are left alone."""
+    expired = (select(LoginThrottle.key).where(LoginThrottle.expires_at < now, LoginThrottle.key.not_in(keep))
+               .with_for_update(skip_locked=True))
     db.session.execute(
         delete(LoginThrottle).where(LoginThrottle.key.in_(expired)),
         execution_options={"synchronize_session": False},

@@ -180,3 +180,37 @@ def test_authenticate_leaves_the_commit_to_the_caller(app, admin):
     assert authenticate(admin.email, "guess", "10.0.0.5") is None
     _db.session.rollback()
     assert _db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
+
+
+def test_parallel_logins_of_the_same_people_from_one_address_never_deadlock(shared_app):
+    """Rounds of parallel right-password logins (rows of earlier rounds expired) all succeed.
+
+    A success resets its email and pair rows to expire at once, so the next round's attempts
+    prune rows the others are about to lock: pruning must never hold such a row while waiting
+    for the address row (PostgreSQL answered "deadlock detected", a 503, in the load soak).
+    """
+    emails = [f"person{n}@example.test" for n in range(4)]
+    with shared_app.app_context():
+        for email in emails:
+            add_user_in_new_organisation(email, PASSWORD, role="engineer")
+    results, errors = [], []
+    for _ in range(5):
+        start = threading.Barrier(12)
+
+        def log_in(email):
+            with shared_app.app_context():
+                try:
+                    start.wait()
+                    results.append(attempt(email, PASSWORD, "198.51.100.7"))
+                except Exception as error:  # noqa: BLE001 - reported below
+                    errors.append(error)
+                finally:
+                    _db.session.remove()
+
+        threads = [threading.Thread(target=log_in, args=(emails[n % 4],)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert results == ["ok"] * 60
