@@ -1,11 +1,13 @@
-# ChangeBreeze: `make run` starts the demo, `make test` runs the suite, `make bench` the benchmarks.
+# ChangeBreeze: `make run` starts the demo, `make test` runs the suite, `make bench` the benchmarks,
+# `make soak` the load and fault soak of the production shape.
 PYTHON ?= python3
 VENV := .venv
+LOAD_VENV := .venv-load
 FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test bench install browser migrate clean prod-local
+.PHONY: run test bench soak install browser migrate clean prod-local
 
 install: $(VENV)/.installed
 
@@ -59,5 +61,16 @@ prod-local: install
 bench: install
 	$(VENV)/bin/python -m benchmarks
 
+# The load driver (locust) lives in its own venv so it never touches the app's requirements.
+$(LOAD_VENV)/.installed: benchmarks/load/requirements.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --quiet -r benchmarks/load/requirements.txt
+	touch $@
+
+# Two gunicorn masters, the scheduler, the simulator and PostgreSQL on loopback (.run/soak), seeded
+# and synced, then a clean and a fault soak; SOAK_SECONDS, SOAK_USERS, SEED_SCALE, SIM_SCALE tune it.
+soak: install $(LOAD_VENV)/.installed
+	$(VENV)/bin/python -m benchmarks.load.soak --venv $(VENV) --load-venv $(LOAD_VENV)
+
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) $(LOAD_VENV) instance
