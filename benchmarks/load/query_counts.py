@@ -44,7 +44,9 @@ def main() -> None:
         change_id = db.session.scalar(select(Change.id).where(Change.state == "completed").order_by(Change.id))
         device_id = db.session.scalar(select(Device.id).order_by(Device.id))
         sizes = {"changes in the database": db.session.scalar(select(func.count(Change.id))),
-                 "devices in the database": db.session.scalar(select(func.count(Device.id)))}
+                 "devices in the database": db.session.scalar(select(func.count(Device.id))),
+                 "devices synced from ConnectWise": db.session.scalar(
+                     select(func.count(Device.id)).where(Device.external_source == "connectwise"))}
         engine = db.engine
     # Requests run outside that context, each in its own as in production: a fresh session and
     # no user cached in `g`, so every lazy load and the user's own load are counted.

@@ -24,6 +24,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -230,6 +231,17 @@ def failures(rows: list[dict]) -> int:
     return sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
 
 
+def sync_accounts_for_everything(synced: str, counts: dict, configurations: int) -> bool:
+    """The full sync saw every configuration (created, updated, unchanged or skipped), and the
+    synced devices are exactly those it created or updated."""
+    found = re.search(r"(\d+) created, (\d+) updated, (\d+) unchanged, (\d+) skipped", synced)
+    if not found:
+        return False
+    created, updated, unchanged, skipped = map(int, found.groups())
+    return (created + updated + unchanged + skipped == configurations
+            and counts["devices synced from ConnectWise"] == created + updated + unchanged)
+
+
 def demo_refusal(row: dict) -> bool:
     """The demo's one intended permanent refusal: "Change Linked" is not a status of the
     simulator's Help Desk board (cbcw/demo/seed.py), so linking a Help Desk ticket fails that write."""
@@ -284,10 +296,13 @@ def main() -> None:
         small = query_counts(shape, "small")
         seeded = shape.flask("seed-demo", "--scale", str(args.seed_scale)).strip().splitlines()
         large = query_counts(shape, "large")
+        synced_ok = sync_accounts_for_everything(synced, small, args.sim_scale)
+        ok = ok and synced_ok
         report += ["## Data", "", f"- {next((l for l in seeded if l.startswith('Added')), '')}",
                    f"- sync-configs --full: {synced}",
-                   f"- {large['changes in the database']} changes, {large['devices in the database']} devices "
-                   f"(simulator: {args.sim_scale} configurations)", "",
+                   f"- {large['changes in the database']} changes, {large['devices in the database']} devices, "
+                   f"{large['devices synced from ConnectWise']} of them synced from the simulator's "
+                   f"{args.sim_scale} configurations ({'every one accounted for' if synced_ok else 'MISMATCH'})", "",
                    "## SQL statements per page (engineer)", "",
                    f"| page | {small['changes in the database']} changes | "
                    f"{large['changes in the database']} changes |", "|---|---:|---:|"]
