@@ -2,20 +2,25 @@
 
 Per process and in memory: with several workers each keeps its own copy, so a ticket may be
 read once per worker per minute and shown at most a minute stale. That is the promise (a
-*short* cache), and it needs no shared store. Refresh and a saved time entry bypass it.
+*short* cache), and it needs no shared store. Refresh and a saved time entry bypass it, and so
+does our own write: the caller passes when the outbox last changed the ticket (the database,
+which every worker and the scheduler share, knows), and an older copy is a miss.
 """
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 from typing import Callable, Hashable
+
+from cbcw.db import utcnow
 
 TTL_SECONDS = 60.0
 MAX_ENTRIES = 4096
 
 
 class TicketCache:
-    """{key: (stored at, value)}; values older than `ttl` are misses."""
+    """{key: (stored at, stored at in UTC, value)}; values older than `ttl` are misses."""
 
     def __init__(self, ttl: float = TTL_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.ttl = ttl
@@ -23,19 +28,19 @@ class TicketCache:
         self._lock = threading.Lock()
         self._entries: dict[Hashable, tuple[float, object]] = {}
 
-    def get(self, key: Hashable):
-        """The fresh value, or None."""
+    def get(self, key: Hashable, changed_at: datetime | None = None):
+        """The fresh value, or None; also None when the thing changed (`changed_at`) after it was stored."""
         with self._lock:
             hit = self._entries.get(key)
-            if hit is None or self.clock() - hit[0] >= self.ttl:
+            if hit is None or self.clock() - hit[0] >= self.ttl or (changed_at is not None and changed_at >= hit[1]):
                 return None
-            return hit[1]
+            return hit[2]
 
     def put(self, key: Hashable, value) -> None:
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = (self.clock(), value)
+            self._entries[key] = (self.clock(), utcnow(), value)
 
     def drop(self, key: Hashable) -> None:
         with self._lock:

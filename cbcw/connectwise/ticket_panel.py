@@ -8,12 +8,14 @@ records the ticket's status on the change as its last seen status.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise import errors, links, ticket_cache
+from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.connection import client_for
 from cbcw.connectwise.models import ConnectWiseSettings, MemberMatch
 from cbcw.connectwise.tickets import Ticket, fetch
@@ -74,7 +76,7 @@ def live_ticket(settings: ConnectWiseSettings, ticket_id: int, refresh: bool = F
     """The ticket from the cache or ConnectWise, or DELETED when ConnectWise no longer has it."""
     key = cache_key(settings, ticket_id)
     if not refresh:
-        cached = ticket_cache.tickets.get(key)
+        cached = ticket_cache.tickets.get(key, changed_at=last_written_at(settings.organisation_id, ticket_id))
         if cached is not None:
             return cached
     try:
@@ -85,6 +87,14 @@ def live_ticket(settings: ConnectWiseSettings, ticket_id: int, refresh: bool = F
         found = DELETED
     ticket_cache.tickets.put(key, found)
     return found
+
+
+def last_written_at(organisation_id: int, ticket_id: int) -> datetime | None:
+    """When our outbox last changed the ticket (any worker or the scheduler may have sent it), so the
+    widget shows the status a change's own event just set rather than a cached older one."""
+    return db.session.scalar(select(func.max(OutboxWrite.finished_at)).where(
+        OutboxWrite.organisation_id == organisation_id, OutboxWrite.ticket_id == ticket_id,
+        OutboxWrite.state == "sent"))
 
 
 def forget(settings: ConnectWiseSettings, ticket_id: int) -> None:

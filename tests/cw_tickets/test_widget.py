@@ -91,6 +91,24 @@ def test_reads_are_cached_for_a_minute_and_refresh_skips_the_cache(widget, cw_se
     assert len(api_calls(cw_sim)) == 3
 
 
+def test_our_own_write_to_the_ticket_ends_the_cached_copy(widget, db, org, cw_settings, cw_sim, linked, ticket):
+    """After the outbox sent a write to the ticket (e.g. the completed status, from any worker or the
+    scheduler), the widget reads the ticket again instead of showing the cached status."""
+    from cbcw.connectwise.automation.models import OutboxWrite
+    from cbcw.db import utcnow
+
+    assert ticket["status"]["name"] in widget(linked)
+    cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}",
+               json=[{"op": "replace", "path": "status", "value": {"name": "In Progress"}}]).raise_for_status()
+    assert "In Progress" not in widget(linked)  # cached: someone else's edit shows within a minute
+    db.session.add(OutboxWrite(organisation_id=org.id, change_id=linked.id, ticket_id=ticket["id"], event="x",
+                               kind="status", payload={}, reference="cb-00000000", state="sent",
+                               finished_at=utcnow()))
+    db.session.commit()
+    assert "In Progress" in widget(linked)
+    assert len(api_calls(cw_sim, f"/service/tickets/{ticket['id']}")) == 3  # the PATCH and two reads
+
+
 def test_connectwise_unreachable_shows_last_seen_and_retry(widget, cw_settings, cw_sim, linked):
     """ConnectWise answering 503: the widget says it is unreachable, shows what was last seen, offers Retry."""
     cw_sim.faults(error_count=10, error_status=503)
