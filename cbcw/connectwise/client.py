@@ -419,6 +419,9 @@ class ConnectWiseClient:
     def update_schedule_entry(self, entry_id: int, operations: list[dict]) -> dict:
         return self.request("PATCH", f"/schedule/entries/{int(entry_id)}", json=operations)
 
+    def delete_schedule_entry(self, entry_id: int) -> None:
+        self.request("DELETE", f"/schedule/entries/{int(entry_id)}")
+
     def list_ticket_schedule_entries(self, ticket_id: int) -> list[dict]:
         conditions = C.and_(C.eq("type/identifier", SERVICE_TICKET_SCHEDULE_TYPE), C.eq("objectId", int(ticket_id)))
         return [shapes.record(e, "a schedule entry") for e in self.iter_list("/schedule/entries", conditions)]

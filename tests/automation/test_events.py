@@ -190,6 +190,35 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     assert _status_patch(status, 106) and "Reason: Client postponed" in note["json"]["text"]
 
 
+def test_cancelling_a_scheduled_change_removes_its_window_from_the_schedule(db, linked, drive, cw_sim, cast,
+                                                                           cw_client):
+    """Cancelled after scheduling: status and note, then each implementation-window entry is deleted, so
+    the engineers' ConnectWise calendars no longer show the work; the undated resources of other
+    changes stay. Sent again, the write finds nothing left and deletes nothing twice."""
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    windows = [e["id"] for e in cw_client.list_ticket_schedule_entries(TICKET) if e.get("dateStart")]
+    assert len(windows) == 3  # implementer (also the creator), technical and operational approvers
+    cw_sim.clear_journal()
+    apply(operations.cancel, change, cast.creator, reason="Client postponed")
+    deliver_all()
+    sent = writes(cw_sim)
+    assert _status_patch(sent[0], 106) and "Reason: Client postponed" in sent[1]["json"]["text"]
+    assert sorted(int(w["path"].rsplit("/", 1)[1]) for w in sent[2:] if w["method"] == "DELETE") == sorted(windows)
+    assert not [e for e in cw_client.list_ticket_schedule_entries(TICKET) if e.get("dateStart")]
+    unschedule = next(r for r in outbox(db, change) if r.kind == "unschedule")
+    assert unschedule.state == "sent"
+    cw_sim.clear_journal()
+    unschedule.state = "pending"
+    db.session.commit()
+    deliver_all()
+    assert [w for w in writes(cw_sim) if w["method"] == "DELETE"] == []
+    db.session.refresh(unschedule)
+    assert unschedule.state == "skipped"
+
+
 def test_status_id_comes_from_the_tickets_own_board(db, linked, cw_sim):
     """The same status name has another id on another board: ticket 5004 is on Change Management (board 2)."""
     linked(ticket=5004)

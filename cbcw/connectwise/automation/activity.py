@@ -47,6 +47,9 @@ def requests_of(row: OutboxWrite) -> list[dict]:
         names = ", ".join(u["name"] for u in payload["users"])
         return [{"method": "POST", "path": f"/service/tickets/{ticket}/notes",
                  "body": {"text": f"(those of {names} who are not ConnectWise members)", **NOTE_FLAGS}}]
+    if row.kind == "unschedule":
+        return [{"method": "DELETE", "path": f"/schedule/entries/(each “{payload['change']} implementation window” entry)",
+                 "body": None}]
     return [{"method": "PATCH", "path": f"/service/tickets/{ticket}/notes/(detail description note)",
              "body": [{"op": "replace", "path": "text", "value": f"(description with the block)\n{payload['text']}"}]}]
 

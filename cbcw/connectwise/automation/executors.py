@@ -224,6 +224,25 @@ def _plan(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
                    [request("PATCH", f"/service/tickets/{ticket.id}/notes/{description['id']}", operations)])
 
 
+def _unschedule(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
+    """Delete the change's implementation-window entries (found by their name, so a retry after an
+    unknown outcome finds what is left); an entry already gone counts as removed."""
+    marker = f"{row.payload['change']} implementation window"
+    windows = [e for e in ticket.entries(refresh=True) if marker in (e.get("name") or "")]
+    if not windows:
+        return Outcome("skipped", f"no implementation window of {row.payload['change']} on ticket #{ticket.id}")
+    outcome = Outcome("sent", f"implementation window removed from ticket #{ticket.id} "
+                              f"({len(windows)} schedule {'entry' if len(windows) == 1 else 'entries'})")
+    for entry in windows:
+        outcome.requests.append(request("DELETE", f"/schedule/entries/{entry['id']}", None))
+        try:
+            ticket.client.delete_schedule_entry(entry["id"])
+        except errors.NotFound as gone:
+            if gone.code != "NotFound":  # an HTML 404 is a wrong address, not a deleted entry
+                raise
+    return outcome
+
+
 def _moment(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -232,4 +251,5 @@ def _span(window) -> str:
     return f"{texts.when(_moment(window['start']))} to {texts.when(_moment(window['end']))}"
 
 
-_EXECUTORS = {"status": _status, "note": _note, "resource": _resource, "unmatched": _unmatched, "plan": _plan}
+_EXECUTORS = {"status": _status, "note": _note, "resource": _resource, "unmatched": _unmatched, "plan": _plan,
+              "unschedule": _unschedule}

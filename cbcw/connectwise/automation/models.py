@@ -13,7 +13,8 @@ from cbcw.extensions import db
 STATES = ("pending", "sent", "skipped", "failed")
 STATE_LABELS = {"pending": "Pending", "sent": "Sent", "skipped": "Not needed", "failed": "Failed"}
 KIND_LABELS = {"status": "Ticket status", "note": "Internal note", "resource": "Resource",
-               "unmatched": "Users not in ConnectWise", "plan": "Implementation plan"}
+               "unmatched": "Users not in ConnectWise", "plan": "Implementation plan",
+               "unschedule": "Implementation window removed"}
 KINDS = tuple(KIND_LABELS)
 
 

@@ -163,8 +163,11 @@ def _failed(c: _Context) -> list[Planned]:
 
 
 def _cancelled(c: _Context) -> list[Planned]:
+    change = c.change
+    # A cancelled change's window leaves the engineers' ConnectWise calendars.
+    unschedule = [Planned("unschedule", {"change": change.reference})] if change.window_start else []
     return [*c.status("status_change_cancelled", "Change Cancelled"),
-            c.note("Cancelled", [("Reason", c.details.get("reason") or "")])]
+            c.note("Cancelled", [("Reason", c.details.get("reason") or "")]), *unschedule]
 
 
 # `change_created` writes nothing itself: a change reaches ConnectWise when a ticket is linked

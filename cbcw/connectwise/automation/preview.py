@@ -54,6 +54,8 @@ def summarise(planned: list[Planned], organisation_id: int) -> str:
                      + (f" ({len(people) - matched} not in ConnectWise, named in a note)" if matched < len(people) else ""))
     if any(p.kind == "plan" for p in planned):
         parts.append("the implementation plan in the ticket's description")
+    if any(p.kind == "unschedule" for p in planned):
+        parts.append("the implementation window removed from the schedule")
     return ", ".join(parts)
 
 
