@@ -254,16 +254,19 @@ def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(db,
 
 def test_linking_another_ticket_later_writes_to_the_new_ticket(db, linked, cw_sim, cast):
     """Re-linking a change to another ticket after creation gives the new ticket its status, note and
-    resources (and writes nothing more to the old one)."""
+    resources; the old ticket gets one note saying where the change went."""
     change = _linked_and_delivered(linked, cw_sim)
     apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET))
     deliver_all()
     sent = writes(cw_sim)
-    assert _status_patch(sent[0], 102, ticket=OTHER_TICKET)
-    assert _is_internal_note(sent[1], ticket=OTHER_TICKET)
-    assert "linked to this ticket" in sent[1]["json"]["text"]
+    new_ticket = [w for w in sent if f"/tickets/{OTHER_TICKET}" in w["path"]]
+    assert _status_patch(new_ticket[0], 102, ticket=OTHER_TICKET)
+    assert _is_internal_note(new_ticket[1], ticket=OTHER_TICKET)
+    assert "linked to this ticket" in new_ticket[1]["json"]["text"]
     assert [e["json"]["objectId"] for e in sent if e["path"] == f"{API}/schedule/entries"] == [OTHER_TICKET] * 3
-    assert not [w for w in sent if f"/tickets/{TICKET}" in w["path"]]
+    old_ticket = [w for w in sent if f"/tickets/{TICKET}" in w["path"]]
+    assert len(old_ticket) == 1 and _is_internal_note(old_ticket[0])  # only the note saying where it went
+    assert f"moved to ticket #{OTHER_TICKET}" in old_ticket[0]["json"]["text"]
     assert {r.state for r in outbox(db, change) if r.ticket_id == OTHER_TICKET} == {"sent", "skipped"}
 
 

@@ -23,6 +23,7 @@ class Planned:
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     reference: str = field(default_factory=lambda: "cb-" + secrets.token_hex(4))
+    ticket_id: int | None = None  # another ticket than the linked one (the one a change moved away from)
 
 
 def linked_ticket_id(change: Change) -> int | None:
@@ -56,8 +57,9 @@ class _Context:
             return []
         return [Planned("status", {"status": name, "setting": label})]
 
-    def note(self, headline: str, fields: list[tuple[str, str]], moment: datetime | None = None) -> Planned:
-        planned = Planned("note")
+    def note(self, headline: str, fields: list[tuple[str, str]], moment: datetime | None = None,
+             ticket_id: int | None = None) -> Planned:
+        planned = Planned("note", ticket_id=ticket_id)
         text = texts.note(self.change, headline, self.who, moment or utcnow(), fields)
         planned.payload = {"text": texts.with_reference(text, planned.reference)}
         return planned
@@ -104,7 +106,12 @@ def _linked(c: _Context) -> list[Planned]:
     fields = [("Company", change.company.name if change.company else ""), ("Risk", change.risk),
               ("Description", change.description), ("Reason", change.reason), ("Impact", change.impact),
               ("State", change.state_label)]
-    return [*c.status("status_change_created", "Change Created"),
+    previous = c.details.get("previous_ticket_id")
+    # The ticket the change moved away from says where it went, so nobody follows it there any more.
+    moved = [c.note(f"moved to ticket #{c.details.get('ticket_id')}",
+                    [("Note", "This ticket no longer follows the change; its updates go to the new ticket.")],
+                    ticket_id=previous)] if previous else []
+    return [*moved, *c.status("status_change_created", "Change Created"),
             c.note("linked to this ticket", fields),
             *c.resources(_people(change, "creator", "technical", "operational", "vcab"), window=False)]
 

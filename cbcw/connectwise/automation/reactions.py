@@ -37,13 +37,13 @@ def record_writes(event_signal, change: Change, actor_id=None, **details) -> lis
     if settings is None:
         return []
     actor = db.session.get(User, actor_id) if actor_id is not None else None
-    rows = [OutboxWrite(organisation_id=change.organisation_id, change_id=change.id, ticket_id=ticket_id,
-                        event=event_signal.name, kind=planned.kind, payload=planned.payload,
-                        reference=planned.reference)
+    rows = [OutboxWrite(organisation_id=change.organisation_id, change_id=change.id,
+                        ticket_id=planned.ticket_id or ticket_id, event=event_signal.name, kind=planned.kind,
+                        payload=planned.payload, reference=planned.reference)
             for planned in plan(event_signal, change, actor, settings, **details)]
-    if rows:
-        db.session.add_all(rows)
-        mark_touched(change.organisation_id, ticket_id)
+    db.session.add_all(rows)
+    for row in rows:
+        mark_touched(change.organisation_id, row.ticket_id)
     return rows
 
 
