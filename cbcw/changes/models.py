@@ -99,6 +99,15 @@ class Change(db.Model):
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
 
+    def window_position(self, moment: datetime) -> str | None:
+        """"before" or "after" when `moment` falls outside the implementation window, else None
+        (inside it, or no window set)."""
+        if self.window_start and moment < self.window_start:
+            return "before"
+        if self.window_end and moment > self.window_end:
+            return "after"
+        return None
+
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 

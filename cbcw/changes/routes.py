@@ -36,6 +36,7 @@ from cbcw.changes.labels import KIND_LABELS
 from cbcw.changes.models import Change
 from cbcw.changes.template_filters import highlight_mentions
 from cbcw.changes.unit_of_work import apply
+from cbcw.db import utcnow
 from cbcw.extensions import db, htmx
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
@@ -68,7 +69,7 @@ TRANSITIONS = {
     "cancel": Transition(CancelForm, operations.cancel, "Change cancelled."),
 }
 # Transitions that take more than a click open a panel under the action toolbar (?action=<panel>).
-PANELS = ("decide", "schedule", "complete", "fail", "cancel")
+PANELS = ("decide", "schedule", "start", "complete", "fail", "cancel")
 PANEL_OF = {"approve": "decide", "reject": "decide"}
 TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):action>"
 
@@ -215,7 +216,11 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
     context = {
         "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS, "forms": forms,
         "open_panel": open_panel if open_panel in PANELS and open_panel in forms else None,
+        # Starting outside the window asks first: it is posted to the ticket and dates the reports.
+        "start_off_window": change.window_position(utcnow()) if "start" in forms else None,
     }
+    if context["open_panel"] == "start" and not context["start_off_window"]:
+        context["open_panel"] = None  # inside the window Start is one button, no panel
     if tab == "timeline":
         context["entries"] = queries.timeline(change)
     else:

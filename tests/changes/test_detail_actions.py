@@ -120,3 +120,44 @@ def test_rescheduled_after_failure_shows_no_outcome_but_keeps_the_failure_on_rec
     login(engineer)
     page = text(client.get(f"/changes/{change.id}"))
     assert 'id="outcome"' not in page and "Disk did not mount" in page
+
+
+def _reschedule(change, actor, start, end, implementer):
+    apply(operations.schedule, change, actor, window_start=start, window_end=end, implementer_id=implementer.id)
+
+
+def test_starting_before_the_window_asks_first(client, login, people, scheduled_change):
+    """Before the window, Start opens a panel saying the window has not started; no one-click start."""
+    change = scheduled_change()  # window in 2030
+    login(people.implementer)
+    page = text(client.get(f"/changes/{change.id}"))
+    assert "Start implementation" not in submit_buttons(page)
+    assert f'href="/changes/{change.id}?action=start#change-actions"' in page and "Start implementation…" in page
+    panel = text(client.get(f"/changes/{change.id}?action=start"))
+    assert "has not started yet" in panel and "Start now" in submit_buttons(panel)
+
+
+def test_starting_after_the_window_asks_first(client, login, engineer, people, scheduled_change):
+    """After the window has ended, the panel says so."""
+    from datetime import timedelta
+
+    from cbcw.db import utcnow
+    change = scheduled_change()
+    _reschedule(change, engineer, utcnow() - timedelta(hours=5), utcnow() - timedelta(hours=3), people.implementer)
+    login(people.implementer)
+    assert "has already ended" in text(client.get(f"/changes/{change.id}?action=start"))
+
+
+def test_starting_inside_the_window_is_one_button(client, login, post, engineer, people, scheduled_change, db):
+    """Inside the window Start is a single button (no panel, even when asked for one) and starts the change."""
+    from datetime import timedelta
+
+    from cbcw.db import utcnow
+    change = scheduled_change()
+    _reschedule(change, engineer, utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1), people.implementer)
+    login(people.implementer)
+    page = text(client.get(f"/changes/{change.id}?action=start"))
+    assert "Start implementation" in submit_buttons(page) and 'id="action-panel"' not in page
+    assert post(f"/changes/{change.id}/start", {}).status_code == 302
+    db.session.refresh(change)
+    assert change.state == "in_progress"
