@@ -40,6 +40,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.accounts.routes import bp as accounts_bp
     from cbcw.changes.routes import bp as changes_bp
     from cbcw.connectwise.automation.routes import bp as cw_activity_bp
+    from cbcw.connectwise.drift.routes import bp as cw_drift_bp
     from cbcw.connectwise.routes import bp as connectwise_bp
     from cbcw.calendar.routes import bp as calendar_bp
     from cbcw.connectwise.ticket_routes import bp as cw_tickets_bp
@@ -48,13 +49,15 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.organisations.routes import bp as organisations_bp
 
     for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, cw_tickets_bp,
-                      devices_bp, calendar_bp, cw_activity_bp):
+                      devices_bp, calendar_bp, cw_activity_bp, cw_drift_bp):
         app.register_blueprint(blueprint)
 
     from cbcw.connectwise import device_links
     from cbcw.connectwise.automation import preview, reactions
     from cbcw.connectwise.automation.cli import deliver_command
     from cbcw.connectwise.cli import rotate_keys_command
+    from cbcw.connectwise.drift import routes as drift_routes
+    from cbcw.connectwise.drift.jobs import drift_check_command
     from cbcw.connectwise.simulator.cli import cw_sim_command
     from cbcw.connectwise.sync.jobs import sync_configs_command
     from cbcw.demo.cli import seed_demo_command
@@ -68,8 +71,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     device_links.init_app(app)
     reactions.init_app(app)
     preview.init_app(app)
+    drift_routes.init_app(app)
     for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
-                    sync_configs_command, deliver_command):
+                    sync_configs_command, deliver_command, drift_check_command):
         app.cli.add_command(command)
     with app.app_context():
         crypto.check_keys()

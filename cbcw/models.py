@@ -7,3 +7,4 @@ from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, Co
 from cbcw.scheduler.models import JobLease  # noqa: F401
 from cbcw.connectwise.sync.models import SyncRun  # noqa: F401
 from cbcw.connectwise.automation.models import OutboxWrite  # noqa: F401
+from cbcw.connectwise.drift.models import DriftFinding, DriftRun  # noqa: F401

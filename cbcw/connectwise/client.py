@@ -339,6 +339,17 @@ class ConnectWiseClient:
 
         return [t for t in found if fits(t)]
 
+    def list_tickets(self, ticket_ids: Iterable[int]) -> list[dict]:
+        """The board, status and closed flag of the tickets among these ids that still exist (a
+        deleted one is simply absent), in as few listings as the URL length limit allows; each
+        record is re-checked against the ids."""
+        wanted, fields = sorted({int(t) for t in ticket_ids}), TICKET_STATE_FIELDS
+        found = []
+        for run in self._runs("/service/tickets", wanted, lambda run: C.in_("id", run), fields):
+            found += [t for t in map(shapes.record, self.iter_list("/service/tickets", C.in_("id", run), fields=fields))
+                      if t["id"] in run]
+        return found
+
     def get_ticket(self, ticket_id: int) -> dict:
         return shapes.record(self.request("GET", f"/service/tickets/{int(ticket_id)}"), "a ticket")
 
@@ -425,6 +436,19 @@ class ConnectWiseClient:
     def list_ticket_schedule_entries(self, ticket_id: int) -> list[dict]:
         conditions = C.and_(C.eq("type/identifier", SERVICE_TICKET_SCHEDULE_TYPE), C.eq("objectId", int(ticket_id)))
         return [shapes.record(e, "a schedule entry") for e in self.iter_list("/schedule/entries", conditions)]
+
+    def list_schedule_entries_of_tickets(self, ticket_ids: Iterable[int]) -> list[dict]:
+        """The service schedule entries (resources) of these tickets, batched like `list_tickets`."""
+        wanted = sorted({int(t) for t in ticket_ids})
+
+        def conditions(run):
+            return C.and_(C.eq("type/identifier", SERVICE_TICKET_SCHEDULE_TYPE), C.in_("objectId", run))
+
+        found = []
+        for run in self._runs("/schedule/entries", wanted, conditions, SCHEDULE_ENTRY_FIELDS):
+            entries = map(shapes.record, self.iter_list("/schedule/entries", conditions(run), fields=SCHEDULE_ENTRY_FIELDS))
+            found += [e for e in entries if e.get("objectId") in run]
+        return found
 
     # -- configurations --------------------------------------------------------------------
 
@@ -556,6 +580,8 @@ COMPANY_FIELDS = "id,identifier,name,deletedFlag,_info"
 TICKET_FIELDS = "id,summary,board,status,company,closedFlag,_info"
 CONFIGURATION_FIELDS = ("id,name,type,company,status,activeFlag,serialNumber,modelNumber,tagNumber,ipAddress,"
                         "osType,osInfo,manufacturer,_info/lastUpdated")
+TICKET_STATE_FIELDS = "id,board,status,closedFlag"
+SCHEDULE_ENTRY_FIELDS = "id,objectId,type,member,name,dateStart,dateEnd"
 MEMBER_FIELDS = "id,identifier,firstName,lastName,officeEmail,primaryEmail,inactiveFlag,licenseClass,_info"
 
 

@@ -17,6 +17,7 @@ class ScheduledJob:
 
 REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
 NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
+NIGHTLY_DRIFT_JOB_ID = "cw-nightly-drift"
 
 
 def heartbeat() -> None:
@@ -26,6 +27,7 @@ def heartbeat() -> None:
 def scheduled_jobs(config) -> list[ScheduledJob]:
     """Every job the scheduler process runs, built from the app's configuration."""
     from cbcw.connectwise.automation.delivery import deliver_due
+    from cbcw.connectwise.drift.jobs import nightly_drift_check
     from cbcw.connectwise.sync.jobs import nightly_sync, run_requested_syncs
     from cbcw.scheduler.leases import HEARTBEAT_JOB_ID
 
@@ -36,6 +38,9 @@ def scheduled_jobs(config) -> list[ScheduledJob]:
                      lease=timedelta(seconds=2)),
         ScheduledJob(NIGHTLY_SYNC_JOB_ID, nightly_sync, "cron", {"hour": config["CW_SYNC_HOUR"], "minute": 0},
                      lease=timedelta(hours=12)),
+        # An hour after the sync, whose member matches it uses (PRODUCT §3.9).
+        ScheduledJob(NIGHTLY_DRIFT_JOB_ID, nightly_drift_check, "cron",
+                     {"hour": (config["CW_SYNC_HOUR"] + 1) % 24, "minute": 0}, lease=timedelta(hours=12)),
         # Outbox retries (PRODUCT §3.8); the outbox's own row leases keep concurrent deliverers apart.
         ScheduledJob("cw-deliver", deliver_due, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from cbcw.accounts.models import User
 from cbcw.changes import signals
@@ -16,6 +16,19 @@ from cbcw.connectwise.automation import texts
 from cbcw.connectwise.models import ConnectWiseSettings
 from cbcw.db import utcnow
 from cbcw.extensions import db
+
+
+# A status-setting event: the settings attribute holding the status name, and the label errors use.
+CREATED = ("status_change_created", "Change Created")
+FULLY_APPROVED = ("status_fully_approved", "Fully Approved")
+SCHEDULED = ("status_change_scheduled", "Change Scheduled")
+COMPLETED = ("status_change_completed", "Change Completed")
+CANCELLED = ("status_change_cancelled", "Change Cancelled")
+# Who becomes a ticket resource when the ticket is linked, and who gets the implementation window.
+LINK_ROLES = ("creator", "technical", "operational", "vcab")
+WINDOW_ROLES = ("implementer", "technical", "operational")
+_ROLE_FIELDS = {"creator": "created_by_id", "technical": "technical_approver_id",
+                "operational": "operational_approver_id", "implementer": "implementer_id"}
 
 
 @dataclass
@@ -52,10 +65,8 @@ class _Context:
 
     def status(self, attr: str, label: str) -> list[Planned]:
         """A status change, only with Auto-Update on and a name set for this event."""
-        name = (getattr(self.settings, attr) or "").strip()
-        if not (self.settings.auto_update_status and name):
-            return []
-        return [Planned("status", {"status": name, "setting": label})]
+        name = status_name(self.settings, (attr, label))
+        return [Planned("status", {"status": name, "setting": label})] if name else []
 
     def note(self, headline: str, fields: list[tuple[str, str]], moment: datetime | None = None,
              ticket_id: int | None = None) -> Planned:
@@ -87,18 +98,39 @@ class _Context:
         return writes
 
 
-def _people(change: Change, *roles: str) -> list[tuple[User, str]]:
-    people = []
+def people(change: Change, roles: tuple[str, ...], user_of: Callable[[int], User | None] | None = None,
+           vcab: list[User] | None = None) -> list[tuple[User, str]]:
+    """(user, role) for each of `roles` the change has: one per person named on the change, and
+    the organisation's active vCAB members when the change requires a vCAB. A caller going over
+    many changes passes `user_of` and `vcab` it loaded once; by default they are read here."""
+    user_of = user_of or (lambda user_id: db.session.get(User, user_id))
+    found = []
     for role in roles:
         if role == "vcab":
-            people += [(member, "vcab") for member in active_vcab_members(change.organisation_id)] \
-                if change.requires_vcab else []
-        else:
-            user_id = {"creator": change.created_by_id, "technical": change.technical_approver_id,
-                       "operational": change.operational_approver_id, "implementer": change.implementer_id}[role]
-            if user_id is not None:
-                people.append((db.session.get(User, user_id), role))
-    return people
+            if change.requires_vcab:
+                members = active_vcab_members(change.organisation_id) if vcab is None else vcab
+                found += [(member, "vcab") for member in members]
+        elif (user_id := getattr(change, _ROLE_FIELDS[role])) is not None and (user := user_of(user_id)) is not None:
+            found.append((user, role))
+    return found
+
+
+def status_name(settings: ConnectWiseSettings, event: tuple[str, str]) -> str | None:
+    """The status a status-setting event (CREATED …) sets: only with Auto-Update on and a name set."""
+    name = (getattr(settings, event[0]) or "").strip()
+    return name if settings.auto_update_status and name else None
+
+
+def repair(change: Change, settings: ConnectWiseSettings, status: tuple[str, str] | None,
+           people: list[tuple[User, str]], window_people: list[tuple[User, str]]) -> list[Planned]:
+    """The status and resource writes that put a drifted ticket back (PRODUCT §3.9), planned as
+    the events plan them: `status` is a status-setting event (CREATED …) or None; `people`
+    become resources without dates, `window_people` get the implementation window. No notes
+    beyond each resource's own: the events' notes were posted when they happened."""
+    context = _Context(change, None, settings, {})
+    writes = context.status(*status) if status else []
+    writes += context.resources(people, window=False) + context.resources(window_people, window=True)
+    return [write for write in writes if write.kind != "unmatched"]
 
 
 def _linked(c: _Context) -> list[Planned]:
@@ -111,9 +143,8 @@ def _linked(c: _Context) -> list[Planned]:
     moved = [c.note(f"moved to ticket #{c.details.get('ticket_id')}",
                     [("Note", "This ticket no longer follows the change; its updates go to the new ticket.")],
                     ticket_id=previous)] if previous else []
-    return [*moved, *c.status("status_change_created", "Change Created"),
-            c.note("linked to this ticket", fields),
-            *c.resources(_people(change, "creator", "technical", "operational", "vcab"), window=False)]
+    return [*moved, *c.status(*CREATED), c.note("linked to this ticket", fields),
+            *c.resources(people(change, LINK_ROLES), window=False)]
 
 
 def _approval(c: _Context) -> list[Planned]:
@@ -131,7 +162,7 @@ def _rejected(c: _Context) -> list[Planned]:
 
 
 def _fully_approved(c: _Context) -> list[Planned]:
-    return c.status("status_fully_approved", "Fully Approved")
+    return c.status(*FULLY_APPROVED)
 
 
 def _scheduled(c: _Context) -> list[Planned]:
@@ -147,8 +178,7 @@ def _scheduled(c: _Context) -> list[Planned]:
         f"Test plan: {change.test_plan.strip()}" if change.test_plan.strip() else "",
         f"Change: {texts.change_link(change)}",
     ) if part)
-    return [*c.status("status_change_scheduled", "Change Scheduled"),
-            *c.resources(_people(change, "implementer", "technical", "operational"), window=True),
+    return [*c.status(*SCHEDULED), *c.resources(people(change, WINDOW_ROLES), window=True),
             Planned("plan", {"change": change.reference, "text": plan_text})]
 
 
@@ -159,7 +189,7 @@ def _started(c: _Context) -> list[Planned]:
 
 
 def _completed(c: _Context) -> list[Planned]:
-    return [*c.status("status_change_completed", "Change Completed"),
+    return [*c.status(*COMPLETED),
             c.note("Completed", [("Completion notes", c.details.get("completion_notes") or ""),
                                  ("Test results", c.details.get("test_results") or "")])]
 
@@ -173,8 +203,7 @@ def _cancelled(c: _Context) -> list[Planned]:
     change = c.change
     # A cancelled change's window leaves the engineers' ConnectWise calendars.
     unschedule = [Planned("unschedule", {"change": change.reference})] if change.window_start else []
-    return [*c.status("status_change_cancelled", "Change Cancelled"),
-            c.note("Cancelled", [("Reason", c.details.get("reason") or "")]), *unschedule]
+    return [*c.status(*CANCELLED), c.note("Cancelled", [("Reason", c.details.get("reason") or "")]), *unschedule]
 
 
 # `change_created` writes nothing itself: a change reaches ConnectWise when a ticket is linked

@@ -13,7 +13,7 @@ from cbcw.accounts.models import User
 from cbcw.changes import signals
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.planning import linked_ticket_id, plan
+from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
 from cbcw.connectwise.models import ConnectWiseSettings
 from cbcw.extensions import db
 
@@ -37,10 +37,16 @@ def record_writes(event_signal, change: Change, actor_id=None, **details) -> lis
     if settings is None:
         return []
     actor = db.session.get(User, actor_id) if actor_id is not None else None
+    return store_planned(change, ticket_id, event_signal.name, plan(event_signal, change, actor, settings, **details))
+
+
+def store_planned(change: Change, ticket_id: int, event: str, planned: list[Planned]) -> list[OutboxWrite]:
+    """Add planned writes to the session as outbox rows (to `ticket_id` unless a write names its
+    own ticket), delivered right after the commit."""
     rows = [OutboxWrite(organisation_id=change.organisation_id, change_id=change.id,
-                        ticket_id=planned.ticket_id or ticket_id, event=event_signal.name, kind=planned.kind,
-                        payload=planned.payload, reference=planned.reference)
-            for planned in plan(event_signal, change, actor, settings, **details)]
+                        ticket_id=write.ticket_id or ticket_id, event=event, kind=write.kind,
+                        payload=write.payload, reference=write.reference)
+            for write in planned]
     db.session.add_all(rows)
     for row in rows:
         mark_touched(change.organisation_id, row.ticket_id)
