@@ -65,15 +65,15 @@ def _answer(message: str, category: str):
     """After a POST: the refreshed section with the message for HTMX; otherwise back to the page."""
     if wants_partial():
         return render_partial_or_page("connectwise/_drift.html", "connectwise/drift.html",
-                                      **_context(), message=message, category=category)
+                                      **_context(message, category))
     flash(message, category)
     return redirect(url_for(".drift_page"))
 
 
-def _context() -> dict:
+def _context(message: str | None = None, category: str | None = None) -> dict:
     organisation_id = current_user.organisation_id
     return {"run": check.latest_run(organisation_id), "findings": check.findings_of(organisation_id),
-            "lines": _lines, "ticket_url": _ticket_url(), "message": None, "category": None}
+            "lines": _lines, "ticket_url": _ticket_url(), "message": message, "category": category}
 
 
 def _lines(finding: DriftFinding) -> list[str]:
