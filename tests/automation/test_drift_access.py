@@ -147,3 +147,5 @@ def test_the_change_page_shows_the_drift_panel_to_any_member(db, org, client, lo
     assert f"/changes/{clean.id}/drift" not in client.get(f"/changes/{clean.id}").get_data(as_text=True)
     fragment = client.get(f"/changes/{change.id}/drift", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Status is “New”, expected “In Progress”." in fragment and "Re-apply" not in fragment
+    page = client.get(f"/changes/{change.id}/drift").get_data(as_text=True)
+    assert "<html" in page and "ConnectWise drift" in page and "Status is “New”" in page

@@ -135,3 +135,16 @@ def test_connectwise_down_is_recorded_and_earlier_findings_stay(
     run = db.session.scalar(db.select(DriftRun).filter_by(organisation_id=org.id))
     assert run.error and "unreachable" in run.error.lower()
     assert "failed:" in page and "Status is “New”" in page
+
+
+def test_hundreds_of_tickets_are_read_in_a_few_listings_within_the_url_limit(cw_sim, cw_client):
+    """600 ticket ids go out in a handful of listings each under the simulator's 2,000-character
+    limit (a longer URL is a 404 there, as on ConnectWise's IIS); existing tickets come back."""
+    ids = [TICKET, *range(1_000_000, 1_000_600)]
+    mark = len(cw_sim.journal())
+    assert [t["id"] for t in cw_client.list_tickets(ids)] == [TICKET]
+    assert len(cw_client.list_schedule_entries_of_tickets(ids)) >= 0
+    listings = cw_sim.journal()[mark:]
+    tickets = [e for e in listings if e["path"].endswith("/service/tickets")]
+    entries = [e for e in listings if e["path"].endswith("/schedule/entries")]
+    assert 2 <= len(tickets) <= 6 and 2 <= len(entries) <= 8, (len(tickets), len(entries))

@@ -29,8 +29,9 @@ def organisation_activity():
 @login_required
 def change_activity(change_id: int):
     change = get_or_404(Change, change_id)
-    return render_partial_or_page("connectwise/_activity_table.html", "connectwise/change_activity.html",
-                                  change=change, writes=activity.writes_of_change(change.id),
+    partial = "connectwise/_activity_table.html"
+    return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
+                                  heading="ConnectWise activity", change=change, writes=activity.writes_of_change(change.id),
                                   requests_of=activity.requests_of, show_change=False, back="change")
 
 

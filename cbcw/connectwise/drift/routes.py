@@ -57,8 +57,9 @@ def reapply(change_id: int):
 def change_drift(change_id: int):
     change = get_or_404(Change, change_id)
     finding = db.session.scalar(scoped(DriftFinding).where(DriftFinding.change_id == change.id))
-    return render_partial_or_page("connectwise/_drift_change.html", "connectwise/drift_change.html",
-                                  change=change, finding=finding, lines=_lines, ticket_url=_ticket_url())
+    partial = "connectwise/_drift_change.html"
+    return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
+                                  heading="ConnectWise drift", change=change, finding=finding, lines=_lines)
 
 
 def _answer(message: str, category: str):
