@@ -51,7 +51,8 @@ def test_page_before_any_check_and_msp_can_open_it(client, login, make_user):
 
 def test_reapply_with_htmx_answers_the_section_and_queues_the_writes(
         db, org, admin, login, client, csrf_token, linked, drive, cw_sim, cw_org):
-    """An HTMX Re-apply returns the drift section with its message; the finding shows as re-applied."""
+    """An HTMX Re-apply returns the drift section with its message; the finding shows as
+    re-applied, and a second press queues nothing more."""
     change = linked()
     drive.approve(change)
     drive.schedule(change)
@@ -66,6 +67,10 @@ def test_reapply_with_htmx_answers_the_section_and_queues_the_writes(
     assert "<html" not in body
     rows = db.session.scalars(db.select(OutboxWrite).filter_by(event="drift-reapply")).all()
     assert [(r.kind, r.payload["status"]) for r in rows] == [("status", "In Progress")]
+    again = client.post(f"{DRIFT}/{change.id}/reapply", headers={"HX-Request": "true"},
+                        data={"csrf_token": csrf_token()}).get_data(as_text=True)
+    assert "was already re-applied" in again
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxWrite).filter_by(event="drift-reapply")) == 1
 
 
 def test_reapply_refuses_a_gone_ticket_and_a_change_closed_since(db, org, admin, login, post, client, make_change,

@@ -35,6 +35,7 @@ def first_change_url(page: Page) -> str:
     ("admin@demo.test", "/settings/users"),
     ("admin@demo.test", "/settings/integrations/connectwise"),
     ("admin@demo.test", "/settings/integrations/activity"),
+    ("admin@demo.test", "/settings/integrations/drift"),
 ])
 def test_main_page_has_no_serious_accessibility_violation(page, login, email, path):
     """Each main page passes axe-core without a serious or critical violation."""

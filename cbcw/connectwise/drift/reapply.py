@@ -26,6 +26,8 @@ def reapply(finding: DriftFinding) -> list[OutboxWrite]:
     change = finding.change
     if finding.pending or not finding.problems:
         raise Refused(f"{change.reference} has no mismatch to re-apply.")
+    if finding.reapplied_at is not None:
+        raise Refused(f"{change.reference} was already re-applied; press Check now to see whether the ticket matches.")
     if any(problem.get("kind") == "ticket_gone" for problem in finding.problems):
         raise Refused(f"Ticket #{finding.ticket_id} no longer exists: link {change.reference} to another ticket.")
     settings = active_settings(change.organisation_id)
