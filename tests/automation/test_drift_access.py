@@ -9,6 +9,7 @@ from cbcw.db import utcnow
 from cbcw.scheduler.jobs import NIGHTLY_DRIFT_JOB_ID, scheduled_jobs
 from tests.automation.conftest import TICKET, deliver_all
 from tests.fixtures.loopback_http import json_server
+from tests.helpers.statements import count_statements
 
 DRIFT = "/settings/integrations/drift"
 
@@ -154,3 +155,25 @@ def test_the_change_page_shows_the_drift_panel_to_any_member(db, org, client, lo
     assert "Status is “New”, expected “In Progress”." in fragment and "Re-apply" not in fragment
     page = client.get(f"/changes/{change.id}/drift").get_data(as_text=True)
     assert "<html" in page and "ConnectWise drift" in page and "Status is “New”" in page
+
+
+def test_the_drift_page_runs_the_same_statements_for_one_finding_or_many(db, org, admin, login, client, make_change,
+                                                                         cw_org):
+    """The page's statement count does not grow with the number of drifted changes (no N+1)."""
+    login(admin)
+
+    def page_statements(extra):
+        for _ in range(extra):
+            change = make_change(linked_ticket_id=TICKET, state="approved")
+            db.session.add(DriftFinding(organisation_id=org.id, change_id=change.id, ticket_id=TICKET,
+                                        problems=[{"kind": "status", "actual": "New", "expected": "In Progress"}]))
+        db.session.commit()
+        db.session.expire_all()
+        with count_statements(db.engine) as statements:
+            assert client.get(DRIFT).status_code == 200
+        return statements
+
+    _drifted(db, org, make_change(linked_ticket_id=TICKET, state="approved"))
+    one = page_statements(0)
+    many = page_statements(6)
+    assert len(one) == len(many), many
