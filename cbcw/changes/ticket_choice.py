@@ -19,8 +19,12 @@ MAX_TICKET_ID = 2**63 - 1
 
 
 def _typed_number(text: Optional[str]) -> Optional[int]:
+    """A typed ticket number ("#123"): ASCII digits only, since str.isdigit() also accepts
+    superscripts and circled digits that int() refuses, and other scripts' digits."""
     digits = (text or "").strip().lstrip("#").strip()
-    return int(digits) if digits.isdigit() and 0 < len(digits) <= 18 and int(digits) > 0 else None
+    if not (digits.isascii() and digits.isdigit() and 0 < len(digits) <= 18):
+        return None
+    return int(digits) or None
 
 
 class TicketChoiceMixin:

@@ -73,3 +73,12 @@ def test_ticket_link_can_change_until_the_change_is_over(new_change, in_progress
         with pytest.raises(LifecycleError, match="change the linked ticket"):
             apply(operations.link_ticket, change, engineer, ticket=None)
         assert change.linked_ticket_id == kept
+
+
+@pytest.mark.parametrize("typed", ["\u00b2\u00b3", "\u0661\u0662", "\u2460", "12\u00b2"])
+def test_typed_ticket_number_is_ascii_digits_only(typed):
+    """A typed ticket "number" of digits int() cannot read (superscripts, circled) or of another
+    script is not a number, not a ValueError (a 500 on the change form)."""
+    from cbcw.changes.ticket_choice import _typed_number
+
+    assert _typed_number(typed) is None
