@@ -325,7 +325,8 @@ class ConnectWiseClient:
         scope = [C.eq("company/id", int(company_id)), C.eq("closedFlag", False)]
         if boards:
             scope.append(C.in_("board/id", sorted(boards)))
-        if text.isdigit():
+        number = text.isascii() and text.isdigit()  # isdigit() alone accepts "²", which int() refuses
+        if number:
             match = C.or_(C.eq("id", int(text)), C.contains("summary", text))
         else:
             match = C.and_(*(C.contains("summary", word) for word in words))
@@ -335,7 +336,7 @@ class ConnectWiseClient:
             summary = shapes.text(ticket, "summary").lower()
             return (shapes.reference_id(ticket, "company") == int(company_id) and not shapes.flag(ticket, "closedFlag")
                     and (not boards or shapes.reference_id(ticket, "board") in boards)
-                    and ((text.isdigit() and ticket["id"] == int(text)) or all(w.lower() in summary for w in words)))
+                    and ((number and ticket["id"] == int(text)) or all(w.lower() in summary for w in words)))
 
         return [t for t in found if fits(t)]
 

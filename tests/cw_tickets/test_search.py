@@ -48,6 +48,13 @@ def test_a_number_finds_that_ticket(cw_client, acme, seed_tickets):
         assert [t.id for t in tickets.search(cw_client, acme, typed)] == [ticket["id"]]
 
 
+@pytest.mark.parametrize("typed", ["\u00b2\u00b3", "5001\u00b2", "\u2460"])
+def test_digits_int_cannot_read_are_searched_as_words(cw_client, acme, typed):
+    """Superscript or circled digits (str.isdigit() yes, int() no) are words of a summary, not a
+    ticket number: nothing found, no ValueError (a 500 in the typeahead)."""
+    assert tickets.search(cw_client, acme, typed) == []
+
+
 def test_another_companys_number_finds_nothing(cw_client, acme, seed_tickets):
     """A number of another company's ticket offers nothing."""
     foreign = next(t for t in seed_tickets if t["company"]["id"] == NORTHWIND_CW_ID and not t["closedFlag"])
