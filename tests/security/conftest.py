@@ -1,8 +1,8 @@
-"""One hostile organisation per test module, and a ConnectWise simulator whose data is hostile.
+"""One hostile organisation for the suite, and a ConnectWise simulator whose data is hostile.
 
 The security tests send hundreds of requests against the same data, so the organisation (every
 change state, a linked ticket, mapped companies, synced devices, matched members, a failed outbox
-write) is built once per module inside one rolled-back transaction (`rolled_back`), and each
+write) is built once for the package inside one rolled-back transaction (`rolled_back`), and each
 hostile request runs inside a savepoint that is rolled back after it (`World.isolated`): every
 payload meets the same starting state. These modules use `world.client`, never the `app` or
 `client` fixtures (those would open a second rolled-back transaction the world cannot see).
@@ -37,6 +37,7 @@ from cbcw.organisations.models import Company, Organisation
 from tests.conftest import PASSWORD
 from tests.fixtures.cw_simulator import SimulatorServer, point_at_simulator
 from tests.fixtures.database import committed_rows, rolled_back
+from tests.security.crawl import crawl
 
 # Appended to every name ConnectWise sends (kind is the field's kind, to find it again escaped).
 HOSTILE_SUFFIX = ' <script>alert("{kind}")</script>"><img src=x onerror=alert(1)> javascript:alert(1) \u202e'
@@ -82,7 +83,10 @@ class FreshRequestClient(FlaskClient):
     The module's app context outlives the requests (they reuse it), and Flask-Login keeps the
     loaded user in `g`: without this, a second client would be served as the first one's user."""
 
+    requests = 0
+
     def open(self, *args, **kwargs):
+        self.requests += 1
         for name in list(vars(g)):
             delattr(g, name)
         return super().open(*args, **kwargs)
@@ -97,6 +101,8 @@ class World:
     admin: User
     ids: dict = field(default_factory=dict)
     changes: dict = field(default_factory=dict)  # state -> change id
+    _starting_rows: dict | None = None
+    _requests_seen: int = -1  # requests sent when the last savepoint ended
 
     def csrf_token(self, client: FlaskClient | None = None) -> str:
         """A valid token for the client's session (the world's admin by default)."""
@@ -116,6 +122,8 @@ class World:
     @contextmanager
     def isolated(self):
         """Run requests inside a savepoint rolled back afterwards; log in again if they logged out."""
+        if self._requests_seen != self._request_count():
+            self._starting_rows = None  # a request outside a savepoint may have written
         db.session.rollback()
         savepoint = db.session.get_bind().begin_nested()
         try:
@@ -125,11 +133,21 @@ class World:
             savepoint.rollback()
             db.session.expire_all()
             ticket_cache.tickets.clear()
+            self._requests_seen = self._request_count()
             if not self.logged_in():
-                self.login()
+                self.login()  # outside the savepoint: the next one reads the rows again
+
+    def _request_count(self) -> int:
+        return self.client.requests + self.anonymous.requests
 
     def rows(self) -> dict:
         return committed_rows()
+
+    def starting_rows(self) -> dict:
+        """Every row before this savepoint's requests, read once while no request runs outside one."""
+        if self._starting_rows is None:
+            self._starting_rows = committed_rows()
+        return self._starting_rows
 
 
 def _user(organisation, role, name, email):
@@ -209,9 +227,15 @@ def build_world(app, cw: SimulatorServer) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
+def site(world):
+    """Every page and POST form of the app, as the world's admin (and a visitor) sees them."""
+    return crawl(world)
+
+
+@pytest.fixture(scope="package")
 def world(session_app, hostile_cw):
-    """The module's hostile organisation (rolled back when the module ends)."""
+    """The suite's hostile organisation (rolled back when the package's last test ends)."""
     with rolled_back(session_app):
         ticket_cache.tickets.clear()
         yield build_world(session_app, hostile_cw)

@@ -10,6 +10,7 @@ asks for the page that shows it to be added to `FORM_PAGES`.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,12 @@ def any_values(rule: Rule) -> dict[str, list[str]]:
             for name, converter in rule._converters.items() if isinstance(converter, AnyConverter)}  # noqa: SLF001
 
 
+def any_combinations(rule: Rule) -> list[dict[str, str]]:
+    """Every combination of the rule's `<any(…)>` values ([{}] for a rule without one)."""
+    choices = any_values(rule)
+    return [dict(zip(choices, combination)) for combination in itertools.product(*choices.values())]
+
+
 @dataclass(frozen=True)
 class Target:
     """One POST route, with its `any()` arguments fixed (each transition is its own target)."""
@@ -54,17 +61,8 @@ class Target:
 
 def post_targets(app) -> list[Target]:
     """Every POST route of the url_map, one per value of its `any()` arguments."""
-    targets = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "POST" not in rule.methods:
-            continue
-        choices = any_values(rule)
-        if not choices:
-            targets.append(Target(rule))
-            continue
-        (name, values), = choices.items()
-        targets += [Target(rule, ((name, value),)) for value in values]
-    return targets
+    return [Target(rule, tuple(fixed.items())) for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+            if "POST" in rule.methods for fixed in any_combinations(rule)]
 
 
 def get_rules(app) -> list[Rule]:
@@ -104,10 +102,9 @@ class Crawl:
 def start_urls(app, world) -> list[str]:
     urls = []
     for rule in get_rules(app):
-        choices = any_values(rule)
-        every_change = "change_id" in rule.arguments and not choices  # a transition's GET only redirects
+        every_change = "change_id" in rule.arguments and not any_values(rule)  # a transition's GET only redirects
         for change_id in world.changes.values() if every_change else [world.ids["change_id"]]:
-            for fixed in ([{}] if not choices else [{name: v} for name, values in choices.items() for v in values]):
+            for fixed in any_combinations(rule):
                 urls.append(build(rule, {**world.ids, "change_id": change_id, **fixed}))
                 urls += [urls[-1] + query for query in FORM_PAGES.get(rule.endpoint, [])]
     return list(dict.fromkeys(urls))

@@ -32,22 +32,29 @@ LONG_TEXT_MAX = 20_000
 # Markup of every kind at once: each piece is judged on its own in the answer.
 MARKUP = ("<script>alert(1)</script>\"><img src=x onerror=alert(1)>' autofocus onfocus='alert(1)"
           " {{7*7777}}${7*7777}{% if 1 %}x{% endif %} a\x00b \u202egnp.exe\u200b\ufeff \U0001F4A5 e\u0301 \U000E0041")
+# Sent to every field of every form at once.
 PAYLOADS = [
     Payload("markup", MARKUP),
     Payload("javascript-url", " JaVaScRiPt\t:alert(1)"),
     Payload("not-utf8", b"\xff\xfe\xed\xa0\x80"),  # invalid bytes and a lone surrogate's UTF-8 form
     Payload("superscript-digits", "\u00b2\u00b3"),  # str.isdigit() says yes, int() says no
-    Payload("oversized", "x" * (LONG_TEXT_MAX + 1), refused=True),
+    Payload("oversized-markup", MARKUP * (LONG_TEXT_MAX // len(MARKUP) + 1), refused=True),  # refused, shown escaped
     Payload("oversized-1.9MB", "y" * 1_900_000, refused=True, one_field=True),
     Payload("month-13", "2026-13-45"),
-    Payload("last-minute", "9999-12-31 23:59"),
-    Payload("year-10000", "10000-01-01"),
-    Payload("feb-31", "31 Feb 2026 25:61"),
     Payload("minus-one", "-1"),
     Payload("beyond-64-bits", "18446744073709551616"),
     Payload("huge-float", "1e400"),
 ]
+# Sent to date and time inputs one at a time (the other fields valid), where they reach the parsing.
+DATE_PAYLOADS = [
+    Payload("month-13", "2026-13-45"),
+    Payload("last-minute", "9999-12-31 23:59"),
+    Payload("first-minute", "0001-01-01 00:00"),
+    Payload("year-10000", "10000-01-01"),
+    Payload("minus-one", "-1"),
+]
 PAYLOAD_BY_NAME = {payload.name: payload for payload in PAYLOADS}
+DATE_PLACEHOLDERS = ("10 Dec 2026", "22:00")  # how the app's date and time inputs show their format
 
 
 def encode_form(pairs: list[tuple[str, str | bytes]]) -> bytes:
@@ -218,6 +225,20 @@ def markup_problems(body: str) -> list[str]:
     problems += [f"raw {marker!r}" for marker in _RAW_MARKERS if marker.lower() in lowered]
     if TEMPLATE_RESULT in body:
         problems.append("a template expression was evaluated ({{7*7777}} became 54439)")
+    return problems
+
+
+def answer_problems(response, what: str) -> list[str]:
+    """Problems with an answer: a 500, a refusal that is not the product's page (its error page,
+    or a form shown again with its errors), markup in an HTML body."""
+    problems = []
+    body = response.get_data(as_text=True)
+    if response.status_code >= 500:
+        problems.append(f"{what}: {response.status_code}")
+    elif response.status_code >= 400 and not (is_product_error_page(response) or 'class="brand"' in body):
+        problems.append(f"{what}: {response.status_code} is not the product's page")
+    if "html" in (response.content_type or ""):
+        problems += [f"{what}: {problem}" for problem in markup_problems(body)]
     return problems
 
 

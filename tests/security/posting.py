@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from tests.security.crawl import FoundForm
-from tests.security.hostile import FORM_CONTENT_TYPE, Payload, encode_form, is_product_error_page, markup_problems
+from tests.security.hostile import DATE_PLACEHOLDERS, FORM_CONTENT_TYPE, Payload, answer_problems, encode_form
 from tests.conftest import PASSWORD
 
 # Rows a refused request may still write, and why.
@@ -32,16 +32,16 @@ def valid_baseline(found: FoundForm) -> list[tuple[str, str]]:
         for value in values:
             if not value.strip() and item.kind not in ("hidden", "checkbox", "radio", "select", "search"):
                 value = _filler(item, day)
-                if item.placeholder == "10 Dec 2026":
+                if item.placeholder == DATE_PLACEHOLDERS[0]:
                     day += timedelta(days=1)  # a window's end after its start
             pairs.append((item.name, value))
     return pairs
 
 
 def _filler(item, day: date) -> str:
-    if item.placeholder == "10 Dec 2026":
+    if item.placeholder == DATE_PLACEHOLDERS[0]:
         return day.strftime("%d %b %Y")
-    if item.placeholder == "22:00":
+    if item.placeholder == DATE_PLACEHOLDERS[1]:
         return "10:00"
     if item.kind == "password":
         return PASSWORD + " but longer"
@@ -83,42 +83,28 @@ def send(world, found: FoundForm, pairs, htmx: bool = False):
                        headers={"HX-Request": "true"} if htmx else {})
 
 
-def judge(world, response, client, what: str) -> list[str]:
-    """Problems with an answer: a 500, an error page not the product's, a payload echoed as
-    markup; a redirect is followed once and its page judged too (flash messages echo input)."""
-    problems = []
-    if response.status_code >= 500:
-        problems.append(f"{what}: {response.status_code}")
-    elif response.status_code >= 400 and not is_product_error_page(response) and not _is_product_page(response):
-        problems.append(f"{what}: {response.status_code} is not the product's error page")
-    body = response.get_data(as_text=True)
-    problems += [f"{what}: {problem}" for problem in markup_problems(body)]
+def judge(response, client, what: str) -> list[str]:
+    """`answer_problems`, and a redirect is followed once and its page judged too (flash
+    messages echo what was posted)."""
+    problems = answer_problems(response, what)
     if response.status_code in (301, 302, 303) and response.location:
         location = urlsplit(response.location)
         if location.netloc not in ("", "localhost"):
             problems.append(f"{what}: redirected off the site to {response.location[:80]!r}")
         else:
             followed = client.get(location.path + (f"?{location.query}" if location.query else ""))
-            problems += [f"{what} → {location.path}: {problem}" for problem in
-                         markup_problems(followed.get_data(as_text=True))]
-            if followed.status_code >= 500:
-                problems.append(f"{what} → {location.path}: {followed.status_code}")
+            problems += answer_problems(followed, f"{what} → {location.path}")
     return problems
-
-
-def _is_product_page(response) -> bool:
-    """A form page shown again with its errors (still the product's layout, any 4xx)."""
-    return 'class="brand"' in response.get_data(as_text=True)
 
 
 def post_and_judge(world, found: FoundForm, pairs, what: str, htmx: bool = False, refused: bool = False) -> list[str]:
     """Post in a savepoint rolled back afterwards; when `refused`, nothing may have been stored."""
     client = world.anonymous if found.anonymous else world.client
     with world.isolated():
-        before = world.rows() if refused else None
+        before = world.starting_rows() if refused else None
         try:
             response = send(world, found, pairs, htmx)
-            problems = judge(world, response, client, what)
+            problems = judge(response, client, what)
         except Exception as error:  # noqa: BLE001 - a raised error is the finding; keep looking
             return [f"{what}: raised {type(error).__name__}: {str(error)[:200]}"]
         if refused:

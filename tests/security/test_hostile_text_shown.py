@@ -7,8 +7,9 @@ from datetime import date, timedelta
 
 from cbcw.devices.models import Device
 from cbcw.extensions import db
-from tests.security.crawl import crawl
+from tests.security.crawl import crawl, post_targets
 from tests.security.hostile import MARKUP, markup_problems
+from tests.security.posting import holds_text, send, valid_baseline, with_value
 
 ESCAPED = "&lt;script&gt;alert(&#34;{kind}&#34;)&lt;/script&gt;"  # how Jinja shows HOSTILE_SUFFIX's script
 
@@ -19,13 +20,13 @@ def _get(world, url, htmx=False):
     return response.get_data(as_text=True)
 
 
-def test_connectwise_names_come_back_escaped_everywhere(world):
+def test_connectwise_names_come_back_escaped_everywhere(world, site):
     """Every page of the walk over a simulator whose every name carries markup shows it as text:
     the typeahead, ticket widget, time-entry popup, company search, boards, member picker,
     devices, device detail, calendar and activity pages included."""
     change, company = world.changes["draft"], world.ids["company_id"]
     device = db.session.scalar(db.select(Device).where(Device.id == world.ids["device_id"]))
-    pages = {url: page.body for (url, _), page in crawl(world).pages.items()}
+    pages = {url: page.body for (url, _), page in site.pages.items()}
     pages.update({url: _get(world, url, htmx) for url, htmx in [
         (f"/connectwise/companies/{company}/tickets?linked_ticket_query=a", True),
         (f"/changes/{change}/connectwise-ticket?refresh=1", True),
@@ -75,3 +76,30 @@ def test_stored_change_text_is_escaped_on_every_page_and_formula_safe_in_csv(wor
     titles = [row[5] for row in rows[1:] if "HYPERLINK" in row[5]]
     assert titles and all(cell.startswith("'=") for cell in titles)
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)
+
+
+# Forms whose post would end the admin's session or cannot store text.
+SESSION_FORMS = {"accounts.logout", "accounts.login", "accounts.change_password"}
+SHORT_MARKUP = MARKUP[:MARKUP.index("{{")]  # short enough for names (companies, people)
+
+
+def test_markup_stored_through_every_form_is_escaped_on_every_page(world, site):
+    """Markup typed into each text field of every form (the others filled in to pass) is stored
+    wherever a form keeps text (changes, comments, companies, users, settings), and afterwards
+    no page of the whole app shows it as markup."""
+    targets = sorted(post_targets(world.client.application), key=lambda t: t.endpoint == "changes.transition")
+    with world.isolated():
+        for target in targets:
+            found = site.form_for(target)
+            if found is None or found.anonymous or target.endpoint in SESSION_FORMS:
+                continue
+            baseline = valid_baseline(found)
+            for item in found.form.fields:
+                if holds_text(item) and item.kind in ("text", "textarea") and not item.placeholder:
+                    assert send(world, found, with_value(baseline, item.name, SHORT_MARKUP)).status_code < 500
+        stored = sorted(table for table, rows in world.rows().items() if "<script>alert(1)" in repr(rows))
+        walked = crawl(world)
+    assert {"changes", "companies", "users", "timeline_entries"} <= set(stored)
+    problems = {url: found for (url, _), page in walked.pages.items() if (found := markup_problems(page.body))}
+    assert problems == {}
+    assert sum("&lt;script&gt;alert(1)&lt;/script&gt;" in page.body for page in walked.pages.values()) >= 10
