@@ -31,11 +31,12 @@ class Payload:
 LONG_TEXT_MAX = 20_000
 # Markup of every kind at once: each piece is judged on its own in the answer.
 MARKUP = ("<script>alert(1)</script>\"><img src=x onerror=alert(1)>' autofocus onfocus='alert(1)"
-          " {{7*7777}}${7*7777}{% if 1 %}x{% endif %} a\x00b \u202egnp.exe\u200b\ufeff \U0001F4A5 e\u0301 \U000E0041")
+          " {{7*7777}}${7*7777}{% if 1 %}x{% endif %} \u202egnp.exe\u200b\ufeff \U0001F4A5 e\u0301 \U000E0041")
 # Sent to every field of every form at once.
 PAYLOADS = [
     Payload("markup", MARKUP),
     Payload("javascript-url", " JaVaScRiPt\t:alert(1)"),
+    Payload("nul", "a\x00b", refused=True),  # PostgreSQL text cannot hold it: refused before any view
     Payload("not-utf8", b"\xff\xfe\xed\xa0\x80"),  # invalid bytes and a lone surrogate's UTF-8 form
     Payload("superscript-digits", "\u00b2\u00b3"),  # str.isdigit() says yes, int() says no
     Payload("oversized-markup", MARKUP * (LONG_TEXT_MAX // len(MARKUP) + 1), refused=True),  # refused, shown escaped

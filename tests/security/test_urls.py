@@ -21,7 +21,7 @@ KNOWN_PARAMETERS = {"page", "q", "company", "company_id", "mine", "view", "date"
                     "refresh", "popup", "format", "type", "device", "active", "date_from", "date_to",
                     "linked_ticket_query"}
 QUERY_VALUES = {
-    "markup": MARKUP, "beyond-64-bits": str(2**64), "minus-one": "-1", "month-13": "2026-13-45",
+    "markup": MARKUP, "nul": "a\x00b", "beyond-64-bits": str(2**64), "minus-one": "-1", "month-13": "2026-13-45",
     "year-0": "0000-01-01", "year-10000": "10000-01-01", "superscript-digits": "\u00b2\u00b3",
 }
 INT_RULES = [rule for rule in APP.url_map.iter_rules()
