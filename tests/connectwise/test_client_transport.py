@@ -83,6 +83,14 @@ def test_non_json_body_is_bad_response(cw):
         cw.system_info()
 
 
+@responses.activate
+def test_nul_in_an_answer_is_read_as_the_replacement_character(cw):
+    """A NUL anywhere in an answer's strings (names, keys, nested lists) comes back as U+FFFD:
+    PostgreSQL text cannot hold U+0000, so a synced name carrying one failed the sync."""
+    responses.get(INFO, body=b'{"version": "v\\u0000 1", "a\\u0000": [{"name": "x\\u0000y"}], "n": 1}', status=200)
+    assert cw.system_info() == {"version": "v\ufffd 1", "a\ufffd": [{"name": "x\ufffdy"}], "n": 1}
+
+
 @pytest.mark.parametrize("exception, error_class", [
     (requests.exceptions.SSLError("cert"), errors.TLSError),
     (requests.exceptions.ConnectTimeout("t"), errors.Timeout),

@@ -39,8 +39,9 @@ from tests.fixtures.cw_simulator import SimulatorServer, point_at_simulator
 from tests.fixtures.database import committed_rows, rolled_back
 from tests.security.crawl import crawl
 
-# Appended to every name ConnectWise sends (kind is the field's kind, to find it again escaped).
-HOSTILE_SUFFIX = ' <script>alert("{kind}")</script>"><img src=x onerror=alert(1)> javascript:alert(1) \u202e'
+# Appended to every name ConnectWise sends (kind is the field's kind, to find it again escaped);
+# the NUL is one PostgreSQL could not store.
+HOSTILE_SUFFIX = ' <script>alert("{kind}")</script>"><img src=x onerror=alert(1)> javascript:alert(1) \u202e \x00'
 HOSTILE_FIELDS = {"name": "name", "summary": "summary", "firstName": "member", "lastName": "member"}
 ACME_CW_ID, NORTHWIND_CW_ID = 101, 103
 ADMIN_MEMBER_ID = 151
