@@ -26,6 +26,7 @@ from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise import ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.drift.models import DriftFinding, DriftRun
 from cbcw.connectwise.mappings import get_settings
 from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
 from cbcw.connectwise.simulator import create_simulator_app
@@ -218,6 +219,12 @@ def build_world(app, cw: SimulatorServer) -> World:
                         event="change-approved", kind="note", payload={"text": hostile_text},
                         reference="cb-hostile1", state="failed", last_error="<img src=x onerror=alert(1)>")
     db.session.add(write)
+    hostile_status = ("In Progress" + HOSTILE_SUFFIX.format(kind="name")).replace("\x00", "\ufffd")  # as read
+    db.session.add_all([  # a drift check that found the approved change's ticket in a hostile status
+        DriftRun(organisation_id=organisation.id, finished_at=start, findings_at=start, changes_checked=1),
+        DriftFinding(organisation_id=organisation.id, change_id=changes["approved"].id, ticket_id=OPEN_ACME_TICKET,
+                     problems=[{"kind": "status", "actual": hostile_status, "expected": "Change Approved"}]),
+    ])
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
