@@ -12,8 +12,9 @@
 5. Sets the faults (10 % 503s, 429 bursts with Retry-After, 2 s latency spikes), runs the same
    soak, clears the faults, waits for the outbox to drain, and compares again.
 
-The report (requests/s, p50/p95/p99 per endpoint, failures, DEGRADED answers, lost and duplicated
-writes, statement counts, load average, scales, duration) is printed and written to
+The report (requests/s, p50/p95/p99 per endpoint as the client saw them and as the app's request
+log timed them, failures, DEGRADED answers, lost and duplicated writes, statement counts, load
+average, scales, duration) is printed and written to
 benchmarks/load/results/. Exit status 1 when a soak had a failed request or a lost, duplicated
 or unfinished write, or a page's statement count grew with the data. Every process started is
 stopped by its id at the end.
@@ -227,6 +228,30 @@ def stats_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+REQUEST_LINE = re.compile(r"^(\S+ \S+),\d+ INFO cbcw\.request: method=(\w+) path=(\S+) status=\d+ ms=(\d+)")
+
+
+def server_times(since: datetime, until: datetime) -> list[str]:
+    """Per endpoint, the time the app itself took (its request log, both hosts) during the soak:
+    what the client saw beyond it was spent queueing for one of the four sync workers."""
+    times: dict[str, list[int]] = {}
+    for log in sorted(RUN_DIR.glob("gunicorn*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            found = REQUEST_LINE.match(line)
+            if not found:
+                continue
+            at = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            if since <= at <= until:
+                key = f"{found.group(2)} {re.sub(r'/[0-9]+', '/<id>', found.group(3))}"
+                times.setdefault(key, []).append(int(found.group(4)))
+    lines = ["| endpoint (server side) | requests | p50 ms | p95 ms | p99 ms |", "|---|---:|---:|---:|---:|"]
+    for key, values in sorted(times.items(), key=lambda item: -len(item[1])):
+        values.sort()
+        pick = lambda share: values[min(int(len(values) * share), len(values) - 1)]  # noqa: E731
+        lines.append(f"| {key} | {len(values)} | {pick(0.5)} | {pick(0.95)} | {pick(0.99)} |")
+    return lines
+
+
 def failures(rows: list[dict]) -> int:
     return sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
 
@@ -257,8 +282,9 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
     shape.sim_call("DELETE", "/_sim/journal")
     if faults:
         shape.sim_call("POST", "/_sim/faults", faults)
-    started = time.monotonic()
+    started, since = time.monotonic(), datetime.now(timezone.utc).replace(microsecond=0)
     rows, load = run_locust(shape, args, label)
+    until = datetime.now(timezone.utc)
     if faults:
         shape.sim_call("DELETE", "/_sim/faults")
     drained = wait_for_drain(shape, args.drain_timeout)
@@ -268,6 +294,7 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
                f"{args.duration} s, {args.users} users, load average {load}; outbox drained "
                f"{drained:.0f} s after the load stopped; wall time {time.monotonic() - started:.0f} s.",
                *(["Faults: `" + json.dumps(faults) + "`"] if faults else []), "", *stats_table(rows), "",
+               *server_times(since, until), "",
                "Outbox against the simulator's journal:", "", *[f"- {line}" for line in describe(result)], ""]
     return failed == 0 and result.ok
 
