@@ -2,8 +2,10 @@
  *
  * A textarea with data-mentions="<suggestions URL>" asks the server (through htmx) for active
  * devices whose hostname starts with what follows the "@" at the caret, the change's company
- * first. Arrow keys move through the suggestions, Enter or Tab inserts "@hostname ", Escape
- * closes them; a click picks one too. Loaded from a static file: the CSP forbids inline script.
+ * first. Like the ticket typeahead (static/js/tickets.js), nothing is highlighted until an arrow
+ * key: Down highlights the first suggestion, Up the last; Enter or Tab inserts the highlighted
+ * one as "@hostname " (the first one when none is highlighted), Escape closes them; a click picks
+ * one too. Loaded from a static file: the CSP forbids inline script.
  */
 (function () {
   "use strict";
@@ -65,6 +67,8 @@
       if (all[index]) {
         textarea.setAttribute("aria-activedescendant", all[index].id);
         all[index].scrollIntoView({ block: "nearest" });
+      } else {
+        textarea.removeAttribute("aria-activedescendant");
       }
     }
 
@@ -86,7 +90,7 @@
           var count = options().length;
           list.hidden = count === 0;
           status.textContent = count ? count + " device(s) suggested: use the arrow keys and Enter." : "";
-          highlight(count ? 0 : -1);
+          highlight(-1); // nothing highlighted until an arrow key, as in the ticket typeahead
         });
     }
 
@@ -113,12 +117,15 @@
         return;
       }
       var count = options().length;
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (event.key === "ArrowDown") {
         event.preventDefault();
-        highlight((active + (event.key === "ArrowDown" ? 1 : count - 1)) % count);
+        highlight((active + 1) % count);
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        highlight(active <= 0 ? count - 1 : active - 1);
       } else if (event.key === "Enter" || event.key === "Tab") {
         event.preventDefault();
-        pick(options()[active]);
+        pick(options()[active < 0 ? 0 : active]);
       } else if (event.key === "Escape") {
         event.preventDefault();
         close();

@@ -28,6 +28,26 @@ def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
     expect(description).to_have_value("Reboot @acme-dc01 and @acme-sw-core ")
 
 
+def test_at_suggestions_highlight_nothing_until_arrow_down_then_the_first(page, login, demo):
+    """No @ suggestion is highlighted before a key; Down highlights the first and Enter inserts that one."""
+    login(page, "engineer@demo.test")
+    page.goto("/changes/new")
+    page.get_by_label("Company").select_option(label="Acme Manufacturing")
+    description = page.get_by_label("Description")
+    description.click()
+    description.press_sequentially("Check @acme-")
+    options = page.get_by_role("listbox", name="Devices to mention").get_by_role("option")
+    expect(options).to_have_count(3)
+    expect(page.locator("[role=option][aria-selected=true]")).to_have_count(0)
+    expect(description).not_to_have_attribute("aria-activedescendant", re.compile(".*"))
+    description.press("ArrowDown")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    expect(description).to_have_attribute("aria-activedescendant", options.first.get_attribute("id"))
+    first = options.first.get_attribute("data-hostname")
+    description.press("Enter")
+    expect(description).to_have_value(f"Check @{first} ")
+
+
 def test_manual_sync_shows_progress_then_counts(page, login, demo):
     """Sync Configurations Now asks for confirmation, waits for the scheduler, then shows the counts."""
     login(page, "admin@demo.test")
