@@ -117,3 +117,17 @@ def test_plan_block_is_found_by_markers_even_when_line_breaks_became_spaces():
     assert again.count("[ChangeBreeze plan CHG-000123]") == 1 and "Step 1" not in again and "New step" in again
     other = plan_block.with_block(again, "CHG-000999", "Other change")
     assert "[ChangeBreeze plan CHG-000123]" in other and "[ChangeBreeze plan CHG-000999]" in other
+
+
+def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(db, linked, client, login, admin, post, cw_sim):
+    """A state filter with no write says so for that state (not "no writes yet"); Retry all failed returns to the filter."""
+    linked(ticket=HELP_DESK_TICKET)
+    deliver_all()
+    login(admin)
+    pending = client.get(ACTIVITY + "?state=pending").get_data(as_text=True)
+    assert "No pending writes." in pending and "No ConnectWise writes" not in pending
+    response = post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "failed"})
+    assert response.status_code == 302 and response.location.endswith(f"{ACTIVITY}?state=failed")
+    failed = client.get(ACTIVITY + "?state=failed").get_data(as_text=True)
+    assert 'name="state" value="failed"' in failed  # each Retry form on the filtered list carries the filter
+    assert post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "<bogus>"}).location.endswith(ACTIVITY)

@@ -26,3 +26,23 @@ def test_approving_posts_an_internal_note_on_the_simulators_ticket(page, login, 
     expect(page.locator("body")).to_contain_text("approved (operational)")
     expect(page.locator("body")).to_contain_text("Maintenance window agreed with the warehouse")
     expect(page.locator("body")).to_contain_text("Internal")
+
+
+def test_activity_table_fits_its_card_at_1366_and_the_active_filter_is_marked(page, login, demo):
+    """At 1366 px the activity table stays inside its card; the active state filter is aria-current and looks it."""
+    with demo.app_context():
+        deliver(budget=60)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    login(page, "admin@demo.test")
+    page.goto("/settings/integrations/activity")
+    expect(page.locator("table.activity tbody tr").first).to_be_visible()
+    card, table = (page.locator(selector).bounding_box() for selector in ("section.card", "table.activity"))
+    assert table["x"] + table["width"] <= card["x"] + card["width"], (table, card)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    filters = page.get_by_role("navigation", name="Filter by state")
+    filters.get_by_role("link", name="Sent").click()
+    active, other = filters.get_by_role("link", name="Sent"), filters.get_by_role("link", name="Pending")
+    expect(active).to_have_attribute("aria-current", "page")
+    expect(other).not_to_have_attribute("aria-current", "page")
+    look = "e => getComputedStyle(e).backgroundColor + getComputedStyle(e).fontWeight"
+    assert active.evaluate(look) != other.evaluate(look)

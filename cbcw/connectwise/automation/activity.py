@@ -15,6 +15,15 @@ HEADERS = {"Authorization": "Basic (company+public key : private key, redacted)"
            "clientId": "(this server's CW_CLIENT_ID)", "Content-Type": "application/json"}
 
 
+# What the filtered list says when it has no write in that state (the others may have some).
+EMPTY_FILTER_MESSAGES = {"pending": "No pending writes.", "sent": "No sent writes.",
+                         "skipped": "No writes that were not needed.", "failed": "No failed writes."}
+
+
+def empty_filter_message(state: str) -> str:
+    return EMPTY_FILTER_MESSAGES[state]
+
+
 def writes_of_organisation(state: str | None = None) -> Select:
     stmt = scoped(OutboxWrite).order_by(OutboxWrite.id.desc())
     return stmt.where(OutboxWrite.state == state) if state else stmt

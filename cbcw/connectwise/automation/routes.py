@@ -22,7 +22,8 @@ def organisation_activity():
                              per_page=current_app.config["CHANGES_PER_PAGE"], error_out=False)
     return render_partial_or_page("connectwise/_activity_table.html", "connectwise/activity.html",
                                   writes=pagination.items, pagination=pagination, state=state,
-                                  states=STATE_LABELS, requests_of=activity.requests_of, show_change=True, back="org")
+                                  states=STATE_LABELS, requests_of=activity.requests_of, show_change=True, back="org",
+                                  empty_filter_message=activity.empty_filter_message)
 
 
 @bp.get("/changes/<int:change_id>/integration")
@@ -61,6 +62,8 @@ def retry_failed():
 
 
 def _back(change_id: int | None):
+    """Back where the button was pressed: the change's activity, or the list with its filter kept."""
     if request.form.get("back") == "change" and change_id is not None:
         return redirect(url_for(".change_activity", change_id=change_id))
-    return redirect(url_for(".organisation_activity"))
+    state = request.form.get("state")
+    return redirect(url_for(".organisation_activity", state=state if state in STATE_LABELS else None))
