@@ -51,6 +51,8 @@ class ApprovalStatus:
     vcab_yes: int = 0
     fully_approved: bool = False
     waiting_on: list[tuple[str, User]] = field(default_factory=list)
+    # The decision that sent this draft back: shown on the overview until it is resubmitted.
+    rejection: Optional[Approval] = None
 
     def counts(self, approval: Approval) -> bool:
         """Whether this vCAB decision counts toward the majority."""
@@ -91,6 +93,7 @@ def approval_status(change: Change) -> ApprovalStatus:
             decided = {a.approver_id for a in vcab_approvals}
             waiting_on += [("vcab", m) for m in members if m.id not in decided]
     return ApprovalStatus(
+        rejection=last_rejection(change),
         technical=technical,
         operational=operational,
         vcab_approvals=vcab_approvals,
@@ -100,3 +103,17 @@ def approval_status(change: Change) -> ApprovalStatus:
         fully_approved=fully_approved,
         waiting_on=waiting_on,
     )
+
+
+def last_rejection(change: Change) -> Optional[Approval]:
+    """The rejection that ended the last round, while the change is a draft again.
+
+    A rejection sends the change back to draft and starts the next round, so a draft whose
+    previous round holds a rejection has not been resubmitted since. Reads the approvals the
+    detail page already loaded (no extra statement).
+    """
+    if change.state != "draft" or change.approval_round <= 1:
+        return None
+    rejections = [a for a in change.approvals
+                  if a.round == change.approval_round - 1 and a.decision == "rejected"]
+    return max(rejections, key=lambda a: (a.decided_at, a.id), default=None)

@@ -32,7 +32,7 @@ from cbcw.changes.forms import (
 )
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.fields import LinkedTicket
-from cbcw.changes.labels import KIND_LABELS
+from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS
 from cbcw.changes.models import Change
 from cbcw.changes.template_filters import highlight_mentions
 from cbcw.changes.unit_of_work import apply
@@ -214,7 +214,8 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
     if bound:
         open_panel = PANEL_OF.get(bound[0], bound[0])
     context = {
-        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS, "forms": forms,
+        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS,
+        "approval_titles": APPROVAL_TITLES, "forms": forms,
         "open_panel": open_panel if open_panel in PANELS and open_panel in forms else None,
         # Starting outside the window asks first: it is posted to the ticket and dates the reports.
         "start_off_window": change.window_position(utcnow()) if "start" in forms else None,

@@ -71,6 +71,22 @@ def test_invalid_decision_reopens_the_decision_panel_with_the_error(csrf_token, 
     assert response.status_code == 200 and "Your decision</h2>" in page and "This field is required." in page
 
 
+def test_a_rejected_draft_says_who_rejected_which_approval_when_and_why_until_resubmitted(
+        client, login, engineer, people, pending_change):
+    """A draft rejected in its last round shows the rejection (approval, who, when, reason) on its overview."""
+    change = pending_change()
+    apply(operations.approve, change, people.operational, kind="operational")
+    apply(operations.reject, change, people.technical, kind="technical", comment="No rollback for the RAID driver")
+    login(engineer)
+    page = text(client.get(f"/changes/{change.id}"))
+    notice = page[page.index('id="rejection"'):page.index("<h2>Details</h2>")]
+    assert "Technical approval" in notice and "rejected by Tess Technical" in notice
+    assert "No rollback for the RAID driver" in notice and "<time datetime=" in notice
+    assert "Otto Operational" not in notice
+    apply(operations.submit, change, engineer)
+    assert 'id="rejection"' not in text(client.get(f"/changes/{change.id}"))
+
+
 def test_marking_failed_is_a_warning_not_a_success(csrf_token, client, login, people, in_progress_change):
     """"Change marked as failed." is flashed as a warning, never as a green success."""
     change = in_progress_change()

@@ -97,3 +97,17 @@ def test_detail_statement_count_does_not_grow_with_devices_votes_or_entries(grow
     page = response.get_data(as_text=True)
     assert ("host-" in page) if not tab else ("Comment 14" in page)
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_a_rejected_drafts_overview_sends_as_many_statements_as_a_new_drafts(new_change, pending_change, people,
+                                                                            engineer, login, counted_get):
+    """Showing the rejection on a draft's overview reads the approvals already loaded: no extra statement."""
+    fresh = new_change().id
+    rejected = pending_change()
+    apply(operations.reject, rejected, people.technical, kind="technical", comment="Not this week")
+    rejected = rejected.id
+    login(engineer)
+    _, few = counted_get(f"/changes/{fresh}")
+    response, with_rejection = counted_get(f"/changes/{rejected}")
+    assert "Not this week" in response.get_data(as_text=True)
+    assert len(with_rejection) == len(few), "\n".join(with_rejection)
