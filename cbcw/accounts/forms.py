@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
-from cbcw.accounts.timezones import is_choosable
+from cbcw.accounts.timezones import is_choosable, zones_called
 
 # A shape check only: email-validator refuses the reserved .test domain the demo uses.
 email_shape = Regexp(re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), message="Enter a valid email address.")
@@ -13,16 +13,30 @@ password_length = Length(min=PASSWORD_MIN_LENGTH, max=200, message=f"Use at leas
 
 
 def real_timezone(form, field) -> None:
-    if not is_choosable(field.data or ""):
-        raise ValidationError("Pick a timezone from the list, e.g. Europe/London.")
+    if is_choosable(field.data or ""):
+        return
+    matches = zones_called(field.data or "")
+    if len(matches) > 1:
+        raise ValidationError(f"“{field.data}” matches several timezones: {', '.join(matches)}. Pick one of them.")
+    raise ValidationError("Pick a timezone from the list, e.g. Europe/London.")
+
+
+def _canonical_zone(value):
+    """A typed city that names exactly one zone ("sydney") becomes that zone ("Australia/Sydney")."""
+    if not isinstance(value, str) or is_choosable(value):
+        return value
+    matches = zones_called(value)
+    return matches[0] if len(matches) == 1 else value
 
 
 class TimezoneField(StringField):
-    """A text box searching the list of real zones (`timezone_options` in _forms.html)."""
+    """A text box searching the list of real zones (`timezone_options` in _forms.html); the
+    hint promises that a city alone ("Sydney") is enough, so the filter turns it into its zone."""
 
     def __init__(self, label="Timezone", **kwargs):
         kwargs.setdefault("default", "UTC")
-        super().__init__(label, validators=[DataRequired(), real_timezone], filters=[_strip], **kwargs)
+        super().__init__(label, validators=[DataRequired(), real_timezone], filters=[_strip, _canonical_zone],
+                         **kwargs)
 
 
 def _strip(value):

@@ -32,6 +32,17 @@ def is_choosable(name: str) -> bool:
     return name in timezone_choices()
 
 
+def zones_called(text: str) -> list[str]:
+    """The zones a person may mean by `text`: the zone itself in any case ("europe/london"), or
+    those whose city (last part) it names, case-insensitive, a space for an underscore
+    ("sydney", "new york", "New_York"). More than one means the text is ambiguous."""
+    wanted = "_".join(text.split()).casefold()
+    if not wanted:
+        return []
+    exact = [zone for zone in timezone_choices() if zone.casefold() == wanted]
+    return exact or [zone for zone in timezone_choices() if zone.rsplit("/", 1)[-1].casefold() == wanted]
+
+
 def _zone_tab_names() -> set[str]:
     for directory in TZPATH:
         zone_tab = Path(directory) / "zone.tab"

@@ -31,6 +31,43 @@ def test_profile_refuses_zones_that_are_not_real_choices(post, login, engineer, 
     assert engineer.timezone == "UTC"
 
 
+@pytest.mark.parametrize("typed, saved", [("Sydney", "Australia/Sydney"), ("sydney", "Australia/Sydney"),
+                                           ("new york", "America/New_York"), ("New_York", "America/New_York"),
+                                           ("europe/london", "Europe/London"), ("buenos aires", "America/Argentina/Buenos_Aires")])
+def test_profile_accepts_a_city_naming_one_zone_and_saves_the_zone(post, login, engineer, db, typed, saved):
+    """A typed city matching exactly one zone's last part (any case, space or underscore) saves that zone."""
+    login(engineer)
+    response = post("/profile", {"display_name": "Erin", "timezone": typed})
+    assert response.status_code == 302
+    db.session.refresh(engineer)
+    assert engineer.timezone == saved
+
+
+def test_an_ambiguous_city_is_refused_with_the_zones_it_matches(post, login, engineer, db, monkeypatch):
+    """A city that names two zones is refused, and the message lists both."""
+    zones = ("UTC", "America/Indiana/Indianapolis", "Asia/Indianapolis")
+    monkeypatch.setattr("cbcw.accounts.timezones.timezone_choices", lambda: zones)
+    login(engineer)
+    response = post("/profile", {"display_name": "Erin", "timezone": "indianapolis"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "matches several timezones: America/Indiana/Indianapolis, Asia/Indianapolis" in page
+    db.session.refresh(engineer)
+    assert engineer.timezone == "UTC"
+
+
+def test_add_user_form_accepts_a_city_for_the_timezone(post, login, admin, db):
+    """Adding a user with the timezone typed as a city saves the canonical zone."""
+    from cbcw.accounts.models import User
+
+    login(admin)
+    post("/settings/users/new", {
+        "display_name": "New", "email": "city@example.test", "role": "engineer", "timezone": "sydney",
+        "active": "y", "password": "initial secret",
+    })
+    assert db.session.scalar(db.select(User).filter_by(email="city@example.test")).timezone == "Australia/Sydney"
+
+
 def test_timezone_list_has_common_zones_first_and_no_aliases():
     """The list starts with the common zones and holds only canonical region/city zones and UTC."""
     zones = timezone_choices()
