@@ -2,7 +2,8 @@
 
 The Content-Security-Policy allows scripts and styles from this site's own files only: no inline
 `<script>`, no `style=` attribute, no `hx-on` handler (htmx evaluates those with `Function`), no
-htmx-injected indicator style (turned off by the `htmx-config` meta tag in `base.html`).
+htmx-injected indicator style, no style attribute written back by htmx's settle step or its
+history snapshots (all turned off by the `htmx-config` meta tag in `base.html`).
 """
 from flask import Flask, Response, request
 

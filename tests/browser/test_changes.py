@@ -4,6 +4,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_not_reloaded, mark_page
+from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 ENGINEER = "engineer@demo.test"
 
@@ -116,6 +117,39 @@ def test_filtered_list_survives_back_and_forward(page, login, demo):
     expect(state).to_have_value("scheduled")
     expect(search).to_have_value("acme")
     expect(results_rows(page)).to_have_count(2)
+
+
+def test_filter_button_adds_no_duplicate_history_entry_and_back_forward_break_no_csp_rule(watched, login):
+    """The State dropdown filters by itself; Filter then adds no identical entry (one Back is the
+    unfiltered list), and Back/Forward over the filtered list raise no CSP violation, even with
+    fields styled the way browser extensions style them (a style attribute set through the CSSOM)."""
+    page = watched
+    login(page, ENGINEER)
+    page.goto("/changes")
+    expect(results_rows(page)).to_have_count(7)
+    extension_styles = "document.querySelectorAll('input, select').forEach(e => e.style.outline = '1px solid gold')"
+    page.evaluate(extension_styles)
+    entries = page.evaluate("history.length")
+    page.get_by_label("State").select_option("scheduled")
+    expect(page).to_have_url(re.compile(r"state=scheduled"))
+    expect(results_rows(page)).to_have_count(3)
+    with page.expect_response(re.compile(r"/changes\?")):
+        page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("history.length") == entries + 1
+
+    page.evaluate(extension_styles)
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"state=scheduled"))
+    expect(results_rows(page)).to_have_count(7)
+    page.evaluate(extension_styles)
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"state=scheduled"))
+    expect(results_rows(page)).to_have_count(3)
+    page.go_back()
+    expect(results_rows(page)).to_have_count(7)
+    page.wait_for_load_state("networkidle")
+    assert violations(page) == []
 
 
 def test_quick_filter_awaiting_my_approval_is_bookmarkable(page, login, demo):

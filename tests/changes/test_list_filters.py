@@ -181,3 +181,16 @@ def test_rejected_round_is_awaiting_again_after_resubmission(client, login, db, 
     assert "I approve technically" in titles(client.get("/changes?mine=approval"))
     assert _db.session.scalar(_db.select(_db.func.count()).select_from(Approval)
                               .where(Approval.change_id == change.id)) == 1
+
+
+def test_an_htmx_filter_for_the_url_already_shown_is_not_pushed_again(client, login, engineer):
+    """Asking (by HTMX) for the very URL the browser shows answers HX-Push-Url: false; another URL is pushed."""
+    login(engineer)
+    url = "/changes?mine=&q=&state=draft&company="
+    same = client.get(url, headers={"HX-Request": "true",
+                                    "HX-Current-URL": "http://localhost/changes?state=draft&q=&company=&mine="})
+    assert same.headers.get("HX-Push-Url") == "false" and "<html" not in text(same)
+    other = client.get(url, headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/changes?state=&q="})
+    assert "HX-Push-Url" not in other.headers
+    full = client.get(url, headers={"HX-Current-URL": "http://localhost" + url})
+    assert "HX-Push-Url" not in full.headers
