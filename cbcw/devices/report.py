@@ -6,10 +6,12 @@ import csv
 import io
 from typing import Iterable, Iterator
 
-from cbcw.main.templating import localtime
+from cbcw.main.templating import localtime, user_zone
 
 HEADER = ("Date", "Device", "Device type", "Company", "Change", "Title", "State", "Window start", "Window end",
           "Implementer")
+# The columns holding times, which are in the viewer's own timezone.
+TIMED = frozenset({"Date", "Window start", "Window end"})
 # A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,13 +32,19 @@ def row_cells(link) -> list:
             change.implementer.display_name if change.implementer else ""]
 
 
+def header(zone: str) -> list[str]:
+    """The header row; each time column names its zone ("Window start (Europe/London)"), since a
+    downloaded file travels without the page that said whose clock it reads."""
+    return [f"{name} ({zone})" if name in TIMED else name for name in HEADER]
+
+
 def csv_lines(links: Iterable) -> Iterator[str]:
     """The CSV text in pieces (one per row), for a streamed download."""
     buffer = io.StringIO()
     # Every cell quoted: a spreadsheet that splits on ";" (many European locales) cannot cut a
     # title like ";=1+1" into a cell that starts with "=".
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    writer.writerow(HEADER)
+    writer.writerow(header(user_zone().key))
     yield "\ufeff" + _take(buffer)
     for link in links:
         writer.writerow([safe_cell(cell) for cell in row_cells(link)])

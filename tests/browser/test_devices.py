@@ -63,6 +63,30 @@ def test_manual_sync_shows_progress_then_counts(page, login, demo):
     expect(section.locator("#sync-history")).to_contain_text("Alex Admin")
 
 
+# Lines a cell's text is laid out on (distinct tops of its line boxes).
+LINES_OF = """cell => { const range = document.createRange(); range.selectNodeContents(cell);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+
+
+def test_report_keeps_hostnames_numbers_and_dates_whole_and_lines_up_its_filters(page, login, demo):
+    """At 1024 px the report never breaks a hostname, change number or date across lines, and the
+    From/To date inputs are as tall as the dropdowns and sit on the same line."""
+    page.set_viewport_size({"width": 1024, "height": 800})
+    login(page, "engineer@demo.test")
+    page.goto("/reports/device-changes")
+    rows = page.locator("#results tbody tr")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        for column in (1, 2, 5, 8, 9):  # date, device, change, window start, window end (blank if unscheduled)
+            cell = row.locator(f"td:nth-child({column})")
+            assert cell.evaluate(LINES_OF) <= 1, f"column {column} wraps: {cell.inner_text()!r}"
+    select = page.get_by_label("Company").bounding_box()
+    for label in ("From", "To"):
+        box = page.get_by_label(label, exact=True).bounding_box()
+        assert abs(box["height"] - select["height"]) <= 1, (label, box, select)
+        assert abs(box["y"] - select["y"]) <= 1, (label, box, select)
+
+
 def test_demo_conflict_shows_on_both_changes_and_in_the_calendar(page, login, demo):
     """The demo's two overlapping changes on @acme-dc01 both warn, and the calendar marks them."""
     login(page, "engineer@demo.test")

@@ -99,7 +99,7 @@ def test_report_csv_is_utf8_and_formula_safe(client, login, viewer, linked):
     text = response.data.decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0][:2] == ["Date", "Device"] and len(rows) == 2
+    assert rows[0][:2] == ["Date (UTC)", "Device"] and len(rows) == 2
     assert rows[1][1] == "acme-srv01" and rows[1][4] == change.reference
     assert rows[1][5] == "'=HYPERLINK(\"http://evil\") patch"
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -114,6 +114,17 @@ def test_report_csv_quotes_every_cell(client, login, viewer, linked, db):
     line = client.get("/reports/device-changes?format=csv").data.decode("utf-8").splitlines()[1]
     assert '",";=1+1;","' in line
     assert line.startswith('"') and line.endswith('"') and line.count('","') == len(HEADER) - 1
+
+
+def test_report_csv_header_names_the_viewers_timezone_on_time_columns(client, login, viewer, linked, db):
+    """The CSV's time columns say whose clock they read: the downloading user's own timezone."""
+    viewer.timezone = "Europe/London"
+    db.session.commit()
+    login(viewer)
+    text = client.get("/reports/device-changes?format=csv").data.decode("utf-8").lstrip("\ufeff")
+    header = next(csv.reader(io.StringIO(text)))
+    assert header[0] == "Date (Europe/London)" and header[1] == "Device"
+    assert header[7:9] == ["Window start (Europe/London)", "Window end (Europe/London)"]
 
 
 @pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
