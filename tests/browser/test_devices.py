@@ -9,13 +9,19 @@ from tests.browser.conftest import SETTINGS_URL
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 
-def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
-    """Typing "@acme-d" in the description suggests the company's devices; arrow keys and Enter insert one."""
+def acme_change_description(page, login):
+    """The new-change form's Description, focused, with Acme Manufacturing as the company."""
     login(page, "engineer@demo.test")
     page.goto("/changes/new")
     page.get_by_label("Company").select_option(label="Acme Manufacturing")
     description = page.get_by_label("Description")
     description.click()
+    return description
+
+
+def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
+    """Typing "@acme-d" in the description suggests the company's devices; arrow keys and Enter insert one."""
+    description = acme_change_description(page, login)
     description.press_sequentially("Reboot @acme-d")
     suggestions = page.get_by_role("listbox", name="Devices to mention")
     expect(suggestions.get_by_role("option").first).to_contain_text("@acme-dc01")
@@ -30,11 +36,7 @@ def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
 
 def test_at_suggestions_highlight_nothing_until_arrow_down_then_the_first(page, login, demo):
     """No @ suggestion is highlighted before a key; Down highlights the first and Enter inserts that one."""
-    login(page, "engineer@demo.test")
-    page.goto("/changes/new")
-    page.get_by_label("Company").select_option(label="Acme Manufacturing")
-    description = page.get_by_label("Description")
-    description.click()
+    description = acme_change_description(page, login)
     description.press_sequentially("Check @acme-")
     options = page.get_by_role("listbox", name="Devices to mention").get_by_role("option")
     expect(options).to_have_count(3)
