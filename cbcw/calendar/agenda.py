@@ -17,10 +17,24 @@ VIEWS = ("week", "month")
 FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 1)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A change on one day of the agenda, with its window as that day sees it.
+
+    A window crossing midnight shows on each day it touches: the day it starts reads
+    "22:00–00:30", a later day "until 00:30" (or "all day" in between), and `note` says when it
+    started and ends, for the title and for screen readers.
+    """
+
+    change: Change
+    label: str
+    note: str = ""
+
+
 @dataclass
 class Day:
     day: date
-    changes: list[Change] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +78,24 @@ def build(view: str, anchor: date, zone: ZoneInfo, company_id: int | None = None
         closes = (change.window_end - timedelta(microseconds=1)).astimezone(zone).date()
         for day in days:
             if opens <= day.day <= closes:
-                day.changes.append(change)
+                day.entries.append(entry_on(day.day, change, zone))
     return Agenda(view, first, last, days, conflicting_ids(current_org_id(), [c.id for c in changes]),
                   previous, following)
+
+
+WHEN = "%A %-d %B %H:%M"
+
+
+def entry_on(day: date, change: Change, zone: ZoneInfo) -> Entry:
+    """How `change`'s window reads on `day` (a day the window touches), in `zone`."""
+    start, end = change.window_start.astimezone(zone), change.window_end.astimezone(zone)
+    opens, closes = start.date(), (end - timedelta(microseconds=1)).date()
+    span = f"{start:%H:%M}–{end:%H:%M}"
+    if opens == closes:
+        return Entry(change, span)
+    if day == opens:
+        return Entry(change, span, f"Ends {end.strftime(WHEN)}")
+    started = f"Started {start.strftime(WHEN)}"
+    if day == closes:
+        return Entry(change, f"until {end:%H:%M}", started)
+    return Entry(change, "all day", f"{started}, ends {end.strftime(WHEN)}")

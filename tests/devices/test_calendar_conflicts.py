@@ -125,3 +125,24 @@ def test_period_boundaries():
     assert period("week", date(2030, 5, 8))[:2] == (date(2030, 5, 6), date(2030, 5, 12))
     assert period("month", date(2030, 2, 14))[:2] == (date(2030, 2, 1), date(2030, 2, 28))
     assert period("month", date(2030, 12, 31))[3] == date(2031, 1, 1)
+
+
+def test_a_window_crossing_midnight_reads_as_continuing_on_its_second_day(client, login, viewer, make_change):
+    """22:00–00:30 shows under both days: the first with its span, the second as "until 00:30" naming its start."""
+    make_change(title="Late one", state="scheduled", window_start=T(4, 22),
+                window_end=T(5, 0).replace(minute=30))
+    login(viewer)
+    page = client.get("/calendar?date=2030-05-05").text
+    saturday, sunday = page.index('id="day-2030-05-04"'), page.index('id="day-2030-05-05"')
+    assert page.count("22:00–00:30") == 1 and saturday < page.index("22:00–00:30") < sunday
+    assert sunday < page.index("until 00:30")
+    assert 'title="Started Saturday 4 May 22:00"' in page and "Ends Sunday 5 May 00:30" in page
+
+
+def test_a_window_over_three_days_is_all_day_in_between(client, login, viewer, make_change):
+    """A window from Friday night to Sunday morning reads "all day" on Saturday, with when it started and ends."""
+    make_change(title="Long one", state="scheduled", window_start=T(3, 22), window_end=T(5, 6))
+    login(viewer)
+    page = client.get("/calendar?date=2030-05-05").text
+    assert "22:00–06:00" in page and "all day" in page and "until 06:00" in page
+    assert "Started Friday 3 May 22:00, ends Sunday 5 May 06:00" in page
