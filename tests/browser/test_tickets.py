@@ -95,3 +95,17 @@ def test_time_entry_popup_saves_closes_and_refreshes(page, login, demo, cw_sim):
     expect(widget(page)).to_be_visible()
     assert axe_violations(page) == []  # the live widget
     assert csp_violations(page) == []
+
+
+def test_ticket_link_and_its_opens_connectwise_hint_share_a_line(page, login, demo):
+    """The widget's "#ticket" link and its "(opens ConnectWise)" hint sit on one line."""
+    with demo.app_context():
+        change_id = db.session.scalar(db.select(Change.id).where(Change.linked_ticket_id.is_not(None)).order_by(Change.id))
+    login(page, ENGINEER)
+    page.goto(f"/changes/{change_id}")
+    link = widget(page).locator("[data-ticket-link]")
+    hint = widget(page).get_by_text("(opens ConnectWise)")
+    expect(hint).to_be_visible()
+    link_box, hint_box = link.bounding_box(), hint.bounding_box()
+    assert abs(link_box["y"] + link_box["height"] - hint_box["y"] - hint_box["height"]) < 4, (link_box, hint_box)
+    assert hint_box["x"] > link_box["x"] + link_box["width"]
