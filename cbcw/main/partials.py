@@ -25,6 +25,9 @@ def render_partial_or_page(partial_template: str, page_template: str, /, **conte
 
 def _asks_for_the_current_url() -> bool:
     """The GET names the page the browser shows (same path, same parameters in any order)."""
-    current = urlsplit(htmx.current_url or "")
+    try:
+        current = urlsplit(htmx.current_url or "")
+    except ValueError:  # a hostile header ("http://[::1"): not the page shown
+        return False
     return (request.method == "GET" and current.path == request.path
             and sorted(parse_qsl(current.query, keep_blank_values=True)) == sorted(request.args.items(multi=True)))

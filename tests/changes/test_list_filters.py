@@ -194,3 +194,5 @@ def test_an_htmx_filter_for_the_url_already_shown_is_not_pushed_again(client, lo
     assert "HX-Push-Url" not in other.headers
     full = client.get(url, headers={"HX-Current-URL": "http://localhost" + url})
     assert "HX-Push-Url" not in full.headers
+    hostile = client.get(url, headers={"HX-Request": "true", "HX-Current-URL": "http://[::1/changes"})
+    assert hostile.status_code == 200 and "HX-Push-Url" not in hostile.headers

@@ -20,10 +20,6 @@ EMPTY_FILTER_MESSAGES = {"pending": "No pending writes.", "sent": "No sent write
                          "skipped": "No writes that were not needed.", "failed": "No failed writes."}
 
 
-def empty_filter_message(state: str) -> str:
-    return EMPTY_FILTER_MESSAGES[state]
-
-
 def writes_of_organisation(state: str | None = None) -> Select:
     stmt = scoped(OutboxWrite).order_by(OutboxWrite.id.desc())
     return stmt.where(OutboxWrite.state == state) if state else stmt

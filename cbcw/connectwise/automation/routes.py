@@ -23,7 +23,7 @@ def organisation_activity():
     return render_partial_or_page("connectwise/_activity_table.html", "connectwise/activity.html",
                                   writes=pagination.items, pagination=pagination, state=state,
                                   states=STATE_LABELS, requests_of=activity.requests_of, show_change=True, back="org",
-                                  empty_filter_message=activity.empty_filter_message)
+                                  empty_filter_messages=activity.EMPTY_FILTER_MESSAGES)
 
 
 @bp.get("/changes/<int:change_id>/integration")
