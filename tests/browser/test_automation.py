@@ -46,3 +46,4 @@ def test_activity_table_fits_its_card_at_1366_and_the_active_filter_is_marked(pa
     expect(other).not_to_have_attribute("aria-current", "page")
     look = "e => getComputedStyle(e).backgroundColor + getComputedStyle(e).fontWeight"
     assert active.evaluate(look) != other.evaluate(look)
+
