@@ -50,6 +50,12 @@ class NotFound(ConnectWiseError):
     default_message = ("ConnectWise could not find this record or path: it may have been deleted, "
                        "or the Base URL may be wrong.")
 
+    @property
+    def record_gone(self) -> bool:
+        """ConnectWise's own answer that the record does not exist (code "NotFound"), as opposed to
+        a 404 page for an address that is not the API (a wrong Base URL)."""
+        return self.code == "NotFound"
+
 
 class ValidationFailed(ConnectWiseError):
     """400: ConnectWise refused the request. `.errors` is ConnectWise's `errors[]` list."""

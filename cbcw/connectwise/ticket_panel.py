@@ -82,7 +82,7 @@ def live_ticket(settings: ConnectWiseSettings, ticket_id: int, refresh: bool = F
     try:
         found: Ticket | str = fetch(client_for(settings, interactive=True), ticket_id)
     except errors.NotFound as error:
-        if error.code != "NotFound":  # an HTML 404 is a wrong address, not a deleted ticket
+        if not error.record_gone:
             raise
         found = DELETED
     ticket_cache.tickets.put(key, found)

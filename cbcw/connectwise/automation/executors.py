@@ -238,7 +238,7 @@ def _unschedule(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
         try:
             ticket.client.delete_schedule_entry(entry["id"])
         except errors.NotFound as gone:
-            if gone.code != "NotFound":  # an HTML 404 is a wrong address, not a deleted entry
+            if not gone.record_gone:
                 raise
     return outcome
 
