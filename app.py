@@ -41,9 +41,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.changes.routes import bp as changes_bp
     from cbcw.connectwise.automation.routes import bp as cw_activity_bp
     from cbcw.connectwise.drift.routes import bp as cw_drift_bp
-    from cbcw.connectwise.routes import bp as connectwise_bp
+    from cbcw.connectwise.settings.routes import bp as connectwise_bp
     from cbcw.calendar.routes import bp as calendar_bp
-    from cbcw.connectwise.ticket_routes import bp as cw_tickets_bp
+    from cbcw.connectwise.tickets.routes import bp as cw_tickets_bp
     from cbcw.devices.routes import bp as devices_bp
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
@@ -52,13 +52,13 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
                       devices_bp, calendar_bp, cw_activity_bp, cw_drift_bp):
         app.register_blueprint(blueprint)
 
-    from cbcw.connectwise import device_links
+    from cbcw.connectwise.sync import device_links
     from cbcw.connectwise.automation import preview, reactions
     from cbcw.connectwise.automation.cli import deliver_command
-    from cbcw.connectwise.cli import rotate_keys_command
+    from cbcw.connectwise.settings.cli import rotate_keys_command
     from cbcw.connectwise.drift import routes as drift_routes
     from cbcw.connectwise.drift.jobs import drift_check_command
-    from cbcw.connectwise.simulator.cli import cw_sim_command
+    from cw_simulator.cli import cw_sim_command
     from cbcw.connectwise.sync.jobs import sync_configs_command
     from cbcw.demo.cli import seed_demo_command
     from cbcw.main import errors, request_log, templating

@@ -27,8 +27,8 @@ from cbcw.config import TestConfig
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.mappings import get_settings
-from cbcw.connectwise.simulator.refs import API_ROOT
+from cbcw.connectwise.settings.mappings import get_settings
+from cw_simulator.refs import API_ROOT
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-from cbcw.connectwise.client import ConnectWiseClient
-from cbcw.connectwise.simulator.refs import API_ROOT
+from cbcw.connectwise.api.client import ConnectWiseClient
+from cw_simulator.refs import API_ROOT
 
 CONFIGURATIONS = 20_000
 LATENCY_MS = 20
@@ -34,7 +34,7 @@ def free_port() -> int:
 def start_simulator(port: int, scale: int = CONFIGURATIONS) -> subprocess.Popen:
     """The simulator in its own process with `scale` configurations, once it answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "cbcw.connectwise.simulator", "--port", str(port), "--scale", str(scale)],
+        [sys.executable, "-m", "cw_simulator", "--port", str(port), "--scale", str(scale)],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ import time
 import requests
 
 from benchmarks.paging import ROOT, free_port, start_simulator
-from cbcw.connectwise.simulator.refs import API_ROOT
+from cw_simulator.refs import API_ROOT
 
 LATENCY_MS = 100
 SIZES = (2_000, 20_000)
@@ -87,8 +87,8 @@ def _app(database_url: str):
 def _organisation(base_url: str) -> int:
     """An organisation mapped like the demo: three companies, types 1-4 imported, Printer not."""
     from cbcw.accounts.models import User
-    from cbcw.connectwise.mappings import get_settings
-    from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
+    from cbcw.connectwise.settings.mappings import get_settings
+    from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
     from cbcw.devices.models import DeviceType
     from cbcw.extensions import db
     from cbcw.organisations.models import Company, Organisation
@@ -124,7 +124,7 @@ def _organisation(base_url: str) -> int:
 
 def _warm(base_url: str) -> None:
     """One pass without latency so the simulator's query caches are built, as ConnectWise's would be."""
-    from cbcw.connectwise.client import ConnectWiseClient
+    from cbcw.connectwise.api.client import ConnectWiseClient
     client = ConnectWiseClient(base_url, "demo", "demopublickey", "demoprivatekey", "3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b")
     sum(len(page) for page in client.iter_configuration_pages([1, 2, 3, 4], None))
 

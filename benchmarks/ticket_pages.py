@@ -24,7 +24,7 @@ from pathlib import Path
 import requests
 
 from benchmarks.paging import free_port, start_simulator
-from cbcw.connectwise.simulator.refs import API_ROOT
+from cw_simulator.refs import API_ROOT
 
 DETAIL_REQUESTS = 40
 ROUNDS = 8
@@ -67,7 +67,7 @@ class CallTimer:
     """Wall time spent inside ConnectWise calls on this thread, summed per request."""
 
     def __init__(self):
-        from cbcw.connectwise.client import ConnectWiseClient
+        from cbcw.connectwise.api.client import ConnectWiseClient
 
         self.local = threading.local()
         original = ConnectWiseClient._send

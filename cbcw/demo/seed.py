@@ -11,11 +11,11 @@ from cbcw.accounts.models import User
 from cbcw.changes import operations
 from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.models import Change, TimelineEntry
-from cbcw.connectwise import mappings, members, statuses
-from cbcw.connectwise.connection import client_for
-from cbcw.connectwise.errors import ConnectWiseError
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
-from cbcw.connectwise.simulator.seed import build_seed
+from cbcw.connectwise.settings import mappings, members, statuses
+from cbcw.connectwise.settings.connection import client_for
+from cbcw.connectwise.api.errors import ConnectWiseError
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
+from cw_simulator.seed import build_seed
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
@@ -78,7 +78,7 @@ def seed_demo() -> Organisation:
     return org
 
 
-# The simulator's seed (cbcw/connectwise/simulator/seed.py): company ids, boards, type ids.
+# The simulator's seed (cw_simulator/seed.py): company ids, boards, type ids.
 CW_COMPANIES = {"Acme Manufacturing": (101, "AcmeMfg"), "Bluewater Dental": (102, "BluewaterDental"),
                 "Northwind Logistics": (103, "Northwind")}
 CW_BOARD_FILTERS = {"Bluewater Dental": [(1, "Service Board"), (2, "Change Management")]}

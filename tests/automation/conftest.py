@@ -10,7 +10,7 @@ from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from tests.fixtures.cw_simulator import point_at_simulator
 
 TICKET = 5001  # on the simulator's board 1 "Service Board": status id = 100 + position
@@ -20,7 +20,7 @@ WINDOW_END = WINDOW_START + timedelta(hours=2)
 STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
                 "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
                 "status_change_cancelled": "Cancelled"}
-# The simulator's members (cbcw/connectwise/simulator/seed.py): id by identifier.
+# The simulator's members (cw_simulator/seed.py): id by identifier.
 MEMBER_IDS = {"aadmin": 151, "eengineer": 153, "ttech": 154, "oops": 155, "vcab1": 156, "vcab2": 157, "vcab3": 158}
 
 

@@ -12,7 +12,7 @@ from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import TimelineEntry
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 from tests.automation.conftest import TICKET, deliver_all, outbox, writes
@@ -224,7 +224,7 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
 
 def test_an_answer_of_the_wrong_shape_holds_the_write_with_a_clear_error(db, linked, cw_sim, monkeypatch):
     """Schedule entries that come back as strings, not records, leave the write pending with a plain error."""
-    from cbcw.connectwise.client import ConnectWiseClient
+    from cbcw.connectwise.api.client import ConnectWiseClient
 
     monkeypatch.setattr(ConnectWiseClient, "list_ticket_schedule_entries", lambda self, ticket_id: ["odd", 42])
     change = linked()

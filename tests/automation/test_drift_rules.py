@@ -8,7 +8,7 @@ from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise.drift.compare import compare, describe
 from cbcw.connectwise.drift.expected import expected_state
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 
 START = datetime(2030, 12, 10, 22, 0, tzinfo=timezone.utc)
 END = START + timedelta(hours=1)

@@ -3,7 +3,7 @@ ConnectWise simulator's ticket page."""
 from playwright.sync_api import expect
 
 from cbcw.connectwise.automation.delivery import deliver
-from cbcw.connectwise.links import TICKET_PATH
+from cbcw.connectwise.api.links import TICKET_PATH
 
 OPS_APPROVER = "ops.approver@demo.test"
 FIREWALL_TICKET = 5003  # the demo's "Replace Northwind edge firewall" is linked to it

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from cbcw.accounts.models import User
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db
 from tests.browser.conftest import SETTINGS_URL, assert_not_reloaded, mark_page
 

@@ -22,7 +22,7 @@ def _record_csp_violations(page: Page):
     page.context.add_init_script(RECORD_VIOLATIONS)
 
 ENGINEER = "engineer@demo.test"
-ENGINEER_MEMBER_ID = 153  # the simulator's eengineer (cbcw/connectwise/simulator/seed.py)
+ENGINEER_MEMBER_ID = 153  # the simulator's eengineer (cw_simulator/seed.py)
 
 
 def widget(page: Page):

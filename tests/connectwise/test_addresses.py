@@ -8,8 +8,8 @@ from unittest import mock
 
 import pytest
 
-from cbcw.connectwise import errors
-from cbcw.connectwise.addresses import AddressPolicy, AddressRefused, checked_addresses, parse_networks
+from cbcw.connectwise.api import errors
+from cbcw.connectwise.api.addresses import AddressPolicy, AddressRefused, checked_addresses, parse_networks
 
 PRODUCTION = AddressPolicy()
 ON_PREMISE = AddressPolicy(allowed_networks=parse_networks("10.20.0.0/16, fd00::/8"))

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
-from cbcw.connectwise import errors
-from cbcw.connectwise.conditions import C
-from cbcw.connectwise.retry import RetryPolicy
+from cbcw.connectwise.api import errors
+from cbcw.connectwise.api.conditions import C
+from cbcw.connectwise.api.retry import RetryPolicy
 
 BASE = "https://cw.example.com/v4_6_release/apis/3.0"
 

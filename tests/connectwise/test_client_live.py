@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cbcw.connectwise import errors
-from cbcw.connectwise.client import replace, ticket_resource_identifiers
-from cbcw.connectwise.conditions import C
+from cbcw.connectwise.api import errors
+from cbcw.connectwise.api.client import replace, ticket_resource_identifiers
+from cbcw.connectwise.api.conditions import C
 
 AWKWARD = "O'Brien \"Quoted\" & Sons (50% + more)*"
 

@@ -7,8 +7,8 @@ import pytest
 import requests
 import responses
 
-from cbcw.connectwise import errors
-from cbcw.connectwise.retry import RetryPolicy
+from cbcw.connectwise.api import errors
+from cbcw.connectwise.api.retry import RetryPolicy
 
 BASE = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0"
 INFO = BASE + "/system/info"

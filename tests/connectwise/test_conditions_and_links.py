@@ -3,8 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cbcw.connectwise.conditions import C, literal
-from cbcw.connectwise.links import ticket_url, ui_host
+from cbcw.connectwise.api.conditions import C, literal
+from cbcw.connectwise.api.links import ticket_url, ui_host
 
 
 def test_string_literal_escapes_quotes_and_backslashes():

@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
-from cbcw.connectwise.connection import client_for
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.connection import client_for
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
 from tests.fixtures.loopback_http import json_server
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from tests.fixtures.cw_simulator import point_at_simulator
 
 

@@ -79,7 +79,7 @@ def test_database_file_holds_no_plaintext_key(tmp_path, cw_sim):
     client.post(URL, data={"enabled": "y", "base_url": cw_sim.base_url, "cw_company_id": "demo",
                            "public_key": "demopublickey", "private_key": secret})
     with app.app_context():
-        from cbcw.connectwise.mappings import get_settings
+        from cbcw.connectwise.settings.mappings import get_settings
 
         assert get_settings(org_id).private_key == secret
         _db.session.remove()

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
 from tests.fixtures.database import committed_rows
 

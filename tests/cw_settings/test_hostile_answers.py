@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 import responses
 
-from cbcw.connectwise.mappings import get_settings
-from cbcw.connectwise.models import CompanyMapping
+from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.connectwise.settings.models import CompanyMapping
 from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
 
 URL = "/settings/integrations/connectwise"

@@ -7,7 +7,7 @@ import pytest
 import responses
 from cryptography.fernet import Fernet
 
-from cbcw.connectwise.mappings import get_settings, keys_stay_valid, save_connection
+from cbcw.connectwise.settings.mappings import get_settings, keys_stay_valid, save_connection
 from tests.fixtures.cw_simulator import CW_PRIVATE_KEY, CW_PUBLIC_KEY
 from tests.fixtures.loopback_http import json_server
 

@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 
 from app import create_app
 from cbcw.config import Config, TestConfig
-from cbcw.connectwise.mappings import get_settings
+from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.crypto import SecretUnreadable
 
 

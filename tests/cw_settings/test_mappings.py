@@ -1,8 +1,8 @@
 """Company and board mapping, type mapping, status names and member matching, over the live simulator."""
 import pytest
 
-from cbcw.connectwise.mappings import get_settings
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
+from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
 
 URL = "/settings/integrations/connectwise"
 HX = {"HX-Request": "true"}

@@ -3,7 +3,7 @@ and a member picker that warns before matching a member twice."""
 import pytest
 from sqlalchemy import event, func, select
 
-from cbcw.connectwise.models import CompanyMapping, ConnectWiseSettings, MemberMatch
+from cbcw.connectwise.settings.models import CompanyMapping, ConnectWiseSettings, MemberMatch
 
 URL = "/settings/integrations/connectwise"
 HX = {"HX-Request": "true"}

@@ -6,9 +6,9 @@ import pytest
 from flask import Response
 from werkzeug.serving import make_server
 
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
-from cbcw.connectwise.simulator import create_simulator_app
-from cbcw.connectwise.simulator.refs import API_ROOT
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
+from cw_simulator import create_simulator_app
+from cw_simulator.refs import API_ROOT
 from cbcw.connectwise.sync import runner, runs
 from cbcw.devices.models import DeviceType
 from cbcw.organisations.models import Company

@@ -4,7 +4,7 @@ import requests
 from sqlalchemy import select
 
 from cbcw.changes.models import ChangeDevice
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
 from cbcw.connectwise.sync import runs
 from cbcw.devices.hostnames import normalise_hostname
 from cbcw.connectwise.sync.models import SyncRun

@@ -1,9 +1,9 @@
 """Fixtures for the ticket field, widget and time entry: the organisation set up against the simulator."""
 import pytest
 
-from cbcw.connectwise import ticket_cache
-from cbcw.connectwise.models import CompanyMapping, MemberMatch
-from cbcw.connectwise.simulator.seed import build_seed
+from cbcw.connectwise.tickets import cache as ticket_cache
+from cbcw.connectwise.settings.models import CompanyMapping, MemberMatch
+from cw_simulator.seed import build_seed
 from tests.cw_settings.conftest import cw_settings  # noqa: F401  (the settings pointing at the simulator)
 
 ACME_CW_ID, NORTHWIND_CW_ID = 101, 103

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from cbcw.changes.models import Change
-from cbcw.connectwise.models import CompanyMapping
+from cbcw.connectwise.settings.models import CompanyMapping
 from cbcw.demo.seed import seed_demo
 
 

@@ -231,8 +231,8 @@ def test_typeahead_runs_one_statement_per_keystroke(client, db, cw_settings, acm
 
 def test_keystrokes_reuse_the_organisations_client(client, cw_settings, acme, editor, company, monkeypatch):
     """Three queries build the organisation's ConnectWise transport (Session, keys) once, not per keystroke."""
-    from cbcw.connectwise import connection
-    from cbcw.connectwise.kept import KeptTransports
+    from cbcw.connectwise.settings import connection
+    from cbcw.connectwise.api.kept import KeptTransports
     built, kept = [], KeptTransports()
     build = connection._transport
     monkeypatch.setattr(connection, "_transport", lambda *args: built.append(args) or build(*args))

@@ -1,7 +1,7 @@
 """Which tickets the change form's typeahead offers (PRODUCT §3.5, Board Filtering), over a real socket."""
 import pytest
 
-from cbcw.connectwise import tickets
+from cbcw.connectwise.tickets import search as tickets
 from tests.cw_tickets.conftest import ACME_CW_ID, NORTHWIND_CW_ID
 
 
@@ -103,7 +103,7 @@ def test_at_most_25_results(cw_client, cw_sim, acme):
 @pytest.mark.parametrize("answer", [{"id": 1}, [None], [{"summary": "no id"}], [{"id": "5001"}], [{"id": True}]])
 def test_wrong_shaped_answers_are_connectwise_errors(monkeypatch, cw_client, acme, answer):
     """A ConnectWise answer of the wrong shape is a BadResponse, never a crash."""
-    from cbcw.connectwise import errors
+    from cbcw.connectwise.api import errors
     monkeypatch.setattr(cw_client, "search_tickets", lambda *args, **kwargs: answer)
     with pytest.raises(errors.BadResponse):
         tickets.search(cw_client, acme, "x")

@@ -2,7 +2,7 @@
 import pytest
 
 from cbcw.changes.models import Change
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 from tests.cw_tickets.conftest import ACME_CW_ID, open_ticket_of
 
 HTMX = {"HX-Request": "true"}
@@ -78,7 +78,7 @@ def test_live_status_is_remembered_without_bumping_the_version(widget, db, cw_se
 
 def test_reads_are_cached_for_a_minute_and_refresh_skips_the_cache(widget, cw_settings, cw_sim, linked, monkeypatch):
     """Two loads cost one ConnectWise read; Refresh reads again; after 60 s the cache expires."""
-    from cbcw.connectwise import ticket_cache
+    from cbcw.connectwise.tickets import cache as ticket_cache
     now = [1000.0]
     monkeypatch.setattr(ticket_cache.tickets, "clock", lambda: now[0])
     widget(linked)

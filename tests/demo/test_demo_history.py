@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from cbcw.changes.models import Approval, Change, TimelineEntry
-from cbcw.connectwise import mappings
+from cbcw.connectwise.settings import mappings
 from cbcw.db import utcnow
 from cbcw.demo.seed import demo_organisation
 

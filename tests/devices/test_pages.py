@@ -59,7 +59,7 @@ def test_device_detail_shows_attributes_and_its_changes(client, login, viewer, l
 
 def test_synced_device_links_to_its_configuration(client, login, viewer, db, org, company, make_device):
     """A device synced from ConnectWise links to the configuration on the UI host (ConfigFv)."""
-    from cbcw.connectwise.mappings import get_settings
+    from cbcw.connectwise.settings.mappings import get_settings
     settings = get_settings(org.id)
     settings.base_url, settings.cw_company_id = "https://api-na.myconnectwise.net/v4_6_release/apis/3.0", "acme co"
     device = make_device("acme-dc01", company=company, external_source="connectwise", external_id="1001",

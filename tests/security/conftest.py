@@ -24,13 +24,13 @@ from werkzeug.serving import make_server
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
-from cbcw.connectwise import ticket_cache
+from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
-from cbcw.connectwise.mappings import get_settings
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
-from cbcw.connectwise.simulator import create_simulator_app
-from cbcw.connectwise.simulator.seed import build_seed
+from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
+from cw_simulator import create_simulator_app
+from cw_simulator.seed import build_seed
 from cbcw.connectwise.sync import runner, runs
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db

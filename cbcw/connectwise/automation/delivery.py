@@ -23,13 +23,13 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
 from cbcw.changes import timeline
-from cbcw.connectwise import errors
+from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation import executors
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.pace import pacer_for
 from cbcw.connectwise.automation.reactions import active_settings
-from cbcw.connectwise.client import time_budget
-from cbcw.connectwise.connection import client_for
+from cbcw.connectwise.api.client import time_budget
+from cbcw.connectwise.settings.connection import client_for
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
 from cbcw.extensions import db

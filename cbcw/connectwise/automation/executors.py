@@ -12,13 +12,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from cbcw.connectwise import errors
+from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation import plan_block, status_cache, texts
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.client import ConnectWiseClient, iso, replace
-from cbcw.connectwise.conditions import C
-from cbcw.connectwise.members import refresh_matches
-from cbcw.connectwise.models import MemberMatch
+from cbcw.connectwise.api.client import ConnectWiseClient, iso, replace
+from cbcw.connectwise.api.conditions import C
+from cbcw.connectwise.settings.members import refresh_matches
+from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.extensions import db
 
 

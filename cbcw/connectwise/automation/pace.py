@@ -6,8 +6,8 @@ One pacer per organisation per process: requests are spaced at least 1/rate seco
 import threading
 import time
 
-from cbcw.connectwise import errors
-from cbcw.connectwise.client import remaining_budget
+from cbcw.connectwise.api import errors
+from cbcw.connectwise.api.client import remaining_budget
 
 
 class Pacer:

@@ -13,7 +13,7 @@ from cbcw.changes import signals
 from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import texts
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.db import utcnow
 from cbcw.extensions import db
 

@@ -11,7 +11,7 @@ from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
 from cbcw.connectwise.automation.reactions import active_settings
-from cbcw.connectwise.models import MemberMatch
+from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.extensions import db
 
 # action -> (event, the keyword arguments the event would carry, as far as they shape the writes)

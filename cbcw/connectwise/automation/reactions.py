@@ -14,7 +14,7 @@ from cbcw.changes import signals
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.extensions import db
 
 log = logging.getLogger(__name__)

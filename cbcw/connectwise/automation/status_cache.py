@@ -4,8 +4,8 @@ a status ConnectWise refuses makes the caller forget both and look again)."""
 import threading
 import time
 
-from cbcw.connectwise.client import ConnectWiseClient
-from cbcw.connectwise.errors import BadResponse
+from cbcw.connectwise.api.client import ConnectWiseClient
+from cbcw.connectwise.api.errors import BadResponse
 
 TTL_SECONDS = 300
 _lock = threading.Lock()

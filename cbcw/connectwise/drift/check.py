@@ -13,14 +13,14 @@ from sqlalchemy.orm import selectinload
 from cbcw.accounts.models import User
 from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
-from cbcw.connectwise import errors
+from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.reactions import active_settings
-from cbcw.connectwise.connection import client_for
+from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.drift.compare import compare
 from cbcw.connectwise.drift.expected import OPEN_STATES, expected_state
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
-from cbcw.connectwise.models import MemberMatch
+from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
 from cbcw.extensions import db

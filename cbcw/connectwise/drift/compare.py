@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from cbcw.connectwise import shapes
+from cbcw.connectwise.api import shapes
 from cbcw.connectwise.drift.expected import Expected, Resource
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import planning
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 
 # Each open state and the last status-setting event that led to it. A change is linked (Created)
 # while a draft or pending approval (a rejection only adds a note), Fully Approved once approved,

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from cbcw.accounts.permissions import settings_required
 from cbcw.changes import hooks
 from cbcw.changes.models import Change
-from cbcw.connectwise import links
+from cbcw.connectwise.api import links
 from cbcw.connectwise.drift import check, reapply as reapplying
 from cbcw.connectwise.drift.compare import describe
 from cbcw.connectwise.drift.jobs import describe as describe_run
 from cbcw.connectwise.drift.models import DriftFinding
-from cbcw.connectwise.mappings import find_settings
+from cbcw.connectwise.settings.mappings import find_settings
 from cbcw.extensions import db
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.main.templating import localtime

@@ -8,7 +8,7 @@ import logging
 import click
 from sqlalchemy import select
 
-from cbcw.connectwise.models import ConnectWiseSettings
+from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.runner import execute
 from cbcw.extensions import db

@@ -14,11 +14,11 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
-from cbcw.connectwise import members
-from cbcw.connectwise.connection import client_for
-from cbcw.connectwise.errors import ConnectWiseError
-from cbcw.connectwise.mappings import get_settings
-from cbcw.connectwise.models import CompanyMapping, ConfigurationTypeMapping
+from cbcw.connectwise.settings import members
+from cbcw.connectwise.settings.connection import client_for
+from cbcw.connectwise.api.errors import ConnectWiseError
+from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.devices import Scope, Tally, apply_page, deactivate_missing
 from cbcw.connectwise.sync.models import COUNTS, SyncRun

@@ -1,0 +1,44 @@
+"""The forms of a change's ConnectWise ticket: a time entry, and linking another ticket."""
+from datetime import datetime, timedelta, timezone
+
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from cbcw.changes.ticket_choice import TicketChoiceMixin
+from cbcw.main.templating import user_zone
+
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def _within_years(form, field):
+    if field.data is not None and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
+        raise ValidationError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
+class TimeEntryForm(FlaskForm):
+    """Time on the linked ticket, typed in the user's timezone (PRODUCT §3.6)."""
+
+    time_start = DateTimeLocalField("Start", format=LOCAL_FORMATS, tz=user_zone,
+                                    validators=[InputRequired("Enter when the work started."), _within_years])
+    time_end = DateTimeLocalField("End", format=LOCAL_FORMATS, tz=user_zone,
+                                  validators=[InputRequired("Enter when the work ended."), _within_years])
+    notes = TextAreaField("Work description", validators=[
+        DataRequired("Describe the work: ConnectWise shows it on the ticket."), Length(max=4000)])
+
+    def validate_time_end(self, field):
+        if self.time_start.data and field.data and field.data <= self.time_start.data:
+            raise ValidationError("The end must be after the start.")
+
+    def prefill(self, now: datetime, minutes: int = 30) -> None:
+        """The current time in the user's zone as the end, `minutes` earlier as the start."""
+        end = now.astimezone(user_zone()).replace(second=0, microsecond=0)
+        self.time_end.data, self.time_start.data = end, end - timedelta(minutes=minutes)
+
+    def utc_times(self) -> tuple[datetime, datetime]:
+        return self.time_start.data.astimezone(timezone.utc), self.time_end.data.astimezone(timezone.utc)
+
+
+class LinkTicketForm(TicketChoiceMixin, FlaskForm):
+    """Change or remove the ticket of a change past draft (the change form does it for drafts)."""

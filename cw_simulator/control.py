@@ -1,0 +1,51 @@
+"""`/_sim/*`: test controls (faults, journal, reset). No auth, by design: loopback tooling only."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from cw_simulator.faults import FaultSettings
+
+bp = Blueprint("cw_sim_control", __name__, url_prefix="/_sim")
+
+
+def sim():
+    return current_app.extensions["cw_sim"]
+
+
+@bp.get("/faults")
+def show_faults():
+    return jsonify(sim().faults.describe())
+
+
+@bp.post("/faults")
+def set_faults():
+    try:
+        settings = FaultSettings.from_json(request.get_json(force=True) or {})
+    except (TypeError, ValueError, AttributeError) as exc:
+        return jsonify({"code": "InvalidObject", "message": f"Bad fault settings: {exc}", "errors": None}), 400
+    sim().faults.set(settings)
+    return jsonify(sim().faults.describe())
+
+
+@bp.delete("/faults")
+def clear_faults():
+    sim().faults.clear()
+    return "", 204
+
+
+@bp.get("/journal")
+def show_journal():
+    return jsonify(sim().journal.list())
+
+
+@bp.delete("/journal")
+def clear_journal():
+    sim().journal.clear()
+    return "", 204
+
+
+@bp.post("/reset")
+def reset():
+    """Seed data, faults and journal back to their starting state."""
+    sim().reset()
+    return "", 204
