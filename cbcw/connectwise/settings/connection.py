@@ -9,7 +9,8 @@ from flask import current_app
 
 from cbcw.connectwise.api import errors, shapes
 from cbcw.connectwise.api.addresses import AddressPolicy
-from cbcw.connectwise.api.client import ConnectWiseClient, _log_response
+from cbcw.connectwise.api.client import ConnectWiseClient
+from cbcw.connectwise.api.http import log_response
 from cbcw.connectwise.api.kept import KeptTransports, fingerprint
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.connectwise.api.retry import RetryPolicy
@@ -54,7 +55,7 @@ def _transport(settings, base_url, company_id, client_id, api_version, connect_t
     except SecretUnreadable:
         raise errors.KeyUnreadable() from None
     return Transport(base_url, company_id, public_key, private_key, client_id, api_version,
-                     connect_timeout, read_timeout, policy, hooks=(_log_response,))
+                     connect_timeout, read_timeout, policy, hooks=(log_response,))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,62 @@
+"""/system (site info, members) and the site's company lookup on the login root."""
+from __future__ import annotations
+
+from typing import Iterable
+from urllib.parse import quote, urlsplit
+
+from cbcw.connectwise.api import shapes
+from cbcw.connectwise.api.conditions import C
+from cbcw.connectwise.api.http import ApiSession
+
+MEMBER_FIELDS = "id,identifier,firstName,lastName,officeEmail,primaryEmail,inactiveFlag,licenseClass,_info"
+
+
+class SystemEndpoints(ApiSession):
+    """The Test Connection calls and the members matched to ChangeBreeze users."""
+
+    def system_info(self) -> dict:
+        """`GET /system/info`: the Test Connection call (version, isCloud, …)."""
+        return shapes.obj(self.request("GET", "/system/info"), "system info")
+
+    def company_info(self) -> dict | None:
+        """`GET /login/companyinfo/{companyId}` on the site root (REFERENCE §1): the site's codebase
+        and version, or None when ConnectWise does not know the company ID."""
+        parts = urlsplit(self.base_url)
+        path = f"/login/companyinfo/{quote(self.company_id, safe='')}"
+        info = self._decode(self._call("GET", path, base=f"{parts.scheme}://{parts.netloc}"))
+        return None if info is None else shapes.obj(info, "company info")
+
+    def find_members_by_emails(self, emails: Iterable[str]) -> dict[str, dict]:
+        """{lower-cased email: member} for active, non-API members whose office or primary
+        email matches; emails without a member are absent. The emails are sent in as few
+        requests as the URL length limit allows (`MAX_URL_CHARS`)."""
+        wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        if not wanted:
+            return {}
+
+        def conditions(run):
+            return C.and_(C.or_(C.in_("officeEmail", run), C.in_("primaryEmail", run)),
+                          C.eq("inactiveFlag", False), C.ne("licenseClass", "A"))
+
+        matches: dict[str, dict] = {}
+        for run in self._runs("/system/members", wanted, conditions, fields=MEMBER_FIELDS):
+            for member in self.iter_list("/system/members", conditions(run), fields=MEMBER_FIELDS):
+                member = shapes.record(member, "a member")
+                if not _is_person(member):
+                    continue
+                for key in ("officeEmail", "primaryEmail"):
+                    email = shapes.text(member, key).lower()
+                    if email in run:
+                        matches.setdefault(email, member)
+        return matches
+
+    def list_members(self) -> list[dict]:
+        """Active, non-API members, for picking a member by hand."""
+        conditions = C.and_(C.eq("inactiveFlag", False), C.ne("licenseClass", "A"))
+        members = map(shapes.record, self.iter_list("/system/members", conditions, fields=MEMBER_FIELDS))
+        return [m for m in members if _is_person(m)]
+
+
+def _is_person(member: dict) -> bool:
+    """Re-check what the conditions asked for: active and not an API member."""
+    return not shapes.flag(member, "inactiveFlag") and member.get("licenseClass") != "A"

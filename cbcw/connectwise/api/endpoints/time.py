@@ -1,0 +1,23 @@
+"""/time: time entries charged to a ticket."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from cbcw.connectwise.api.endpoints.bodies import iso
+from cbcw.connectwise.api.http import ApiSession
+
+
+class TimeEndpoints(ApiSession):
+    """Time an implementer spent on a change, charged to its ticket."""
+
+    def create_time_entry(self, ticket_id: int, member_id: int, time_start: datetime,
+                          time_end: datetime | None = None, *, notes: str = "",
+                          billable_option: str | None = None) -> dict:
+        """Time charged to a service ticket as that member (PRODUCT §3.6)."""
+        body = {"chargeToId": int(ticket_id), "chargeToType": "ServiceTicket", "member": {"id": int(member_id)},
+                "timeStart": iso(time_start), "notes": notes}
+        if time_end:
+            body["timeEnd"] = iso(time_end)
+        if billable_option:
+            body["billableOption"] = billable_option
+        return self.request("POST", "/time/entries", json=body)
