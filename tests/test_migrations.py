@@ -8,33 +8,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import CheckConstraint, inspect, text
 
 from cbcw.extensions import db as _db
-
-# SQLite cannot reflect an expression index (lower(name)); SQLAlchemy and Alembic's comparison skip
-# it with these warnings, so the index names are compared below from the catalogue instead.
-SQLITE_EXPRESSION_INDEX = (
-    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning",
-    "ignore:autogenerate skipping metadata-specified expression-based index:UserWarning",
-)
-
-
-def _drop_every_table():
-    _db.drop_all()
-    with _db.engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
-@pytest.fixture
-def empty_database(shared_app):
-    """The shared test database without any table, inside the app's context; the session's
-    schema is put back afterwards for the tests that follow."""
-    with shared_app.app_context():
-        _drop_every_table()
-        try:
-            yield shared_app
-        finally:
-            _db.session.remove()
-            _drop_every_table()
-            _db.create_all()
+from tests.fixtures.shared_database import SQLITE_EXPRESSION_INDEX
 
 
 def _index_names(connection) -> set[str]:

@@ -48,9 +48,9 @@ class Change(db.Model):
     test_plan: Mapped[str] = mapped_column(Text, default="")
     window_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     window_end: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    implementer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
-    operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    implementer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     requires_vcab: Mapped[bool] = mapped_column(default=False)
     # The ticket this change is linked to in the organisation's PSA, as last seen; an
     # integration fills these, the change only remembers them.
@@ -69,7 +69,7 @@ class Change(db.Model):
     rollback_notes: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     unresolved_mentions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic lock: every write bumps it, so two concurrent writers cannot both commit.
@@ -127,7 +127,7 @@ class Approval(db.Model):
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
     round: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))
-    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     decision: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -146,7 +146,7 @@ class TimelineEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     change_id: Mapped[int] = mapped_column(ForeignKey("changes.id"), index=True)
-    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

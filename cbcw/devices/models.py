@@ -30,7 +30,7 @@ class Device(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id"), index=True)
-    device_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device_types.id"))
+    device_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device_types.id"), index=True)
     hostname: Mapped[str] = mapped_column(String(120), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(default=True)

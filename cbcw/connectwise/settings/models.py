@@ -85,7 +85,7 @@ class ConfigurationTypeMapping(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     cw_type_id: Mapped[int]
     cw_type_name: Mapped[str] = mapped_column(String(100))
-    device_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device_types.id"))
+    device_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("device_types.id"), index=True)
 
     device_type = relationship("DeviceType")
 

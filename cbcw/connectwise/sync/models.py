@@ -36,7 +36,7 @@ class SyncRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     trigger: Mapped[str] = mapped_column(String(10))
-    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="queued")
     full: Mapped[bool] = mapped_column(default=False)
     # Incremental runs fetch configurations changed after this moment.
