@@ -1,5 +1,5 @@
 """Login, logout and the user's own profile (PRODUCT §1)."""
-from urllib.parse import urlsplit
+import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
@@ -104,9 +104,17 @@ def _duration(seconds: int) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
+    """Where `next` may send the user after login: a path on this site, else the default page.
+
+    Never an open redirect nor a 500: a `next` not starting with one "/" ("//" is another host),
+    or holding a backslash (read as "/"), a control or format character or any space or line
+    separator is ignored. A CR or LF would end the Location header; browsers drop tabs and
+    newlines from URLs, so "/", a tab and "/evil" make "//evil". Other text (the é of a search
+    Flask-Login put in `next`) is kept; Werkzeug percent-encodes it in the header."""
+    if target and target.startswith("/") and not target.startswith("//") and not any(map(_unsafe, target)):
+        return target
     return url_for("main.index")
+
+
+def _unsafe(character: str) -> bool:
+    return character == "\\" or unicodedata.category(character)[0] in "CZ"
