@@ -4,6 +4,7 @@ import unicodedata
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
+from cbcw.accounts import known_browser
 from cbcw.accounts.forms import LoginForm, PasswordForm, ProfileForm
 from cbcw.accounts.service import authenticate, check_current_password
 from cbcw.accounts.sessions import renew_session, start_session
@@ -21,7 +22,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = authenticate(form.email.data, form.password.data, request.remote_addr,
+                                request.cookies.get(known_browser.COOKIE_NAME))
         except LoginThrottled as throttled:
             db.session.rollback()
             form.form_errors.append(f"Too many failed attempts. Try again in {_duration(throttled.retry_after)}.")
@@ -31,7 +33,9 @@ def login():
             form.form_errors.append("Invalid email or password.")
         else:
             start_session(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            known_browser.remember(response, user)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
@@ -68,7 +72,8 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            current = check_current_password(current_user, form.current_password.data, request.remote_addr)
+            current = check_current_password(current_user, form.current_password.data, request.remote_addr,
+                                             request.cookies.get(known_browser.COOKIE_NAME))
         except LoginThrottled as throttled:
             db.session.rollback()
             form.current_password.errors.append(
@@ -85,7 +90,9 @@ def change_password():
             db.session.commit()
             renew_session(current_user._get_current_object())
             flash("Password changed. Other devices have been logged out.", "success")
-            return redirect(url_for(".profile"))
+            response = redirect(url_for(".profile"))
+            known_browser.remember(response, current_user)  # the new password retired the old cookie
+            return response
     if current_user.must_change_password:
         return render_template("accounts/choose_password.html", form=form), status
     return _profile_page(ProfileForm(obj=current_user), form), status
