@@ -6,10 +6,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cbcw import crypto
 from cbcw.config import DEV_ENCRYPTION_KEY, DEV_SECRET_KEY, Config, config_from_env
-from cbcw.db import wait_for_sqlite_locks
 from cbcw.extensions import csrf, db, htmx, login_manager, migrate
 from cbcw.main import numbers, request_guard, security
 from cbcw.private_files import secure_sqlite_file
+from cbcw.sqlite_locks import bound_lock_waits
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -23,7 +23,6 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     if hops:  # the client address comes from X-Forwarded-For only through our own proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_DIR"])
-    wait_for_sqlite_locks(app.config)
 
     import cbcw.models  # noqa: F401  (every model registered before migrations look)
 
@@ -31,6 +30,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     security.init_app(app)
     request_guard.init_app(app)  # before CSRF, which reads the form
     db.init_app(app)
+    with app.app_context():
+        bound_lock_waits(db.engine)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -61,17 +61,3 @@ def render_migration_type(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
-
-
-SQLITE_LOCK_WAIT_SECONDS = 30
-
-
-def wait_for_sqlite_locks(config: dict) -> None:
-    """SQLite lets one connection write at a time; the app, the scheduler and `flask deliver` wait
-    up to 30 s for it rather than pysqlite's 5 s, which a busy machine exceeds ("database is locked").
-    An explicit `connect_args` timeout in the config wins."""
-    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options["connect_args"] = {"timeout": SQLITE_LOCK_WAIT_SECONDS, **options.get("connect_args", {})}
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -1,9 +1,10 @@
 """Login, logout and the user's own profile (PRODUCT §1)."""
-from urllib.parse import urlsplit
+import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 
+from cbcw.accounts import known_browser
 from cbcw.accounts.forms import LoginForm, PasswordForm, ProfileForm
 from cbcw.accounts.service import authenticate, check_current_password
 from cbcw.accounts.sessions import renew_session, start_session
@@ -21,7 +22,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = authenticate(form.email.data, form.password.data, request.remote_addr,
+                                request.cookies.get(known_browser.COOKIE_NAME))
         except LoginThrottled as throttled:
             db.session.rollback()
             form.form_errors.append(f"Too many failed attempts. Try again in {_duration(throttled.retry_after)}.")
@@ -31,7 +33,9 @@ def login():
             form.form_errors.append("Invalid email or password.")
         else:
             start_session(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            known_browser.remember(response, user)
+            return response
     return render_template("accounts/login.html", form=form)
 
 
@@ -68,7 +72,8 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            current = check_current_password(current_user, form.current_password.data, request.remote_addr)
+            current = check_current_password(current_user, form.current_password.data, request.remote_addr,
+                                             request.cookies.get(known_browser.COOKIE_NAME))
         except LoginThrottled as throttled:
             db.session.rollback()
             form.current_password.errors.append(
@@ -85,7 +90,9 @@ def change_password():
             db.session.commit()
             renew_session(current_user._get_current_object())
             flash("Password changed. Other devices have been logged out.", "success")
-            return redirect(url_for(".profile"))
+            response = redirect(url_for(".profile"))
+            known_browser.remember(response, current_user)  # the new password retired the old cookie
+            return response
     if current_user.must_change_password:
         return render_template("accounts/choose_password.html", form=form), status
     return _profile_page(ProfileForm(obj=current_user), form), status
@@ -104,9 +111,17 @@ def _duration(seconds: int) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths: never an open redirect."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
+    """Where `next` may send the user after login: a path on this site, else the default page.
+
+    Never an open redirect nor a 500: a `next` not starting with one "/" ("//" is another host),
+    or holding a backslash (read as "/"), a control or format character or any space or line
+    separator is ignored. A CR or LF would end the Location header; browsers drop tabs and
+    newlines from URLs, so "/", a tab and "/evil" make "//evil". Other text (the é of a search
+    Flask-Login put in `next`) is kept; Werkzeug percent-encodes it in the header."""
+    if target and target.startswith("/") and not target.startswith("//") and not any(map(_unsafe, target)):
+        return target
     return url_for("main.index")
+
+
+def _unsafe(character: str) -> bool:
+    return character == "\\" or unicodedata.category(character)[0] in "CZ"

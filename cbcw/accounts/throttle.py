@@ -4,17 +4,22 @@ Three keys are counted for each failed login:
 - the email *and* client address: a hard limit of LOGIN_MAX_ATTEMPTS failures per
   LOGIN_WINDOW_SECONDS; it only ever stops that address guessing that email;
 - the email alone: after as many failures from anywhere, a growing delay (1 s, 2 s, 4 s … up to
-  LOGIN_MAX_DELAY_SECONDS) between attempts, applied only to addresses that have themselves been
-  failing, so the owner logging in from a clean address is never slowed, let alone locked out;
+  LOGIN_MAX_DELAY_SECONDS) before its next attempt from any address, so a burst spread over many
+  addresses is slowed down as one from a single address is. A browser the user has logged in from
+  (`known_browser`) is exempt, so the owner is never held up, let alone locked out; from any other
+  browser the delay passes, and the right password then works;
 - the client address alone: after four times as many failures, the same growing delay. An office
   (or a proxy whose hops are not configured) shares one address: made-up emails sent from it slow
   that address down, they never lock its users out for good.
 
+A delay is never slept in the request (that would let an attacker hold every worker cheaply): the
+attempt is refused with `LoginThrottled`, which the views answer 429 with Retry-After.
+
 Atomicity: the rows of the three keys are locked (an INSERT … ON CONFLICT DO UPDATE … RETURNING
-takes the row lock on PostgreSQL and the write lock on SQLite) before the password is checked,
-and stay locked until the caller's transaction ends, so parallel attempts against one key are
-counted one after another and 40 parallel guesses get at most LOGIN_MAX_ATTEMPTS tries.
-The caller commits (the login view's unit of work).
+takes the row lock on PostgreSQL and the write lock on SQLite) before anything else is read and
+before the password is checked, and stay locked until the caller's transaction ends, so parallel
+attempts against one key are counted one after another and 40 parallel guesses get at most
+LOGIN_MAX_ATTEMPTS tries. The caller commits (the login view's unit of work).
 """
 import math
 from dataclasses import dataclass
@@ -50,7 +55,7 @@ class Attempt:
 
 
 def begin(email_key: str, remote_addr: str) -> Attempt:
-    """Lock this attempt's keys and refuse it (LoginThrottled) if any of them is throttled."""
+    """Lock this attempt's keys; `admit` then says whether it may go on."""
     now = utcnow()
     # Always the same order (address, pair, email): two attempts can never wait on each other.
     # Pruning comes after: a row it deletes stays locked until the commit, so pruning first
@@ -62,15 +67,20 @@ def begin(email_key: str, remote_addr: str) -> Attempt:
         now=now,
     )
     _prune(now, keep=(attempt.address.key, attempt.pair.key, attempt.email.key))
-    waits = [_not_before_wait(attempt.address, now)]
+    return attempt
+
+
+def admit(attempt: Attempt, known_browser: bool) -> None:
+    """Refuse the attempt (LoginThrottled) if any of its keys is throttled; the email's delay
+    spares a browser the email's user has logged in from."""
+    waits = [_not_before_wait(attempt.address, attempt.now)]
     if attempt.pair.failures >= _limit():
-        waits.append(_seconds(attempt.pair.window_started_at + _window() - now))
-    if attempt.address.failures or attempt.pair.failures:  # only a failing address waits for the email
-        waits.append(_not_before_wait(attempt.email, now))
+        waits.append(_seconds(attempt.pair.window_started_at + _window() - attempt.now))
+    if not known_browser:
+        waits.append(_not_before_wait(attempt.email, attempt.now))
     retry_after = max(waits)
     if retry_after > 0:
         raise LoginThrottled(retry_after)
-    return attempt
 
 
 def failed(attempt: Attempt) -> None:

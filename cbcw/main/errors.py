@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cbcw.extensions import db, htmx
 from cbcw.main.partials import wants_partial
+from cbcw.sqlite_locks import stop_waiting_in_this_request
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def _http_error(error: HTTPException) -> Response:
 def _database_unavailable(error: OperationalError) -> Response:
     """A locked SQLite file or a lost PostgreSQL connection: 503, try again later."""
     log.error("database unavailable during %s %s: %s", request.method, request.path, error.orig)
+    stop_waiting_in_this_request()  # the page must not wait for the lock all over again
     return error_response(503, headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)})
 
 

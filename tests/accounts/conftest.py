@@ -1,6 +1,11 @@
 """Fixtures for login and session tests."""
+from datetime import timedelta
+
 import pytest
 from flask import g
+
+from cbcw.accounts import throttle
+from cbcw.db import utcnow
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +26,18 @@ def _per_request_state(request):
     hooks.insert(0, forget)
     yield
     hooks.remove(forget)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttle's clock, moved forward by `clock.advance(seconds)`."""
+
+    class Clock:
+        now = utcnow()
+
+        def advance(self, seconds):
+            self.now += timedelta(seconds=seconds)
+
+    fake = Clock()
+    monkeypatch.setattr(throttle, "utcnow", lambda: fake.now)
+    return fake

@@ -1,43 +1,28 @@
 """Login throttling (PRODUCT §1): per email and address, per address, per email; atomic."""
 import threading
-from datetime import timedelta
 
 import pytest
-from flask import request
+from flask import Response, request
 from sqlalchemy import func, select
 from werkzeug import security
+from werkzeug.http import parse_cookie
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import create_app
-from cbcw.accounts import service, throttle
+from cbcw.accounts import known_browser, service
 from cbcw.accounts.models import LoginThrottle
 from cbcw.accounts.service import authenticate
 from cbcw.accounts.throttle import LoginThrottled
 from cbcw.config import TestConfig
-from cbcw.db import utcnow
 from cbcw.extensions import db as _db
 from tests.conftest import PASSWORD
 from tests.fixtures.shared_database import add_user_in_new_organisation
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """The throttle's clock, moved forward by `clock.advance(seconds)`."""
-
-    class Clock:
-        now = utcnow()
-
-        def advance(self, seconds):
-            self.now += timedelta(seconds=seconds)
-
-    fake = Clock()
-    monkeypatch.setattr(throttle, "utcnow", lambda: fake.now)
-    return fake
-
-
-def attempt(email, password, address):
+def attempt(email, password, address, browser_cookie=None):
     """One login attempt as the login view makes it: 'ok', 'wrong' or the Retry-After seconds."""
     try:
-        user = authenticate(email, password, address)
+        user = authenticate(email, password, address, browser_cookie)
     except LoginThrottled as throttled:
         _db.session.rollback()
         return throttled.retry_after
@@ -55,21 +40,98 @@ def test_sixth_attempt_from_one_address_gets_429_with_retry_after(post, admin):
     assert b"Too many failed attempts. Try again in" in response.data and b"Log in to ChangeBreeze" in response.data
 
 
-def test_owner_logs_in_from_a_clean_address_during_a_distributed_attack(app, admin, clock):
-    """Failures against one email from many addresses slow those addresses down, never the owner."""
-    for n in range(30):
-        assert attempt(admin.email, "guess", f"203.0.113.{n}") == "wrong"
-    assert isinstance(attempt(admin.email, "guess", "203.0.113.1"), int)  # a failing address waits
+def known_browser_cookie(user):
+    """The known-browser cookie a login of `user` leaves in the browser."""
+    response = Response()
+    known_browser.remember(response, user)
+    return parse_cookie(response.headers["Set-Cookie"])[known_browser.COOKIE_NAME]
+
+
+def test_a_burst_from_many_addresses_slows_the_email_down_everywhere(app, admin, clock):
+    """Once an email has had LOGIN_MAX_ATTEMPTS failures from anywhere, its next attempt from any
+    address (one that never failed too) waits the growing delay; after it the right password works."""
+    results = [attempt(admin.email, "guess", f"203.0.113.{n}") for n in range(30)]
+    assert results[:5] == ["wrong"] * 5 and all(isinstance(wait, int) for wait in results[5:])
+    wait = attempt(admin.email, PASSWORD, "198.51.100.7")
+    assert 0 < wait <= app.config["LOGIN_MAX_DELAY_SECONDS"]
+    clock.advance(wait)
     assert attempt(admin.email, PASSWORD, "198.51.100.7") == "ok"
+
+
+def test_the_owners_known_browser_is_not_slowed_by_a_burst(app, admin, clock):
+    """A browser the owner has logged in from logs in at once during a burst, from any address."""
+    cookie = known_browser_cookie(admin)
+    for n in range(30):
+        attempt(admin.email, "guess", f"203.0.113.{n}")
+    assert attempt(admin.email, PASSWORD, "198.51.100.7", cookie) == "ok"
+
+
+def test_a_known_browser_still_meets_the_limit_per_email_and_address(app, admin, clock):
+    """The known-browser cookie lifts the email's delay only: five wrong passwords from one address
+    stop that address guessing that email, cookie or not."""
+    cookie = known_browser_cookie(admin)
+    for _ in range(5):
+        assert attempt(admin.email, "guess", "10.0.0.6", cookie) == "wrong"
+    assert attempt(admin.email, PASSWORD, "10.0.0.6", cookie) == app.config["LOGIN_WINDOW_SECONDS"]
+
+
+def test_a_cookie_of_another_account_or_a_forged_one_is_not_known(app, admin, make_user, clock):
+    """Another user's cookie, an altered one, one signed with another key and one issued before the
+    password was changed all wait like any browser."""
+    other = make_user()
+    before_new_password = known_browser_cookie(admin)
+    admin.set_password("another long password")
+    _db.session.commit()
+    genuine = known_browser_cookie(admin)
+    app.secret_key, real_key = "another-secret-key", app.secret_key
+    other_key = known_browser_cookie(admin)
+    app.secret_key = real_key
+    for n in range(6):
+        attempt(admin.email, "guess", f"203.0.113.{n}")
+    for cookie in (known_browser_cookie(other), genuine[:-2] + ("AA" if genuine[-2:] != "AA" else "BB"),
+                   other_key, before_new_password, "", "not-a-cookie"):
+        assert isinstance(attempt(admin.email, "another long password", "198.51.100.7", cookie), int), cookie
+    assert attempt(admin.email, "another long password", "198.51.100.7", genuine) == "ok"
+
+
+def test_thirty_wrong_passwords_from_thirty_proxied_addresses_are_answered_429(app, client, post, admin, clock,
+                                                                             monkeypatch):
+    """Behind one trusted proxy, wrong passwords for one email from thirty X-Forwarded-For
+    addresses: after the fifth each is answered 429 with Retry-After, never checked (nor slept)."""
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1))
+    responses = [post("/login", {"email": admin.email, "password": "guess"},
+                      headers={"X-Forwarded-For": f"203.0.113.{n}"}) for n in range(30)]
+    assert [response.status_code for response in responses] == [200] * 5 + [429] * 25
+    assert all(0 < int(response.headers["Retry-After"]) <= app.config["LOGIN_MAX_DELAY_SECONDS"]
+               for response in responses[5:])
+
+
+def test_the_owner_logs_in_during_the_burst_from_a_browser_used_before(app, client, post, admin, clock,
+                                                                        monkeypatch):
+    """The owner's browser, logged in from before (and logged out since), logs in at once from a new
+    address while a burst keeps their email delayed; a fresh browser waits the delay."""
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1))
+    assert post("/login", {"email": admin.email, "password": PASSWORD}).status_code == 302
+    post("/logout")
+    attacker = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    for n in range(30):
+        attacker.post("/login", data={"email": admin.email, "password": "guess"},
+                      headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    fresh = app.test_client().post("/login", data={"email": admin.email, "password": PASSWORD},
+                                   headers={"X-Forwarded-For": "198.51.100.8"})
+    assert fresh.status_code == 429
+    owner = post("/login", {"email": admin.email, "password": PASSWORD}, headers={"X-Forwarded-For": "198.51.100.7"})
+    assert owner.status_code == 302
 
 
 def test_failing_address_waits_a_growing_delay_but_is_never_locked_out(app, admin, clock):
     """The email's delay grows with each failure, is capped, and passes: the right password then works."""
-    for n in range(6):
+    for n in range(5):
         assert attempt(admin.email, "guess", f"203.0.113.{n}") == "wrong"
     waits = []
     for n in range(8):
-        address = f"203.0.113.{n % 6}"
+        address = f"203.0.113.{n % 5}"
         waits.append(attempt(admin.email, "guess", address))
         clock.advance(waits[-1])
         assert attempt(admin.email, "guess", address) == "wrong"
@@ -177,7 +239,7 @@ def test_forty_parallel_wrong_passwords_get_at_most_five_tries(shared_app):
 
 def test_authenticate_leaves_the_commit_to_the_caller(app, admin):
     """authenticate writes the attempt into the session but does not commit: a rollback undoes it."""
-    assert authenticate(admin.email, "guess", "10.0.0.5") is None
+    assert authenticate(admin.email, "guess", "10.0.0.5", None) is None
     _db.session.rollback()
     assert _db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
 
