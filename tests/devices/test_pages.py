@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from cbcw.changes.models import ChangeDevice
-from cbcw.devices.report import HEADER, safe_cell
+from cbcw.changes.device_report import HEADER, safe_cell
 
 
 @pytest.fixture
