@@ -1,6 +1,10 @@
 """Import cycles in the product and the simulator, between modules and between packages.
 
-    .venv/bin/python -m tests.helpers.import_cycles      # prints every cycle, exits 1 if any
+    .venv/bin/python -m tests.helpers.import_cycles        # prints every cycle, exits 1 if any
+    .venv/bin/python -m tests.helpers.import_cycles --all  # also through the imports left out
+
+Left out are the imports the `acyclic_siblings` contract of `.importlinter` ignores (ConnectWise
+imports the core still has until branch `plugin` merges), so both checks read one list.
 
 The graph is grimp's (the one import-linter checks): every import statement counts, also one
 inside a function or under `TYPE_CHECKING`, because hiding an import does not remove the
@@ -12,9 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import grimp
+from importlinter.api import read_configuration
 
 ROOTS = ("cbcw", "cw_simulator")
 INTEGRATIONS = ("cbcw.connectwise",)
+CONFIG = ".importlinter"
 
 
 def build_graph() -> grimp.ImportGraph:
@@ -31,16 +37,28 @@ def package_of(module: str) -> str:
     return ".".join(parts[:depth])
 
 
-def module_edges(graph: grimp.ImportGraph) -> set[tuple[str, str]]:
-    return {
+def left_out(config: str = CONFIG) -> set[tuple[str, str]]:
+    """The (importer, imported) pairs the acyclic contract of `config` ignores (exact names only)."""
+    pairs = set()
+    for contract in read_configuration(config)["contracts_options"]:
+        if contract["type"] == "acyclic_siblings":
+            for line in contract.get("ignore_imports", []):
+                importer, imported = (name.strip() for name in line.split("->"))
+                pairs.add((importer, imported))
+    return pairs
+
+
+def module_edges(graph: grimp.ImportGraph, leave_out: Iterable[tuple[str, str]] = ()) -> set[tuple[str, str]]:
+    edges = {
         (importer, imported)
         for importer in graph.modules
         for imported in graph.find_modules_directly_imported_by(importer)
     }
+    return edges - set(leave_out)
 
 
-def package_edges(graph: grimp.ImportGraph) -> set[tuple[str, str]]:
-    edges = {(package_of(a), package_of(b)) for a, b in module_edges(graph)}
+def package_edges(module_level: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    edges = {(package_of(a), package_of(b)) for a, b in module_level}
     return {(a, b) for a, b in edges if a != b}
 
 
@@ -96,16 +114,20 @@ def describe(component: list[str], edges: set[tuple[str, str]]) -> str:
     return " ↔ ".join(component) + "\n" + "\n".join(f"    {a} → {b}" for a, b in inside)
 
 
-def report(graph: grimp.ImportGraph) -> dict[str, list[str]]:
-    """Every cycle, described, by level ("module", "package")."""
+def report(graph: grimp.ImportGraph, leave_out: Iterable[tuple[str, str]] = ()) -> dict[str, list[str]]:
+    """Every cycle, described, by level ("module", "package"), without the `leave_out` imports."""
+    modules = module_edges(graph, leave_out)
     found = {}
-    for level, edges in (("module", module_edges(graph)), ("package", package_edges(graph))):
+    for level, edges in (("module", modules), ("package", package_edges(modules))):
         found[level] = [describe(component, edges) for component in cycles(edges)]
     return found
 
 
-def main() -> int:
-    found = report(build_graph())
+def main(argv: list[str]) -> int:
+    leave_out = set() if "--all" in argv else left_out()
+    if leave_out:
+        print(f"{len(leave_out)} import(s) left out, as {CONFIG} lists them (--all to include them)")
+    found = report(build_graph(), leave_out)
     for level, components in found.items():
         print(f"{len(components)} cycle(s) between {level}s")
         for text in components:
@@ -114,4 +136,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
