@@ -39,18 +39,20 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from cbcw.accounts import sessions
     from cbcw.accounts.routes import bp as accounts_bp
+    from cbcw.changes.device_routes import bp as device_changes_bp
     from cbcw.changes.routes import bp as changes_bp
     from cbcw.connectwise.automation.routes import bp as cw_activity_bp
     from cbcw.connectwise.drift.routes import bp as cw_drift_bp
     from cbcw.connectwise.settings.routes import bp as connectwise_bp
+    from cbcw.connectwise.sync.routes import bp as cw_sync_bp
     from cbcw.calendar.routes import bp as calendar_bp
     from cbcw.connectwise.tickets.routes import bp as cw_tickets_bp
     from cbcw.devices.routes import bp as devices_bp
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
 
-    for blueprint in (main_bp, accounts_bp, changes_bp, organisations_bp, connectwise_bp, cw_tickets_bp,
-                      devices_bp, calendar_bp, cw_activity_bp, cw_drift_bp):
+    for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, connectwise_bp,
+                      cw_tickets_bp, devices_bp, calendar_bp, cw_activity_bp, cw_drift_bp, cw_sync_bp):
         app.register_blueprint(blueprint)
 
     from cbcw.connectwise.sync import device_links

@@ -5,9 +5,9 @@ from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from cbcw.calendar import agenda
-from cbcw.changes.forms import options
 from cbcw.devices.forms import bounded_id
 from cbcw.devices.queries import companies
+from cbcw.main.forms import options
 from cbcw.main.templating import user_zone
 
 bp = Blueprint("calendar", __name__)

@@ -14,7 +14,6 @@ from wtforms import (
     IntegerField,
     RadioField,
     SearchField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -27,11 +26,7 @@ from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFi
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
 from cbcw.changes.ticket_choice import TicketChoiceMixin
-
-
-def options(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
+from cbcw.main.forms import options
 
 
 BLANK = ("", "— none —")

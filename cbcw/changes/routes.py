@@ -28,7 +28,6 @@ from cbcw.changes.forms import (
     ScheduleForm,
     StartForm,
     SubmitForm,
-    options,
 )
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.fields import LinkedTicket
@@ -38,6 +37,7 @@ from cbcw.changes.template_filters import highlight_mentions
 from cbcw.changes.unit_of_work import apply
 from cbcw.db import utcnow
 from cbcw.extensions import db, htmx
+from cbcw.main.forms import options
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
 

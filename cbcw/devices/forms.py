@@ -1,12 +1,15 @@
 """Filters of the device list and the device change report, read from the query string."""
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
-from cbcw.changes.forms import options
+from cbcw.devices import queries
+from cbcw.main.forms import options
 from cbcw.main.numbers import DATABASE_INT_MAX
 
 ACTIVE_CHOICES = options([("", "Active and inactive"), ("yes", "Active"), ("no", "Inactive")])
+MAX_PAGE = 10_000
 
 
 def bounded_id(value) -> int | None:
@@ -16,6 +19,23 @@ def bounded_id(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number <= DATABASE_INT_MAX else None
+
+
+def page_argument() -> int:
+    """The `page` argument, kept within what a list can have (hostile values never reach SQL)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def chosen_filters(*names) -> dict:
+    """The filters the query string sets, for the pager's links."""
+    return {name: request.args[name] for name in names if request.args.get(name)}
+
+
+def with_company_and_type_choices(form):
+    """The organisation's companies and device types as the form's filter options."""
+    form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
+    form.type.choices = options([("", "Any type"), *((t.id, t.name) for t in queries.device_types())])
+    return form
 
 
 class _QueryForm(FlaskForm):

@@ -49,6 +49,14 @@ def test_sync_without_javascript_redirects_with_a_message(db, client, login, pos
     assert response.status_code == 302 and response.location.endswith("#sync")
 
 
+def test_the_sync_section_without_javascript_is_a_settings_page(db, client, login, admin, org, settings_url):
+    """Opened as a page, the sync section sits in Settings → ConnectWise, with its history."""
+    login(admin)
+    page = client.get(f"{settings_url}/sync").text
+    assert 'id="sync-history"' in page and "Back to ConnectWise settings" in page
+    assert 'aria-current="page">Settings</a>' in page and 'aria-current="page">ConnectWise</a>' in page
+
+
 def test_engineers_cannot_start_a_sync(db, client, login, post, engineer, org, settings_url):
     """Only admin and MSP users reach the sync section."""
     login(engineer)

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from cbcw.changes.device_report import HEADER, safe_cell
 from cbcw.changes.models import ChangeDevice
-from cbcw.devices.report import HEADER, safe_cell
 
 
 @pytest.fixture
@@ -55,6 +55,14 @@ def test_device_detail_shows_attributes_and_its_changes(client, login, viewer, l
     login(viewer)
     page = client.get(f"/devices/{server.id}").text
     assert "10.0.0.5" in page and change.reference in page and "Added by hand" in page
+
+
+def test_the_device_page_and_the_report_sit_under_the_devices_tab(client, login, viewer, linked):
+    """A device's page and the device change report mark Devices as the current tab."""
+    server, _change = linked
+    login(viewer)
+    for path in (f"/devices/{server.id}", "/reports/device-changes"):
+        assert '<a href="/devices" aria-current="page">Devices</a>' in client.get(path).text, path
 
 
 def test_synced_device_links_to_its_configuration(client, login, viewer, db, org, company, make_device):

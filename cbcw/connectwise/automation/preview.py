@@ -10,7 +10,7 @@ from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
-from cbcw.connectwise.automation.reactions import active_settings
+from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.extensions import db
 

@@ -6,26 +6,20 @@ The change domain only sends signals; this module subscribes (the arrow points o
 import logging
 
 from flask import current_app, g, has_app_context, has_request_context
-from sqlalchemy import event, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cbcw.accounts.models import User
 from cbcw.changes import signals
 from cbcw.changes.models import Change
+from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
-from cbcw.connectwise.settings.models import ConnectWiseSettings
+from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.extensions import db
 
 log = logging.getLogger(__name__)
 _TOUCHED = "cw_outbox_tickets"  # session.info key: (organisation, ticket) pairs written this transaction
-
-
-def active_settings(organisation_id: int) -> ConnectWiseSettings | None:
-    """The organisation's settings when the integration is on and can connect, else None."""
-    settings = db.session.scalar(
-        select(ConnectWiseSettings).where(ConnectWiseSettings.organisation_id == organisation_id))
-    return settings if settings is not None and settings.enabled and settings.is_complete else None
 
 
 def record_writes(event_signal, change: Change, actor_id=None, **details) -> list[OutboxWrite]:
@@ -91,8 +85,6 @@ def _deliver_after_request(response):
     goes to `flask deliver`. ConnectWise can never fail the user's action."""
     tickets = committed_tickets()
     if tickets and has_request_context():
-        from cbcw.connectwise.automation.delivery import deliver
-
         try:
             deliver(tickets=tickets, budget=current_app.config["CW_DELIVERY_BUDGET"])
         except Exception:  # noqa: BLE001 — delivery problems are recorded on the rows, never the user's

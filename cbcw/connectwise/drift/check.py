@@ -15,7 +15,7 @@ from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.reactions import active_settings
+from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.drift.compare import compare
 from cbcw.connectwise.drift.expected import OPEN_STATES, expected_state

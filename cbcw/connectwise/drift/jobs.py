@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from cbcw.connectwise.drift.check import check_organisation, findings_of
 from cbcw.connectwise.drift.models import DriftRun
+from cbcw.connectwise.settings.mappings import enabled_organisations
 from cbcw.connectwise.settings.models import ConnectWiseSettings
-from cbcw.connectwise.sync.jobs import enabled_organisations
 from cbcw.extensions import db
 from cbcw.main.numbers import DATABASE_INT_MAX
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from cbcw.connectwise.automation import planning
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.reactions import active_settings, store_planned
+from cbcw.connectwise.automation.reactions import store_planned
+from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.connectwise.drift.check import member_ids
 from cbcw.connectwise.drift.expected import expected_state
 from cbcw.connectwise.drift.models import DriftFinding

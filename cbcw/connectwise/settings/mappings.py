@@ -31,6 +31,19 @@ def get_settings(organisation_id: int) -> ConnectWiseSettings:
     return settings
 
 
+def active_settings(organisation_id: int) -> ConnectWiseSettings | None:
+    """The organisation's settings when the integration is on and can connect, else None."""
+    settings = db.session.scalar(
+        select(ConnectWiseSettings).where(ConnectWiseSettings.organisation_id == organisation_id))
+    return settings if settings is not None and settings.enabled and settings.is_complete else None
+
+
+def enabled_organisations() -> list[int]:
+    """The organisations with the integration switched on: what the nightly jobs go through."""
+    return list(db.session.scalars(select(ConnectWiseSettings.organisation_id)
+                                   .where(ConnectWiseSettings.enabled).order_by(ConnectWiseSettings.organisation_id)))
+
+
 def stored_keys_readable(settings: ConnectWiseSettings) -> bool:
     """False when a stored key cannot be decrypted with the configured encryption keys."""
     try:

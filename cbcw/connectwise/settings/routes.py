@@ -16,7 +16,6 @@ from cbcw.connectwise.api.errors import ConnectWiseError
 from cbcw.connectwise.settings.forms import (BoardFilterForm, ConnectionForm, MapCompanyForm, PickMemberForm, StatusForm,
                                     TypeMappingForm)
 from cbcw.connectwise.settings.models import STATUS_EVENTS, CompanyMapping
-from cbcw.connectwise.sync import runs as sync_runs
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
 from cbcw.extensions import db
@@ -62,7 +61,7 @@ def _after_post(template: str, **context):
     return redirect(url_for(".settings_page"))
 
 
-def _section(partial: str, **context):
+def section(partial: str, **context):
     """A section's partial for HTMX; the same partial inside a settings page without JavaScript."""
     return render_partial_or_page(partial, "connectwise/fallback.html", partial=partial, **context)
 
@@ -101,7 +100,6 @@ def _render_page(settings, form, status_form, keys_readable=True, status=200):
         keys_readable=keys_readable, keys_unreadable_message=KEYS_UNREADABLE,
         company_rows=mappings.company_rows(settings.organisation_id),
         member_rows=members.match_rows(settings.organisation_id), status_events=STATUS_EVENTS,
-        **_sync_context(),
     ), status
 
 
@@ -175,7 +173,7 @@ def filter_boards(company_id: int):
         mappings.set_board_filter(mapping, form.board_id.data, boards)
         db.session.commit()
         return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=None)
-    return _section("connectwise/_boards_dialog.html", company=company, mapping=mapping,
+    return section("connectwise/_boards_dialog.html", company=company, mapping=mapping,
                             boards=boards or [], error=error)
 
 
@@ -192,7 +190,7 @@ def type_mappings():
         rows=mappings.type_mapping_rows(organisation_id, cw_types or []),
         device_types=mappings.device_types(organisation_id), error=error, saved=saved,
     )
-    return _section("connectwise/_type_mappings.html", **context)
+    return section("connectwise/_type_mappings.html", **context)
 
 
 @bp.post("/members/refresh")
@@ -224,51 +222,21 @@ def pick_member(user_id: int):
         if form.cw_member_id.data and chosen is None:
             return _members_section(error or "That ConnectWise member no longer exists.", "error")
         if chosen and chosen["id"] in taken and not form.confirm.data:
-            response = _section("connectwise/_member_picker.html", user=user, members=all_members, error=None,
-                                member_name=members.member_name, taken=taken, chosen=chosen)
+            response = section("connectwise/_member_picker.html", user=user, members=all_members, error=None,
+                               member_name=members.member_name, taken=taken, chosen=chosen)
             response.headers["HX-Retarget"] = f"#member-pick-{user.id}"  # the question replaces the picker only
             return response
         members.pick_member(user, chosen)
         db.session.commit()
         return _members_section(f"{user.display_name}: " + (members.member_name(chosen) if chosen else "no match") + ".", "success")
-    return _section("connectwise/_member_picker.html", user=user, members=all_members or [],
-                    error=error, member_name=members.member_name, taken=taken, chosen=None)
+    return section("connectwise/_member_picker.html", user=user, members=all_members or [],
+                   error=error, member_name=members.member_name, taken=taken, chosen=None)
 
 
 def _members_section(message: str, category: str):
     if wants_partial():
-        return _section("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
-                        message=message, category=category)
+        return section("connectwise/_members.html", member_rows=members.match_rows(current_user.organisation_id),
+                       message=message, category=category)
     if message:
         flash(message, category)
     return redirect(url_for(".settings_page") + "#members")
-
-
-# --- Configuration sync (PRODUCT §3.3) ----------------------------------------------------------
-
-
-def _sync_context(message: str | None = None, category: str = "ok") -> dict:
-    organisation_id = current_user.organisation_id
-    return {"sync_run": sync_runs.active_run(organisation_id), "sync_history": sync_runs.history(organisation_id),
-            "sync_message": message, "sync_category": category}
-
-
-@bp.get("/sync")
-def sync_status():
-    """The sync section: polled by HTMX while a run is queued or running."""
-    return _section("connectwise/_sync.html", **_sync_context())
-
-
-@bp.post("/sync")
-def sync_now():
-    """Queue a sync for the scheduler process; the web worker never runs it."""
-    try:
-        sync_runs.request_run(current_user.organisation_id, "manual", user_id=current_user.id, full=True)
-    except sync_runs.SyncBusy as busy:
-        message, category = str(busy), "bad"
-    else:
-        message, category = "Sync requested: it starts within a few seconds.", "ok"
-    if wants_partial():
-        return _section("connectwise/_sync.html", **_sync_context(message, category))
-    flash(message, "success" if category == "ok" else "error")
-    return redirect(url_for(".settings_page") + "#sync")

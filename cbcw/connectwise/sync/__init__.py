@@ -6,5 +6,6 @@ companies, become devices.
 - `devices.py`: one page of configurations applied to the devices, with the counts;
 - `hostname_book.py`: hostnames unique within a company (`-2`, `-3` … on a clash);
 - `runner.py`: a whole run: pages streamed by key, one transaction per page, deactivation;
-- `jobs.py`: the scheduler's jobs and `flask sync-configs`.
+- `jobs.py`: the scheduler's jobs and `flask sync-configs`;
+- `routes.py`: the sync section of the settings page (Sync Configurations Now, progress, history).
 """

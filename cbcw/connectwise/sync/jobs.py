@@ -8,6 +8,7 @@ import logging
 import click
 from sqlalchemy import select
 
+from cbcw.connectwise.settings.mappings import enabled_organisations
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.runner import execute
@@ -36,11 +37,6 @@ def nightly_sync() -> None:
             log.info("nightly sync of organisation %s skipped: a sync is already running", organisation_id)
             continue
         execute(run.id)
-
-
-def enabled_organisations() -> list[int]:
-    return list(db.session.scalars(select(ConnectWiseSettings.organisation_id)
-                                   .where(ConnectWiseSettings.enabled).order_by(ConnectWiseSettings.organisation_id)))
 
 
 @click.command("sync-configs")
