@@ -133,12 +133,3 @@ def login():
         return page
 
     return do_login
-
-
-def mark_page(page: Page) -> None:
-    """Set a JS marker: it survives HTMX swaps and vanishes on a full page load."""
-    page.evaluate("window.__noReload = 'still here'")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__noReload") == "still here", "the page reloaded instead of swapping in place"
