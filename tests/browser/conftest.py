@@ -8,9 +8,11 @@
 - `demo` (function): empties every table, then runs the real `seed_demo`, and resets the
   simulator (via `cw_sim`), so each test starts from the same demo data.
 - `browser` (session): Debian's /usr/bin/chromium launched through Playwright's sync API.
-- `page` (function): a fresh context and page on the live server; fails the test on an uncaught
-  JavaScript error or any HTTP 5xx response the page saw.
-- `login(page, email)`: logs in through the real login form.
+- `page` (function): a fresh context and page on the live server, with htmx's probe installed
+  (tests/browser/htmx.py: how a test proves a click went through htmx); fails the test on an
+  uncaught JavaScript error or any HTTP 5xx response the page saw.
+- `login(page, email)`: logs in through the real login form; returns once htmx has processed
+  the page it lands on.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from cbcw.extensions import db
+from tests.browser.htmx import PROBE, wait_for_htmx
 from tests.fixtures.shared_database import close_shared_app, empty_every_table, make_shared_app
 
 HERE = Path(__file__).resolve().parent
@@ -103,6 +106,7 @@ def page(browser: Browser, demo: LiveServer):
     context = browser.new_context(base_url=demo.url, locale="en-GB", timezone_id="Europe/London")
     context.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
+    context.add_init_script(PROBE)  # every document of the context, popups included
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
@@ -117,7 +121,7 @@ def page(browser: Browser, demo: LiveServer):
 
 @pytest.fixture
 def login():
-    """Log in through the real form at /login; lands on the page after login."""
+    """Log in through the real form at /login; lands on the page after login, processed by htmx."""
 
     def do_login(page: Page, email: str, password: str = DEMO_PASSWORD) -> Page:
         page.goto("/login")
@@ -125,15 +129,7 @@ def login():
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
         page.wait_for_url(lambda url: "/login" not in url)
+        wait_for_htmx(page)
         return page
 
     return do_login
-
-
-def mark_page(page: Page) -> None:
-    """Set a JS marker: it survives HTMX swaps and vanishes on a full page load."""
-    page.evaluate("window.__noReload = 'still here'")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__noReload") == "still here", "the page reloaded instead of swapping in place"

@@ -1,9 +1,12 @@
 """Lifecycle automation seen in a real browser: approve a change, then find the note on the
 ConnectWise simulator's ticket page."""
+import re
+
 from playwright.sync_api import expect
 
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.api.links import TICKET_PATH
+from tests.browser.htmx import htmx_click
 
 OPS_APPROVER = "ops.approver@demo.test"
 FIREWALL_TICKET = 5003  # the demo's "Replace Northwind edge firewall" is linked to it
@@ -16,7 +19,7 @@ def test_approving_posts_an_internal_note_on_the_simulators_ticket(page, login, 
     login(page, OPS_APPROVER)
     page.goto("/changes")
     page.get_by_role("link", name="Replace Northwind edge firewall").click()
-    page.get_by_role("link", name="Approve or reject…").click()
+    htmx_click(page, page.get_by_role("link", name="Approve or reject…"), re.compile(r"/changes/\d+\?action=decide$"))
     expect(page.locator("#action-panel")).to_contain_text(f"ConnectWise ticket #{FIREWALL_TICKET} will receive: 1 internal note")
     page.locator("#action-panel textarea").fill("Maintenance window agreed with the warehouse")
     page.locator("#action-panel button.btn-ok").click()

@@ -1,12 +1,16 @@
-"""Change pages in a real browser: live search, the Timeline tab and the create → submit path."""
+"""Change pages in a real browser: live search, the Timeline tab and the create → submit path.
+
+Each live filter, tab and action panel must be an HTMX request swapped in place
+(tests/browser/htmx.py), not its full-page fallback, which shows the same rows."""
 import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_not_reloaded, mark_page
+from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 ENGINEER = "engineer@demo.test"
+CHANGE_URL = r"/changes/\d+"
 
 
 def results_rows(page: Page):
@@ -16,20 +20,19 @@ def results_rows(page: Page):
 def test_changes_list_live_search(page, login, demo):
     """Typing in the changes search box narrows the table as you type and the URL keeps the search."""
     login(page, ENGINEER)
-    page.goto("/changes")
+    goto(page, "/changes")
     expect(results_rows(page)).to_have_count(7)
-    mark_page(page)
 
-    page.get_by_role("searchbox", name="Search").press_sequentially("PACS")
+    with htmx_swap(page, url_with("/changes", q="PACS")):
+        page.get_by_role("searchbox", name="Search").press_sequentially("PACS")
 
     expect(results_rows(page)).to_have_count(1)
     expect(results_rows(page)).to_contain_text("Expand PACS server storage")
     expect(page).to_have_url(re.compile(r"/changes\?(.*&)?q=PACS(&|$)"))
-    assert_not_reloaded(page)
 
-    page.get_by_role("searchbox", name="Search").fill("no such change anywhere")
+    with htmx_swap(page, url_with("/changes", q="no such change anywhere")):
+        page.get_by_role("searchbox", name="Search").fill("no such change anywhere")
     expect(page.locator("#results")).to_contain_text("No changes match these filters")
-    assert_not_reloaded(page)
 
 
 def test_timeline_tab_loads_in_place(page, login, demo):
@@ -38,9 +41,8 @@ def test_timeline_tab_loads_in_place(page, login, demo):
     page.goto("/changes")
     page.get_by_role("link", name="Monthly patching: Acme domain controller").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Monthly patching: Acme domain controller")
-    mark_page(page)
 
-    page.get_by_role("tab", name="Timeline").click()
+    htmx_click(page, page.get_by_role("tab", name="Timeline"), re.compile(CHANGE_URL + r"\?tab=timeline$"))
 
     expect(page.get_by_role("tab", name="Timeline")).to_have_attribute("aria-selected", "true")
     entries = page.locator("#timeline ol.timeline > li")
@@ -48,7 +50,6 @@ def test_timeline_tab_loads_in_place(page, login, demo):
     expect(entries.filter(has_text="Fully approved")).to_have_count(1)
     assert entries.count() >= 4  # created, submitted, two approvals, fully approved
     expect(page).to_have_url(re.compile(r"[?&]tab=timeline"))
-    assert_not_reloaded(page)
 
 
 def test_create_and_submit_change(page, login, demo):
@@ -80,14 +81,16 @@ def test_create_and_submit_change(page, login, demo):
 def test_filtered_list_survives_back_and_forward(page, login, demo):
     """Filter, open a change, go Back: the form shows the same filters the rows show; Back and Forward again agree."""
     login(page, ENGINEER)
-    page.goto("/changes")
+    goto(page, "/changes")
     search = page.get_by_role("searchbox", name="Search")
     state = page.get_by_label("State")
 
-    search.press_sequentially("acme")
+    with htmx_swap(page, url_with("/changes", q="acme")):
+        search.press_sequentially("acme")
     expect(page).to_have_url(re.compile(r"q=acme"))
     expect(results_rows(page)).to_have_count(3)
-    state.select_option("scheduled")
+    with htmx_swap(page, url_with("/changes", q="acme", state="scheduled")):
+        state.select_option("scheduled")
     expect(page).to_have_url(re.compile(r"state=scheduled"))
     expect(results_rows(page)).to_have_count(2)
 
@@ -125,17 +128,16 @@ def test_filter_button_adds_no_duplicate_history_entry_and_back_forward_break_no
     fields styled the way browser extensions style them (a style attribute set through the CSSOM)."""
     page = watched
     login(page, ENGINEER)
-    page.goto("/changes")
+    goto(page, "/changes")
     expect(results_rows(page)).to_have_count(7)
     extension_styles = "document.querySelectorAll('input, select').forEach(e => e.style.outline = '1px solid gold')"
     page.evaluate(extension_styles)
     entries = page.evaluate("history.length")
-    page.get_by_label("State").select_option("scheduled")
+    with htmx_swap(page, url_with("/changes", state="scheduled")):
+        page.get_by_label("State").select_option("scheduled")
     expect(page).to_have_url(re.compile(r"state=scheduled"))
     expect(results_rows(page)).to_have_count(3)
-    with page.expect_response(re.compile(r"/changes\?")):
-        page.get_by_role("button", name="Filter").click()
-    page.wait_for_load_state("networkidle")
+    htmx_click(page, page.get_by_role("button", name="Filter"), url_with("/changes", state="scheduled"))
     assert page.evaluate("history.length") == entries + 1
 
     page.evaluate(extension_styles)
@@ -167,7 +169,8 @@ def test_quick_filter_awaiting_my_approval_is_bookmarkable(page, login, demo):
     page.reload()
     expect(page.get_by_label("Awaiting my approval")).to_be_checked()
     expect(results_rows(page)).to_have_count(1)
-    page.get_by_label("All changes").check()
+    with htmx_swap(page, url_with("/changes", mine="")):
+        page.get_by_label("All changes").check()
     expect(results_rows(page)).to_have_count(7)
 
 
@@ -179,23 +182,20 @@ def test_action_panels_open_one_at_a_time_without_moving_the_toolbar(page, login
     page.get_by_role("link", name="Replace the UPS in the Acme server room").click()
     toolbar = page.locator(".action-toolbar")
     before = toolbar.bounding_box()
-    mark_page(page)
 
-    page.get_by_role("link", name="Reschedule…").click()
+    htmx_click(page, page.get_by_role("link", name="Reschedule…"), re.compile(CHANGE_URL + r"\?action=schedule$"))
     panel = page.locator("#action-panel")
     expect(panel.get_by_role("heading", name="Reschedule")).to_have_count(1)
     assert toolbar.bounding_box() == before
-    assert_not_reloaded(page)
 
-    page.get_by_role("link", name="Cancel change…").click()
+    htmx_click(page, page.get_by_role("link", name="Cancel change…"), re.compile(CHANGE_URL + r"\?action=cancel$"))
     expect(panel).to_contain_text("Cancel the change")
     expect(page.locator("#action-panel")).to_have_count(1)
     expect(page.get_by_role("heading", name="Reschedule")).to_have_count(0)
     assert toolbar.bounding_box() == before
 
-    page.get_by_role("link", name="Close").click()
+    htmx_click(page, page.get_by_role("link", name="Close"), re.compile(CHANGE_URL + "$"))
     expect(page.locator("#action-panel")).to_have_count(0)
-    assert_not_reloaded(page)
 
 
 def test_action_panels_work_without_javascript(browser, demo):

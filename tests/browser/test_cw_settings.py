@@ -1,7 +1,9 @@
 """ConnectWise settings page in a real browser: what needs JavaScript and HTMX to work.
 
 The breadth (validation, encryption, every error message) is covered without a browser in
-tests/cw_settings/; these check that the buttons, swaps, typeahead and dialog really work.
+tests/cw_settings/; these check that the buttons, swaps, typeahead and dialog really work, each
+through an HTMX request swapped in place (tests/browser/htmx.py): the full-page fallbacks render
+the same results, so the text alone would not tell.
 """
 import re
 
@@ -10,14 +12,15 @@ from playwright.sync_api import Page, expect
 from cbcw.accounts.models import User
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db
-from tests.browser.conftest import SETTINGS_URL, assert_not_reloaded, mark_page
+from tests.browser.conftest import SETTINGS_URL
+from tests.browser.htmx import goto, htmx_click, htmx_swap, is_htmx, settled, url_with
 
 ADMIN = "admin@demo.test"
 
 
 def open_settings(page: Page, login) -> Page:
     login(page, ADMIN)
-    page.goto(SETTINGS_URL)
+    goto(page, SETTINGS_URL)
     expect(page.get_by_role("heading", name="ConnectWise", exact=True)).to_be_visible()
     return page
 
@@ -52,10 +55,8 @@ def test_save_settings_keeps_private_key_hidden(page, login, demo):
 def test_test_connection_success_in_place(page, login, demo):
     """Test Connection says "Connection successful" under the button without reloading the page."""
     open_settings(page, login)
-    mark_page(page)
-    page.get_by_role("button", name="Test Connection").click()
+    htmx_click(page, page.get_by_role("button", name="Test Connection"), SETTINGS_URL + "/test", "POST")
     expect(page.locator("#test-result")).to_contain_text("Connection successful")
-    assert_not_reloaded(page)
 
 
 def test_test_connection_names_rejected_keys(page, login, demo):
@@ -64,34 +65,30 @@ def test_test_connection_names_rejected_keys(page, login, demo):
     connection = page.locator("#connection")
     connection.get_by_label("Private Key").fill("not-the-right-key")
     connection.get_by_role("button", name="Save Settings").click()
-    expect(page.locator(".flash-success")).to_contain_text("Settings saved")
-    page.wait_for_load_state("load")  # the redirected page has finished loading before it is marked
+    expect(page.locator(".flash-success")).to_contain_text("Settings saved")  # the redirected page
 
-    mark_page(page)
-    page.get_by_role("button", name="Test Connection").click()
+    htmx_click(page, page.get_by_role("button", name="Test Connection"), SETTINGS_URL + "/test", "POST")
     result = page.locator("#test-result")
     expect(result).to_contain_text("rejected the API keys")
     expect(result.locator(".notice")).to_have_class(re.compile(r"\bbad\b"))
-    assert_not_reloaded(page)
 
 
 def test_map_company_through_typeahead(page, login, demo):
     """Typing "north" in Bluewater Dental's search lists Northwind Logistics; clicking it maps the row."""
     open_settings(page, login)
-    mark_page(page)
     row = company_row(page, "Bluewater Dental")
     expect(row.locator(".mapped")).to_contain_text("Bluewater Dental")
     expect(row.locator(".boards")).to_have_text("Service Board, Change Management")
 
-    row.get_by_role("searchbox").press_sequentially("north")
+    with htmx_swap(page, url_with(SETTINGS_URL + "/companies/search", q="north")):
+        row.get_by_role("searchbox").press_sequentially("north")
     choice = row.locator(".typeahead-results").get_by_role("button", name=re.compile("^Northwind Logistics"))
     expect(choice).to_be_visible()
-    choice.click()
+    htmx_click(page, choice, re.compile(r"/companies/\d+/map$"), "POST")
 
     expect(row.locator(".mapped")).to_have_text(re.compile(r"Northwind Logistics\s*\(Northwind\)"))
     expect(row.locator(".boards")).to_have_text("All boards")  # another CW company resets the board filter
     expect(row.locator(".typeahead-results li")).to_have_count(0)  # the swapped row starts clean
-    assert_not_reloaded(page)
     page.reload()
     expect(company_row(page, "Bluewater Dental").locator(".mapped")).to_contain_text("Northwind Logistics")
 
@@ -101,7 +98,8 @@ def test_filter_boards_dialog(page, login, demo):
     open_settings(page, login)
     row = company_row(page, "Acme Manufacturing")
     expect(row.locator(".boards")).to_have_text("All boards")
-    row.get_by_role("link", name="Filter Boards").click()
+    boards_url = re.compile(r"/companies/\d+/boards$")
+    htmx_click(page, row.get_by_role("link", name="Filter Boards"), boards_url)
 
     dialog = page.locator("#boards-dialog")
     expect(dialog).to_be_visible()
@@ -113,7 +111,7 @@ def test_filter_boards_dialog(page, login, demo):
     for i in range(boxes.count()):
         boxes.nth(i).uncheck()
     dialog.get_by_label("Help Desk").check()
-    dialog.get_by_role("button", name="Apply").click()
+    htmx_click(page, dialog.get_by_role("button", name="Apply"), boards_url, "POST")
 
     expect(dialog).to_be_hidden()
     expect(row.locator(".boards")).to_have_text("Help Desk")
@@ -140,20 +138,17 @@ def test_status_names_warn_about_missing_board_status(page, login, demo):
 def test_configuration_type_mapping_loads_and_saves_in_place(page, login, demo):
     """The Configuration Type Mapping table loads by itself; mapping Printer and saving confirms in place."""
     login(page, ADMIN)
-    with page.expect_request(lambda r: r.url.endswith(SETTINGS_URL + "/types")
-                             and r.headers.get("hx-request") == "true") as lazy:
-        page.goto(SETTINGS_URL)
-    assert lazy.value.method == "GET"
+    with page.expect_response(is_htmx(SETTINGS_URL + "/types")) as lazy:
+        goto(page, SETTINGS_URL)
+    settled(page, lazy.value)
     types = page.locator("#type-mappings")
     printer = types.get_by_label("Printer", exact=True)
     expect(printer).to_have_value("")  # the demo leaves printers unmapped
-    mark_page(page)
     printer.select_option(label="Workstation")
-    types.get_by_role("button", name="Save").click()
+    htmx_click(page, types.get_by_role("button", name="Save"), SETTINGS_URL + "/types", "POST")
 
     expect(types.get_by_role("status")).to_contain_text("Configuration type mapping saved: 5 type(s) will be imported")
     expect(types.get_by_label("Printer", exact=True).locator("option:checked")).to_have_text("Workstation")
-    assert_not_reloaded(page)
 
 
 def test_engineer_gets_403_and_no_settings_link(page, login, demo):

@@ -6,13 +6,19 @@ from playwright.sync_api import expect
 from cbcw.connectwise.sync.jobs import run_requested_syncs
 from cbcw.demo.seed import _next_saturday
 from tests.browser.conftest import SETTINGS_URL
+from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
+
+
+def mentions(prefix: str):
+    """The @ suggestions' HTMX request for hostnames starting with `prefix`."""
+    return url_with("/devices/mentions", q=prefix)
 
 
 def acme_change_description(page, login):
     """The new-change form's Description, focused, with Acme Manufacturing as the company."""
     login(page, "engineer@demo.test")
-    page.goto("/changes/new")
+    goto(page, "/changes/new")
     page.get_by_label("Company").select_option(label="Acme Manufacturing")
     description = page.get_by_label("Description")
     description.click()
@@ -22,13 +28,15 @@ def acme_change_description(page, login):
 def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
     """Typing "@acme-d" in the description suggests the company's devices; arrow keys and Enter insert one."""
     description = acme_change_description(page, login)
-    description.press_sequentially("Reboot @acme-d")
+    with htmx_swap(page, mentions("acme-d")):
+        description.press_sequentially("Reboot @acme-d")
     suggestions = page.get_by_role("listbox", name="Devices to mention")
     expect(suggestions.get_by_role("option").first).to_contain_text("@acme-dc01")
     description.press("Enter")
     expect(description).to_have_value("Reboot @acme-dc01 ")
     expect(suggestions).to_be_hidden()
-    description.press_sequentially("and @")
+    with htmx_swap(page, mentions("")):
+        description.press_sequentially("and @")
     expect(suggestions.get_by_role("option")).not_to_have_count(0)
     suggestions.get_by_role("option").filter(has_text="@acme-sw-core").click()
     expect(description).to_have_value("Reboot @acme-dc01 and @acme-sw-core ")
@@ -37,7 +45,8 @@ def test_typing_at_offers_devices_and_enter_inserts_one(page, login, demo):
 def test_at_suggestions_highlight_nothing_until_arrow_down_then_the_first(page, login, demo):
     """No @ suggestion is highlighted before a key; Down highlights the first and Enter inserts that one."""
     description = acme_change_description(page, login)
-    description.press_sequentially("Check @acme-")
+    with htmx_swap(page, mentions("acme-")):
+        description.press_sequentially("Check @acme-")
     options = page.get_by_role("listbox", name="Devices to mention").get_by_role("option")
     expect(options).to_have_count(3)
     expect(page.locator("[role=option][aria-selected=true]")).to_have_count(0)
@@ -53,10 +62,10 @@ def test_at_suggestions_highlight_nothing_until_arrow_down_then_the_first(page, 
 def test_manual_sync_shows_progress_then_counts(page, login, demo):
     """Sync Configurations Now asks for confirmation, waits for the scheduler, then shows the counts."""
     login(page, "admin@demo.test")
-    page.goto(SETTINGS_URL)
+    goto(page, SETTINGS_URL)
     section = page.locator("#sync")
     section.get_by_text("Sync Configurations Now").click()
-    section.get_by_role("button", name="Confirm sync").click()
+    htmx_click(page, section.get_by_role("button", name="Confirm sync"), SETTINGS_URL + "/sync", "POST")
     expect(section).to_contain_text("waiting for the scheduler process")
     with demo.app_context():
         assert run_requested_syncs() == 1  # what the scheduler process does within seconds
@@ -107,15 +116,16 @@ def test_device_pages_calendar_report_and_autocomplete_break_no_csp_rule(watched
     sync section run under the CSP without a single violation."""
     page = watched
     login(page, "admin@demo.test")
-    page.goto("/devices")
-    page.get_by_role("searchbox").fill("acme")
-    page.wait_for_load_state("networkidle")
+    goto(page, "/devices")
+    with htmx_swap(page, url_with("/devices", q="acme")):
+        page.get_by_role("searchbox").fill("acme")
     device = page.locator("table a[href^='/devices/']").first.get_attribute("href")
     for path in (device, "/reports/device-changes", "/calendar", "/calendar?view=month", SETTINGS_URL):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
-    page.goto("/changes/new")
-    page.get_by_label("Description").press_sequentially("@acme")
+    goto(page, "/changes/new")
+    with htmx_swap(page, mentions("acme")):
+        page.get_by_label("Description").press_sequentially("@acme")
     expect(page.get_by_role("listbox", name="Devices to mention").get_by_role("option").first).to_be_visible()
     assert violations(page) == []

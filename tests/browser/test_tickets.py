@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from cbcw.changes.models import Change
 from cbcw.demo.seed import check_demo_connectwise, demo_organisation
 from cbcw.extensions import db
+from tests.browser.htmx import goto, htmx_swap, is_htmx, settled, url_with
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_security import RECORD_VIOLATIONS
 
@@ -23,6 +24,7 @@ def _record_csp_violations(page: Page):
 
 ENGINEER = "engineer@demo.test"
 ENGINEER_MEMBER_ID = 153  # the simulator's eengineer (cw_simulator/seed.py)
+WIDGET_URL = r"/changes/\d+/connectwise-ticket"
 
 
 def widget(page: Page):
@@ -32,14 +34,16 @@ def widget(page: Page):
 def test_pick_a_ticket_with_the_keyboard_and_see_the_widget(page, login, demo):
     """Type words of a summary, pick a suggestion with ↓ and Enter, save: the detail page fills the widget."""
     login(page, ENGINEER)
-    page.goto("/changes/new")
+    goto(page, "/changes/new")
     expect(page.locator("#ticket-picker")).to_contain_text("Choose the company first")
     page.get_by_label("Title").fill("Swap the Acme core switch")
-    page.get_by_label("Company").select_option(label="Acme Manufacturing")
+    with htmx_swap(page, url_with("/connectwise/ticket-field", company_id=re.compile(r"\d+"))):
+        page.get_by_label("Company").select_option(label="Acme Manufacturing")
     search = page.get_by_role("combobox", name="ConnectWise ticket")
     expect(search).to_be_enabled()
 
-    search.press_sequentially("core switch", delay=30)
+    with htmx_swap(page, url_with("/tickets", linked_ticket_query="core switch")):
+        search.press_sequentially("core switch", delay=30)
     options = page.locator("#ticket-results [role=option]")
     expect(options.first).to_be_visible()
     expect(options.first).to_contain_text("Replace core switch acme-sw-core")
@@ -51,9 +55,11 @@ def test_pick_a_ticket_with_the_keyboard_and_see_the_widget(page, login, demo):
 
     expect(page.locator("[data-ticket-chosen]")).to_contain_text(f"#{first_id}")
     expect(options).to_have_count(0)
-    page.get_by_role("button", name="Create draft").click()
+    with page.expect_response(is_htmx(re.compile(WIDGET_URL + "$"))) as widget_loaded:
+        page.get_by_role("button", name="Create draft").click()  # a full post; the new page loads the widget
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Swap the Acme core switch")
+    settled(page, widget_loaded.value)
     link = widget(page).locator("[data-ticket-link]")
     expect(link).to_have_text(f"#{first_id}")
     expect(link).to_have_attribute("href", re.compile(rf"fv_sr100_request\.rails\?service_recid={first_id}&"))
@@ -71,7 +77,7 @@ def test_time_entry_popup_saves_closes_and_refreshes(page, login, demo, cw_sim):
         change_id, ticket_id = change.id, change.linked_ticket_id
     requests.delete(f"{cw_sim.root_url}/_sim/journal", timeout=5)
     login(page, ENGINEER)
-    page.goto(f"/changes/{change_id}")
+    goto(page, f"/changes/{change_id}")
     button = widget(page).get_by_role("link", name="Add Time Entry")
     expect(button).to_be_visible()
 
@@ -83,7 +89,7 @@ def test_time_entry_popup_saves_closes_and_refreshes(page, login, demo, cw_sim):
     assert axe_violations(popup) == []
     assert csp_violations(popup) == []
     popup.get_by_label("Work description").fill("Checked the switch after the change")
-    with page.expect_response(re.compile(r"/connectwise-ticket\?refresh=1")):
+    with htmx_swap(page, re.compile(WIDGET_URL + r"\?refresh=1$")):  # the popup told this page to refresh it
         popup.get_by_role("button", name="Save time entry").click()
         popup.wait_for_event("close")
 
