@@ -1,5 +1,5 @@
 # ChangeBreeze: `make run` starts the demo, `make test` runs the suite, `make bench` the benchmarks,
-# `make soak` the load and fault soak of the production shape.
+# `make soak` the load and fault soak of the production shape, `make lock` re-locks the requirements.
 PYTHON ?= python3
 VENV := .venv
 LOAD_VENV := .venv-load
@@ -7,15 +7,36 @@ FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test bench soak install browser migrate clean prod-local
+.PHONY: run test bench soak install install-dev browser migrate clean prod-local lock
 
+# Two locks, every dependency pinned with its hashes: requirements.txt (runtime, all that `make run`
+# and production install) and requirements-dev.txt (test tools, for `make test` only). Each stamp
+# follows its lock, so a changed lock installs again.
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: requirements.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# Re-lock after editing requirements.in, requirements-dev.in or benchmarks/load/requirements.in
+# (Python 3.11, Linux x86_64). Pins already in a lock stay unless LOCK_ARGS says otherwise, e.g.
+# `make lock LOCK_ARGS=--upgrade` or `LOCK_ARGS="--upgrade-package requests"`. The dev lock is
+# constrained by the runtime lock (-c requirements.txt), so both always agree.
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile --quiet --generate-hashes \
+  --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/pip-compile || $(VENV)/bin/pip install --quiet pip-tools==7.7.0
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -o benchmarks/load/requirements.txt benchmarks/load/requirements.in
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here), and
 # axe-core from npm (pinned in tests/browser/package-lock.json) for their accessibility checks.
@@ -51,7 +72,7 @@ run: migrate
 	  echo "" && \
 	  $(FLASK) run --host 127.0.0.1 --port $(APP_PORT)
 
-test: install browser
+test: install-dev browser
 	$(VENV)/bin/pytest
 
 # The production shape on loopback: PostgreSQL, gunicorn (4 workers), the scheduler, the simulator.
@@ -64,7 +85,7 @@ bench: install
 # The load driver (locust) lives in its own venv so it never touches the app's requirements.
 $(LOAD_VENV)/.installed: benchmarks/load/requirements.txt
 	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
-	$(LOAD_VENV)/bin/pip install --quiet -r benchmarks/load/requirements.txt
+	$(LOAD_VENV)/bin/pip install --quiet --require-hashes -r benchmarks/load/requirements.txt
 	touch $@
 
 # Two gunicorn masters, the scheduler, the simulator and PostgreSQL on loopback (.run/soak), seeded
