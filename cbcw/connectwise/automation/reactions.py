@@ -13,7 +13,8 @@ from cbcw.accounts.models import User
 from cbcw.changes import signals
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
+from cbcw.connectwise.automation.planning import Planned, plan
+from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.extensions import db
 
