@@ -10,9 +10,13 @@ from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.models import Change
 from cbcw.config import TestConfig
 from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.devices.models import Device
+from cbcw.extensions import db as _db
 from cbcw.integrations.registry import IntegrationError
+from cbcw.organisations.models import Company
 from cbcw.scheduler.jobs import scheduled_jobs
 from cbcw.scheduler.runner import build_scheduler
+from tests.fixtures.shared_database import add_user_in_new_organisation
 from tests.integrations import fake
 from tests.integrations.conftest import CONNECTWISE
 
@@ -164,3 +168,33 @@ def test_integrations_that_would_replace_one_another_refuse_to_start(second, mes
     config = type("TwoIntegrations", (TestConfig,), {"INTEGRATIONS": (CONNECTWISE, second)})
     with pytest.raises(IntegrationError, match=message):
         create_app(config)
+
+
+def test_the_core_runs_without_any_integration(tmp_path):
+    """With INTEGRATIONS empty the app starts and its pages work: a change is created without a ticket
+    field, its page has no widget or panel, the settings list no integration, a synced device's
+    page has no ConnectWise link, and the scheduler runs only its heartbeat."""
+    config = type("NoIntegrations", (TestConfig,), {
+        "INTEGRATIONS": (), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'core.sqlite'}",
+        "INSTANCE_DIR": tmp_path, "WTF_CSRF_ENABLED": False})
+    app = create_app(config)
+    assert "cw-sim" not in app.cli.commands and [job.id for job in scheduled_jobs(app.config)] == ["heartbeat"]
+    with app.app_context():
+        _db.create_all()
+        add_user_in_new_organisation("lee@example.test", "correct horse battery")
+        device = Device(organisation_id=1, hostname="dc01", external_source="connectwise", external_id="42")
+        _db.session.add_all([Company(organisation_id=1, name="Acme"), device])
+        _db.session.commit()
+    client = app.test_client()
+    try:
+        assert client.post("/login", data={"email": "lee@example.test", "password": "correct horse battery"}
+                           ).status_code == 302
+        assert "linked_ticket_id" not in _page(client, "/changes/new")
+        created = client.post("/changes/new", data={"title": "Patch", "company_id": "1", "risk": "low"})
+        detail = _page(client, created.headers["Location"])
+        assert "hx-get" not in _slot(detail) and "No ticket linked." in detail
+        assert "Integrations" not in _page(client, "/settings/companies")
+        assert "Open in ConnectWise" not in _page(client, "/devices/1")
+    finally:
+        with app.app_context():
+            _db.engine.dispose()
