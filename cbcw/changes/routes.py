@@ -49,7 +49,7 @@ bp.add_app_template_filter(highlight_mentions, "mentions")
 bp.add_app_template_global(lambda change, action: registry.current().previews(change, action, current_user),
                            "transition_previews")
 bp.add_app_template_global(lambda change: registry.current().panels(change), "change_panels")
-bp.add_app_template_global(registry.widget_url, "linked_ticket_widget_url")
+bp.add_app_template_global(registry.ticket_widget, "linked_ticket_widget")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import Flask, current_app, request, url_for
@@ -116,10 +117,16 @@ def jobs(config: Mapping[str, Any]) -> list:
     return Registry(load(config["INTEGRATIONS"])).jobs(config)
 
 
-def widget_url(change: LinkedChange) -> Optional[str]:
+@dataclass(frozen=True)
+class TicketWidget:
+    url: str
+    label: str  # the ticket system's name
+
+
+def ticket_widget(change: LinkedChange) -> Optional[TicketWidget]:
     """Where the change's ticket widget loads from, or None: the slot then shows what the change remembers."""
     system = current().system_of(change)
-    return url_for(system.widget_endpoint, change_id=change.id) if system else None
+    return TicketWidget(url_for(system.widget_endpoint, change_id=change.id), system.label) if system else None
 
 
 def _settings_page_shown() -> bool:

@@ -53,7 +53,7 @@ def test_the_ticket_system_of_the_change_fills_the_slot_on_load(app, client, log
     login(engineer)
     slot = _slot(client.get(f"/changes/{change.id}").get_data(as_text=True))
     assert f'hx-get="/changes/{change.id}"' in slot and 'hx-trigger="load"' in slot
-    assert "Printer jams" in slot  # shown until the widget answers
+    assert "Printer jams" in slot and "Loading the live ticket from Fake PSA" in slot  # until the widget answers
 
 
 def test_form_has_no_ticket_field_and_refuses_a_ticket_without_an_integration(client, login, engineer, post,

@@ -134,10 +134,10 @@ def _linked(c: _Context) -> list[Planned]:
     fields = [("Company", change.company.name if change.company else ""), ("Risk", change.risk),
               ("Description", change.description), ("Reason", change.reason), ("Impact", change.impact),
               ("State", change.state_label)]
-    # Only a ConnectWise ticket the change left is told; another system's number means nothing here.
+    # The ConnectWise ticket the change moved away from (not another PSA's number) says where it
+    # went, so nobody follows it there any more.
     previous = c.details.get("previous_ticket_id") \
         if c.details.get("previous_ticket_system") == TICKET_SYSTEM else None
-    # The ticket the change moved away from says where it went, so nobody follows it there any more.
     moved = [c.note(f"moved to ticket #{c.details.get('ticket_id')}",
                     [("Note", "This ticket no longer follows the change; its updates go to the new ticket.")],
                     ticket_id=previous)] if previous else []

@@ -42,7 +42,8 @@ def refusal_message(ticket_id: int, failure: Exception) -> str:
 
 
 class ConnectWiseTickets:
-    """The field's HTML and the save-time check, for the change pages."""
+    """ConnectWise's ticket system: the field's HTML and the save-time check for the change pages,
+    and the Overview's widget (`tickets/routes.py`)."""
 
     key = TICKET_SYSTEM
     label = "ConnectWise"
