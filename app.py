@@ -24,7 +24,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     secure_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.config["INSTANCE_DIR"])
 
-    import cbcw.models  # noqa: F401  (every model registered before migrations look)
+    import cbcw.models  # noqa: F401  (every core model registered before migrations look)
 
     numbers.init_app(app)  # before any blueprint: rules pick their converters when added
     security.init_app(app)
@@ -39,45 +39,28 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     from cbcw.accounts import sessions
     from cbcw.accounts.routes import bp as accounts_bp
+    from cbcw.calendar.routes import bp as calendar_bp
     from cbcw.changes.device_routes import bp as device_changes_bp
     from cbcw.changes.routes import bp as changes_bp
-    from cbcw.connectwise.automation.routes import bp as cw_activity_bp
-    from cbcw.connectwise.drift.routes import bp as cw_drift_bp
-    from cbcw.connectwise.settings.routes import bp as connectwise_bp
-    from cbcw.connectwise.sync.routes import bp as cw_sync_bp
-    from cbcw.calendar.routes import bp as calendar_bp
-    from cbcw.connectwise.tickets.routes import bp as cw_tickets_bp
+    from cbcw.demo.cli import seed_demo_command
     from cbcw.devices.routes import bp as devices_bp
+    from cbcw.integrations import registry
+    from cbcw.main import errors, request_log, templating
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
-
-    for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, connectwise_bp,
-                      cw_tickets_bp, devices_bp, calendar_bp, cw_activity_bp, cw_drift_bp, cw_sync_bp):
-        app.register_blueprint(blueprint)
-
-    from cbcw.connectwise.sync import device_links
-    from cbcw.connectwise.automation import preview, reactions
-    from cbcw.connectwise.automation.cli import deliver_command
-    from cbcw.connectwise.settings.cli import rotate_keys_command
-    from cbcw.connectwise.drift import routes as drift_routes
-    from cbcw.connectwise.drift.jobs import drift_check_command
-    from cw_simulator.cli import cw_sim_command
-    from cbcw.connectwise.sync.jobs import sync_configs_command
-    from cbcw.demo.cli import seed_demo_command
-    from cbcw.main import errors, request_log, templating
     from cbcw.scheduler.cli import scheduler_command
 
+    for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, devices_bp,
+                      calendar_bp):
+        app.register_blueprint(blueprint)
     sessions.init_app(app)
     errors.init_app(app)
     request_log.init_app(app)
     templating.init_app(app)
-    device_links.init_app(app)
-    reactions.init_app(app)
-    preview.init_app(app)
-    drift_routes.init_app(app)
-    for command in (seed_demo_command, rotate_keys_command, cw_sim_command, scheduler_command,
-                    sync_configs_command, deliver_command, drift_check_command):
+    for command in (seed_demo_command, scheduler_command):
         app.cli.add_command(command)
+    # Each integration of config INTEGRATIONS adds what its declaration lists (cbcw/integrations/spec.py).
+    registry.init_app(app)
     with app.app_context():
         crypto.check_keys()
     return app

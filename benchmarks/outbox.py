@@ -27,6 +27,7 @@ from cbcw.config import TestConfig
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from cw_simulator.refs import API_ROOT
 from cbcw.extensions import db
@@ -104,7 +105,7 @@ def _new_change(people: dict, ticket: int):
         "title": "Replace the core switch", "company_id": people["company"].id, "requires_vcab": True,
         "implementation_plan": "Stage firmware, fail over, swap, verify LACP.", 
         "technical_approver_id": people["technical"].id, "operational_approver_id": people["operational"].id,
-        "implementer_id": people["creator"].id}), ticket=LinkedTicket(ticket))
+        "implementer_id": people["creator"].id}), ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
     db.session.commit()
     return change
 

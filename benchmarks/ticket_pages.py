@@ -51,6 +51,7 @@ def _app(root: str, tmp: Path):
 
 def _seed(app):
     from cbcw.changes.models import Change
+    from cbcw.connectwise.linked import linked_to_connectwise
     from cbcw.demo.seed import check_demo_connectwise, seed_demo
     from cbcw.extensions import db
 
@@ -58,7 +59,7 @@ def _seed(app):
         db.create_all()
         org = seed_demo()
         check_demo_connectwise(org)
-        change = db.session.scalar(db.select(Change).where(Change.linked_ticket_id.is_not(None),
+        change = db.session.scalar(db.select(Change).where(linked_to_connectwise(),
                                                            Change.state == "draft").order_by(Change.id))
         return change.id, change.company_id
 

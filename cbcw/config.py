@@ -30,6 +30,14 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _integrations() -> tuple[str, ...]:
+    """The integrations to load, as dotted paths to their declarations (`cbcw.integrations.spec`)."""
+    value = os.environ.get("CBCW_INTEGRATIONS")
+    if value is None:
+        return ("cbcw.connectwise.integration.CONNECTWISE",)
+    return tuple(path.strip() for path in value.split(",") if path.strip())
+
+
 class Config:
     ENV_NAME = "production"
     INSTANCE_DIR = INSTANCE_DIR
@@ -53,6 +61,9 @@ class Config:
     CHANGES_PER_PAGE = 25
     DEVICES_PER_PAGE = 50
     PASSWORD_HASH_METHOD = "scrypt"
+    # In this order: the change page's panels and previews, and the first ticket system enabled
+    # for an organisation is the one its change form uses (cbcw/integrations/registry.py).
+    INTEGRATIONS = _integrations()
     ENCRYPTION_KEYS = os.environ.get("CBCW_ENCRYPTION_KEYS", "")
     CW_CLIENT_ID = os.environ.get("CW_CLIENT_ID", "")
     CW_ALLOW_HTTP = _flag("CW_ALLOW_HTTP")

@@ -125,10 +125,13 @@ def make_device(db, org):
 
 @pytest.fixture
 def make_change(db, org, company, admin):
-    """A change row written directly (bypassing the lifecycle), for view and access tests."""
+    """A change row written directly (bypassing the lifecycle), for view and access tests. A
+    `linked_ticket_id` is a ConnectWise ticket's unless `linked_ticket_system` names another."""
 
     def make(organisation=None, created_by=None, **fields):
         organisation = organisation or org
+        if fields.get("linked_ticket_id") is not None:
+            fields.setdefault("linked_ticket_system", "connectwise")
         organisation.change_counter += 1
         change = Change(
             organisation_id=organisation.id,

@@ -94,8 +94,6 @@ def _imported_names(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.xfail(strict=True, reason="until branch plugin merges: app.py still wires ConnectWise in by hand; "
-                                       "then this passes, and the strict marker fails until it is removed")
 def test_the_app_factory_names_no_integration():
     """`app.py` is outside the import graph (not a package), so the contracts cannot see it."""
     assert not {name for name in _imported_names(ROOT / "app.py") if name.startswith("cbcw.connectwise")}

@@ -65,13 +65,12 @@ LINKED_TICKET_RENAME = "7d3347727ee1"
 BEFORE_RENAME = f"{LINKED_TICKET_RENAME}-1"
 
 
-@pytest.mark.filterwarnings(*SQLITE_EXPRESSION_INDEX)
-def test_linked_ticket_rename_keeps_the_ticket_data(empty_database):
-    """Upgrading renames cw_ticket_* to linked_ticket_* with the values kept, and back on downgrade.
+LINKED_TICKET_SYSTEM = "5b8e0c4d2f61"
 
-    The rows are written at the initial revision, whose columns never change, and carried
-    through every later revision."""
-    upgrade(revision=INITIAL_REVISION)
+
+def _insert_at_initial_revision(tickets: dict[int, int | None]) -> None:
+    """An organisation, a user and one change per id in `tickets` (its cw_ticket_id, or None),
+    written with the initial revision's columns, which never change."""
     with _db.engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO organisations (id, name, change_counter, created_at) "
@@ -80,15 +79,25 @@ def test_linked_ticket_rename_keeps_the_ticket_data(empty_database):
             "INSERT INTO users (id, organisation_id, email, display_name, password_hash, role, active, "
             "vcab_member, timezone, created_at) "
             "VALUES (1, 1, 'a@b.test', 'A', 'x', 'admin', true, false, 'UTC', '2026-01-01 00:00:00+00')"))
-        connection.execute(text(
-            "INSERT INTO changes (id, organisation_id, number, title, description, reason, risk, impact, "
-            "implementation_plan, rollback_plan, test_plan, requires_vcab, cw_ticket_id, "
-            "cw_ticket_summary, cw_ticket_board, cw_ticket_status, state, approval_round, "
-            "completion_notes, test_results, failure_reason, rollback_notes, cancel_reason, "
-            "unresolved_mentions, created_by_id, created_at, updated_at, version) VALUES "
-            "(1, 1, 1, 'T', '', '', 'low', '', '', '', '', false, 4711, 'Printer jams', 'Help Desk', "
-            "'New', 'draft', 1, '', '', '', '', '', '[]', 1, '2026-01-01 00:00:00+00', "
-            "'2026-01-01 00:00:00+00', 1)"))
+        for change_id, ticket in tickets.items():
+            connection.execute(text(
+                "INSERT INTO changes (id, organisation_id, number, title, description, reason, risk, impact, "
+                "implementation_plan, rollback_plan, test_plan, requires_vcab, cw_ticket_id, "
+                "cw_ticket_summary, cw_ticket_board, cw_ticket_status, state, approval_round, "
+                "completion_notes, test_results, failure_reason, rollback_notes, cancel_reason, "
+                "unresolved_mentions, created_by_id, created_at, updated_at, version) VALUES "
+                "(:id, 1, :id, 'T', '', '', 'low', '', '', '', '', false, :ticket, 'Printer jams', 'Help Desk', "
+                "'New', 'draft', 1, '', '', '', '', '', '[]', 1, '2026-01-01 00:00:00+00', "
+                "'2026-01-01 00:00:00+00', 1)"), {"id": change_id, "ticket": ticket})
+
+
+@pytest.mark.filterwarnings(*SQLITE_EXPRESSION_INDEX)
+def test_linked_ticket_rename_keeps_the_ticket_data(empty_database):
+    """Upgrading renames cw_ticket_* to linked_ticket_* with the values kept, and back on downgrade.
+
+    The rows are written at the initial revision and carried through every later revision."""
+    upgrade(revision=INITIAL_REVISION)
+    _insert_at_initial_revision({1: 4711})
     upgrade(revision=LINKED_TICKET_RENAME)
     with _db.engine.connect() as connection:
         row = connection.execute(text(
@@ -98,4 +107,21 @@ def test_linked_ticket_rename_keeps_the_ticket_data(empty_database):
     downgrade(revision=BEFORE_RENAME)
     with _db.engine.connect() as connection:
         assert connection.execute(text("SELECT cw_ticket_id FROM changes")).scalar_one() == 4711
+    downgrade(revision="base")
+
+
+@pytest.mark.filterwarnings(*SQLITE_EXPRESSION_INDEX)
+def test_tickets_linked_before_systems_are_connectwise_tickets(empty_database):
+    """Every ticket linked before changes recorded their ticket system was a ConnectWise ticket:
+    the upgrade says so on those changes only, and the downgrade drops the column."""
+    upgrade(revision=INITIAL_REVISION)
+    _insert_at_initial_revision({1: 4711, 2: None})
+    upgrade(revision=LINKED_TICKET_SYSTEM)
+    with _db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, linked_ticket_system FROM changes ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1, "connectwise"), (2, None)]
+    downgrade(revision=f"{LINKED_TICKET_SYSTEM}-1")
+    with _db.engine.connect() as connection:
+        columns = {column["name"] for column in _db.inspect(connection).get_columns("changes")}
+    assert "linked_ticket_system" not in columns and "linked_ticket_id" in columns
     downgrade(revision="base")

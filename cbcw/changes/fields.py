@@ -58,9 +58,11 @@ class ChangeFields:
 
 @dataclass(frozen=True)
 class LinkedTicket:
-    """The ticket a change is linked to, as the change remembers it (an integration fills it)."""
+    """The ticket a change is linked to, as the change remembers it (an integration fills it,
+    `system` being its ticket system's key)."""
 
     id: int
     summary: Optional[str] = None
     board: Optional[str] = None
     status: Optional[str] = None
+    system: Optional[str] = None

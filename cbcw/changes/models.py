@@ -52,9 +52,11 @@ class Change(db.Model):
     technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     requires_vcab: Mapped[bool] = mapped_column(default=False)
-    # The ticket this change is linked to in the organisation's PSA, as last seen; an
-    # integration fills these, the change only remembers them.
+    # The ticket this change is linked to in a PSA, as last seen; an integration fills these,
+    # the change only remembers them. `linked_ticket_system` is the key of the integration's
+    # ticket system (no CHECK: the keys come from the loaded integrations, not from a fixed list).
     linked_ticket_id: Mapped[Optional[int]]
+    linked_ticket_system: Mapped[Optional[str]] = mapped_column(String(32))
     linked_ticket_summary: Mapped[Optional[str]] = mapped_column(String(200))
     linked_ticket_board: Mapped[Optional[str]] = mapped_column(String(100))
     linked_ticket_status: Mapped[Optional[str]] = mapped_column(String(100))

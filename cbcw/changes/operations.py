@@ -110,25 +110,46 @@ def _send(signal, change: Change, actor: Optional[User], **extras: Any) -> None:
     signal.send(change, change_id=change.id, actor_id=actor.id if actor else None, **extras)
 
 
-def _set_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> Optional[int]:
-    """Store the link and write its timeline entry; returns the previously linked ticket id."""
-    previous = change.linked_ticket_id
+def _set_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> LinkedTicket | None:
+    """Store the link and write its timeline entry; returns the previously linked ticket (id and system)."""
+    previous = _current_ticket(change)
+    previous_id = previous.id if previous else None
     change.linked_ticket_id = ticket.id if ticket else None
+    change.linked_ticket_system = ticket.system if ticket else None
     change.linked_ticket_summary = ticket.summary if ticket else None
     change.linked_ticket_board = ticket.board if ticket else None
     change.linked_ticket_status = ticket.status if ticket else None
     if ticket is None:
         timeline.record(
-            change, actor, "ticket_unlinked", f"Unlinked ticket #{previous}",
-            previous_ticket_id=previous,
+            change, actor, "ticket_unlinked", f"Unlinked ticket #{previous_id}",
+            previous_ticket_id=previous_id,
         )
     else:
         timeline.record(
             change, actor, "ticket_linked", f"Linked ticket #{ticket.id}",
-            ticket_id=ticket.id, previous_ticket_id=previous,
+            ticket_id=ticket.id, previous_ticket_id=previous_id,
             summary=ticket.summary, board=ticket.board,
         )
     return previous
+
+
+def _current_ticket(change: Change) -> Optional[LinkedTicket]:
+    if change.linked_ticket_id is None:
+        return None
+    return LinkedTicket(change.linked_ticket_id, system=change.linked_ticket_system)
+
+
+def _same_ticket(one: Optional[LinkedTicket], other: Optional[LinkedTicket]) -> bool:
+    """The same ticket of the same system (or both none); what was seen of it does not matter."""
+    def key(ticket):
+        return (ticket.id, ticket.system) if ticket else None
+    return key(one) == key(other)
+
+
+def _send_linked(change: Change, actor: User, ticket: LinkedTicket, previous: LinkedTicket | None) -> None:
+    _send(signals.ticket_linked, change, actor, ticket_id=ticket.id, ticket_system=ticket.system,
+          previous_ticket_id=previous.id if previous else None,
+          previous_ticket_system=previous.system if previous else None)
 
 
 def create_change(
@@ -158,7 +179,7 @@ def create_change(
     db.session.flush()
     _send(signals.change_created, change, actor)
     if ticket is not None:
-        _send(signals.ticket_linked, change, actor, ticket_id=ticket.id, previous_ticket_id=None)
+        _send_linked(change, actor, ticket, None)
     return change
 
 
@@ -186,16 +207,16 @@ def link_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> 
     """Link the change to a ticket (or unlink it with None) until it is completed or cancelled;
     linking sends `ticket_linked`. The caller has had the ticket checked by its integration.
 
-    Linking the ticket already linked is a no-op (no entry, no signal).
+    Linking the ticket already linked (same id, same system) is a no-op (no entry, no signal).
     """
     policy.require("link_ticket", change, actor)
-    if (ticket.id if ticket else None) == change.linked_ticket_id:
+    if _same_ticket(ticket, _current_ticket(change)):
         return
     previous = _set_ticket(change, actor, ticket)
     _bump(change)
     db.session.flush()
     if ticket is not None:
-        _send(signals.ticket_linked, change, actor, ticket_id=ticket.id, previous_ticket_id=previous)
+        _send_linked(change, actor, ticket, previous)
 
 
 def submit(change: Change, actor: User) -> None:

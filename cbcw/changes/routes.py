@@ -10,9 +10,10 @@ from typing import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import hooks, operations, policy, queries, ticket_slot
+from cbcw.changes import operations, policy, queries
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
@@ -37,15 +38,18 @@ from cbcw.changes.template_filters import highlight_mentions
 from cbcw.changes.unit_of_work import apply
 from cbcw.db import utcnow
 from cbcw.extensions import db, htmx
+from cbcw.integrations import registry
+from cbcw.integrations.spec import TicketRefused, TicketSystem
 from cbcw.main.forms import options
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
 bp.add_app_template_filter(highlight_mentions, "mentions")
-bp.add_app_template_global(lambda change, action: hooks.previews(change, action, current_user), "transition_previews")
-bp.add_app_template_global(hooks.panels, "change_panels")
-bp.add_app_template_global(ticket_slot.widget_url, "linked_ticket_widget_url")
+bp.add_app_template_global(lambda change, action: registry.current().previews(change, action, current_user),
+                           "transition_previews")
+bp.add_app_template_global(lambda change: registry.current().panels(change), "change_panels")
+bp.add_app_template_global(registry.ticket_widget, "linked_ticket_widget")
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,17 @@ def edit_change(change_id: int):
 def _change_form_page(change: Change | None):
     """Show the change form; on a valid POST create (change is None) or update, then redirect.
 
-    A new or moved ticket link is checked by the ticket integration first; if it refuses (or
-    cannot ask its PSA), the form comes back with everything typed and the reason.
+    The ticket field is the one of the ticket system the organisation uses (the first enabled
+    for it, in INTEGRATIONS order); without one the form has no ticket field. A new or moved
+    ticket link is checked by that system first; if it refuses (or cannot ask its PSA), the form
+    comes back with everything typed and the reason.
     """
     form = _change_form(change)
+    system = registry.current().system_for_organisation(current_user.organisation_id)
     ticket_error = None
     if form.validate_on_submit():
         try:
-            relink, ticket = _ticket_to_link(form, change)
+            relink, ticket = _ticket_to_link(form, change, system)
             if change is None:
                 change = operations.create_change(
                     current_user.organisation_id, current_user, form.change_fields(), ticket=ticket
@@ -152,7 +159,7 @@ def _change_form_page(change: Change | None):
             else:
                 apply(_save_edit, change, current_user, fields=form.change_fields(), relink=relink, ticket=ticket)
                 done = "saved"
-        except ticket_slot.TicketRefused as refused:
+        except TicketRefused as refused:
             ticket_error = str(refused)
         except LifecycleError as error:
             db.session.rollback()
@@ -162,27 +169,33 @@ def _change_form_page(change: Change | None):
             return redirect(url_for(".detail", change_id=change.id))
     else:
         ticket_error = form.ticket_error()
-    ticket_field = ticket_slot.picker_field(current_user.organisation_id, form.company_id.data,
-                                            form.chosen_ticket(change), ticket_error)
+    ticket_field = system.field(current_user.organisation_id, form.company_id.data, form.chosen_ticket(change),
+                                ticket_error) if system else Markup("")
     if ticket_error and not ticket_field:  # no field to show it beside
         form.form_errors.append(ticket_error)
     return render_template("changes/form.html", form=form, change=change, ticket_field=ticket_field)
 
 
-def _ticket_to_link(form: ChangeForm, change: Change | None) -> tuple[bool, LinkedTicket | None]:
+def _ticket_to_link(form: ChangeForm, change: Change | None,
+                    system: TicketSystem | None) -> tuple[bool, LinkedTicket | None]:
     """(whether the link changes, the checked ticket to link or None to unlink).
 
-    The integration is asked only when the ticket is new, or its change moves to another
-    company, so other edits never wait on (or fail with) the PSA.
+    The ticket system is asked only when the ticket is new, or its change moves to another
+    company, so other edits never wait on (or fail with) the PSA. Without a system the form
+    has no ticket field: it leaves the link as it is, and refuses a ticket posted anyway.
     """
     chosen = form.chosen_ticket_id()
     current = change.linked_ticket_id if change else None
     moved = change is not None and form.company_id.data != change.company_id
     if chosen == current and not (chosen and moved):
         return False, None
+    if system is None:
+        if chosen is None:
+            return False, None
+        raise TicketRefused("No ticketing integration is set up, so no ticket can be linked.")
     if chosen is None:
         return True, None
-    return True, ticket_slot.check_ticket(current_user.organisation_id, form.company_id.data, chosen)
+    return True, system.check(current_user.organisation_id, form.company_id.data, chosen)
 
 
 def _save_edit(change: Change, actor, fields, relink: bool, ticket: LinkedTicket | None) -> None:

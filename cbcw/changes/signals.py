@@ -11,7 +11,9 @@ from blinker import Namespace
 _events = Namespace()
 
 change_created = _events.signal("change-created")
-ticket_linked = _events.signal("ticket-linked")  # + ticket_id, previous_ticket_id
+# + ticket_id, ticket_system, previous_ticket_id, previous_ticket_system (the systems' keys:
+# an integration acts only on its own tickets)
+ticket_linked = _events.signal("ticket-linked")
 approval_recorded = _events.signal("approval-recorded")  # + approval_id, kind, comment
 change_rejected = _events.signal("change-rejected")  # + approval_id, kind, comment
 change_fully_approved = _events.signal("change-fully-approved")

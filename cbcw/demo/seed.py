@@ -14,6 +14,7 @@ from cbcw.changes.models import Change, TimelineEntry
 from cbcw.connectwise.settings import mappings, members, statuses
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.api.errors import ConnectWiseError
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
 from cw_simulator.seed import build_seed
 from cbcw.devices.models import Device, DeviceType
@@ -266,7 +267,8 @@ def demo_ticket(company: str, words: str, taken: set[int]) -> LinkedTicket:
                   and t["board"]["id"] in boards]
     fitting = [t for t in candidates if words.lower() in t["summary"].lower()] or candidates
     ticket = min(fitting, key=lambda t: t["id"])
-    return LinkedTicket(ticket["id"], ticket["summary"], ticket["board"]["name"], ticket["status"]["name"])
+    return LinkedTicket(ticket["id"], ticket["summary"], ticket["board"]["name"], ticket["status"]["name"],
+                        system=TICKET_SYSTEM)
 
 
 def _next_saturday() -> datetime:

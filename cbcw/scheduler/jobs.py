@@ -1,7 +1,9 @@
-"""The list of scheduled jobs: each feature adds its entry to `scheduled_jobs`."""
+"""The list of scheduled jobs: the core's heartbeat and the jobs the integrations declare."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
+
+from cbcw.integrations import registry
 
 
 @dataclass(frozen=True)
@@ -15,32 +17,16 @@ class ScheduledJob:
     lease: timedelta = timedelta(seconds=20)
 
 
-REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
-NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
-NIGHTLY_DRIFT_JOB_ID = "cw-nightly-drift"
-
-
 def heartbeat() -> None:
     """Nothing to do: the runner's finish time of this job is the scheduler's heartbeat (`/healthz`)."""
 
 
 def scheduled_jobs(config) -> list[ScheduledJob]:
-    """Every job the scheduler process runs, built from the app's configuration."""
-    from cbcw.connectwise.automation.delivery import deliver_due
-    from cbcw.connectwise.drift.jobs import nightly_drift_check
-    from cbcw.connectwise.sync.jobs import nightly_sync, run_requested_syncs
+    """Every job the scheduler process runs, built from the app's configuration: the heartbeat,
+    then the jobs each integration of `INTEGRATIONS` declares."""
     from cbcw.scheduler.leases import HEARTBEAT_JOB_ID
 
     return [
         ScheduledJob(HEARTBEAT_JOB_ID, heartbeat, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
-        # "Sync Configurations Now" queues a run; this picks it up within seconds.
-        ScheduledJob(REQUESTED_SYNCS_JOB_ID, run_requested_syncs, "interval", {"seconds": 3},
-                     lease=timedelta(seconds=2)),
-        ScheduledJob(NIGHTLY_SYNC_JOB_ID, nightly_sync, "cron", {"hour": config["CW_SYNC_HOUR"], "minute": 0},
-                     lease=timedelta(hours=12)),
-        # An hour after the sync, whose member matches it uses (PRODUCT §3.9).
-        ScheduledJob(NIGHTLY_DRIFT_JOB_ID, nightly_drift_check, "cron",
-                     {"hour": (config["CW_SYNC_HOUR"] + 1) % 24, "minute": 0}, lease=timedelta(hours=12)),
-        # Outbox retries (PRODUCT §3.8); the outbox's own row leases keep concurrent deliverers apart.
-        ScheduledJob("cw-deliver", deliver_due, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+        *registry.jobs(config),
     ]

@@ -10,6 +10,7 @@ from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation import status_cache
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from tests.fixtures.cw_simulator import point_at_simulator
 
@@ -67,7 +68,7 @@ def linked(db, org, company, cast, cw_org):
             "title": "Patch the file server", "company_id": company.id, "risk": "medium",
             "description": "Monthly patching", "implementation_plan": "1. Snapshot\n2. Patch\n3. Reboot",
             "technical_approver_id": cast.technical.id, "operational_approver_id": cast.operational.id,
-            "implementer_id": cast.creator.id, **fields}), ticket=LinkedTicket(ticket))
+            "implementer_id": cast.creator.id, **fields}), ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
         db.session.commit()
         return change
 

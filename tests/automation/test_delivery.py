@@ -12,6 +12,7 @@ from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import TimelineEntry
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
@@ -192,7 +193,7 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
             change = operations.create_change(org.id, people[0], ChangeFields(**{
                 "title": f"Change on {ticket}", "company_id": company.id,
                 "technical_approver_id": people[1].id, "operational_approver_id": people[2].id}),
-                ticket=LinkedTicket(ticket))
+                ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
             _db.session.flush()
             operations.cancel(change, people[0], "Not needed")
         _db.session.commit()

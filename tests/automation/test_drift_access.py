@@ -6,7 +6,8 @@ from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.drift.check import check_organisation, findings_of
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
 from cbcw.db import utcnow
-from cbcw.scheduler.jobs import NIGHTLY_DRIFT_JOB_ID, scheduled_jobs
+from cbcw.connectwise.integration import NIGHTLY_DRIFT_JOB_ID
+from cbcw.scheduler.jobs import scheduled_jobs
 from tests.automation.conftest import TICKET, deliver_all
 from tests.fixtures.loopback_http import json_server
 from tests.helpers.statements import count_statements
@@ -116,6 +117,15 @@ def test_html_error_pages_from_connectwise_are_recorded(db, org, make_change, cw
     cw_sim.faults(error_rate=1.0, error_status=503, error_body="html")
     run = check_organisation(org.id)
     assert run.error and "<" not in run.error
+
+
+def test_a_change_linked_to_another_psa_is_not_checked(db, org, make_change, cw_sim, cw_org):
+    """A change whose ticket belongs to another PSA is not compared with the ConnectWise ticket of
+    the same number: the run checks only ConnectWise's changes and asks ConnectWise for none."""
+    make_change(linked_ticket_id=TICKET, linked_ticket_system="otherpsa", state="approved")
+    run = check_organisation(org.id)
+    assert (run.error, run.changes_checked, findings_of(org.id)) == (None, 0, [])
+    assert not any(f"/service/tickets" in entry["path"] for entry in cw_sim.journal())
 
 
 def test_integration_off_is_recorded_without_asking_connectwise(db, org, make_change, cw_sim, cw_org):

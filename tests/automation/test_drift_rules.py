@@ -8,6 +8,7 @@ from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise.drift.compare import compare, describe
 from cbcw.connectwise.drift.expected import expected_state
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 
 START = datetime(2030, 12, 10, 22, 0, tzinfo=timezone.utc)
@@ -25,7 +26,8 @@ def _settings(auto=True, **names):
 
 
 def _change(state, ticket=5001, vcab=False, **fields):
-    values = dict(id=7, organisation_id=1, state=state, linked_ticket_id=ticket, requires_vcab=vcab, created_by_id=1,
+    values = dict(id=7, organisation_id=1, state=state, linked_ticket_id=ticket, linked_ticket_system=TICKET_SYSTEM,
+                  requires_vcab=vcab, created_by_id=1,
                   technical_approver_id=2, operational_approver_id=3, implementer_id=4,
                   window_start=START, window_end=END)
     return Change(**{**values, **fields})

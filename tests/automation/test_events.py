@@ -1,8 +1,9 @@
 """Each change event's exact ConnectWise writes, as the simulator's journal records them (PRODUCT §3.7)."""
 from cbcw.changes import operations
-from cbcw.changes.fields import LinkedTicket
+from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from tests.automation.conftest import (HELP_DESK_TICKET, MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START,
                                        deliver_all, outbox, writes)
 
@@ -256,7 +257,7 @@ def test_linking_another_ticket_later_writes_to_the_new_ticket(db, linked, cw_si
     """Re-linking a change to another ticket after creation gives the new ticket its status, note and
     resources; the old ticket gets one note saying where the change went."""
     change = _linked_and_delivered(linked, cw_sim)
-    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET))
+    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET, system=TICKET_SYSTEM))
     deliver_all()
     sent = writes(cw_sim)
     new_ticket = [w for w in sent if f"/tickets/{OTHER_TICKET}" in w["path"]]
@@ -277,3 +278,21 @@ def test_no_writes_without_a_linked_ticket_or_with_the_integration_off(db, linke
     db.session.commit()
     linked()
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxWrite)) == 0
+
+
+def test_only_connectwise_tickets_get_connectwise_writes(db, org, company, cast, cw_org, cw_sim, drive):
+    """A change linked to another PSA's ticket plans no ConnectWise write, even though ConnectWise has
+    a ticket of that number; once moved to a ConnectWise ticket, that ticket gets the writes and the
+    other PSA's number gets no "moved" note in ConnectWise."""
+    change = operations.create_change(org.id, cast.creator, ChangeFields(
+        title="Patch", company_id=company.id, technical_approver_id=cast.technical.id,
+        operational_approver_id=cast.operational.id), ticket=LinkedTicket(TICKET, system="otherpsa"))
+    db.session.commit()
+    drive.approve(change)
+    assert outbox(db, change) == []
+    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET, system=TICKET_SYSTEM))
+    deliver_all()
+    sent = writes(cw_sim)
+    tickets = {int(w["path"].split("/service/tickets/")[1].split("/")[0]) for w in sent if "/service/tickets/" in w["path"]}
+    entries = {w["json"]["objectId"] for w in sent if w["path"].endswith("/schedule/entries")}
+    assert tickets == entries == {OTHER_TICKET}

@@ -1,10 +1,13 @@
-"""The change's generic linked ticket: stored values and the slot an integration fills."""
+"""The change's generic linked ticket: stored values and the slot its ticket system fills."""
 import pytest
 
-from cbcw.changes import operations, ticket_slot
+from cbcw.changes import operations
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.unit_of_work import apply
+from cbcw.integrations import registry
+from cbcw.integrations.spec import Integration
+from tests.integrations.fake import FakeTickets
 
 
 def _slot(page: str) -> str:
@@ -14,15 +17,17 @@ def _slot(page: str) -> str:
 
 @pytest.fixture
 def without_integration(app, monkeypatch):
-    """The app as if no ticket integration had registered its widget or picker."""
-    monkeypatch.setattr(app, "extensions", {name: value for name, value in app.extensions.items()
-                                            if name not in (ticket_slot._EXTENSION, ticket_slot._PICKER)})
+    """The app as if INTEGRATIONS named none."""
+    monkeypatch.setitem(app.extensions, registry.EXTENSION, registry.Registry(()))
 
 
-def test_slot_shows_the_stored_ticket_without_an_integration(client, login, engineer, new_change,
-                                                             without_integration):
-    """With no integration registered, the slot shows the ticket as the change remembers it."""
-    change = new_change(ticket=LinkedTicket(4711, summary="Printer jams", board="Help Desk", status="New"))
+@pytest.mark.parametrize("system", ["psa", None])
+def test_slot_shows_the_stored_ticket_without_its_system(client, login, engineer, new_change, without_integration,
+                                                         system):
+    """With the change's ticket system not loaded (or none recorded), the slot shows the ticket as
+    the change remembers it."""
+    change = new_change(ticket=LinkedTicket(4711, summary="Printer jams", board="Help Desk", status="New",
+                                            system=system))
     login(engineer)
     slot = _slot(client.get(f"/changes/{change.id}").get_data(as_text=True))
     assert "#4711" in slot and "Printer jams" in slot and "Help Desk" in slot and "New" in slot
@@ -37,21 +42,23 @@ def test_slot_without_a_ticket_says_so(client, login, engineer, new_change, with
     assert "No ticket linked." in slot and "hx-get" not in slot
 
 
-def test_registered_integration_fills_the_slot_on_load(app, client, login, engineer, new_change,
-                                                       monkeypatch):
-    """An integration's registered endpoint is loaded into the slot with hx-get once the page shows."""
-    monkeypatch.setattr(app, "extensions", dict(app.extensions))
-    ticket_slot.register_widget(app, "changes.detail")  # any endpoint taking change_id will do
-    change = new_change(ticket=LinkedTicket(4711, summary="Printer jams"))
+def test_the_ticket_system_of_the_change_fills_the_slot_on_load(app, client, login, engineer, new_change,
+                                                                monkeypatch):
+    """The widget endpoint of the change's ticket system is loaded into the slot with hx-get once the
+    page shows, whether or not the organisation still uses that system."""
+    tickets = FakeTickets(key="psa", widget_endpoint="changes.detail")  # any endpoint taking change_id will do
+    monkeypatch.setitem(app.extensions, registry.EXTENSION,
+                        registry.Registry((Integration(name="psa", ticket_system=tickets),)))
+    change = new_change(ticket=LinkedTicket(4711, summary="Printer jams", system="psa"))
     login(engineer)
     slot = _slot(client.get(f"/changes/{change.id}").get_data(as_text=True))
     assert f'hx-get="/changes/{change.id}"' in slot and 'hx-trigger="load"' in slot
-    assert "Printer jams" in slot  # shown until the widget answers
+    assert "Printer jams" in slot and "Loading the live ticket from Fake PSA" in slot  # until the widget answers
 
 
 def test_form_has_no_ticket_field_and_refuses_a_ticket_without_an_integration(client, login, engineer, post,
                                                                              company, without_integration, db):
-    """Without a registered picker the form shows no ticket field, and a posted ticket is refused."""
+    """Without a ticket system the form shows no ticket field, and a posted ticket is refused."""
     from cbcw.changes.models import Change
     login(engineer)
     assert "linked_ticket_query" not in client.get("/changes/new").get_data(as_text=True)

@@ -29,27 +29,42 @@ def test_create_sends_change_created(db, org, engineer, change_fields, signal_lo
 
 def test_create_with_ticket_also_sends_ticket_linked(org, engineer, change_fields, signal_log):
     """A ticket given at creation sends ticket_linked after change_created."""
-    change = operations.create_change(org.id, engineer, change_fields(), ticket=LinkedTicket(123))
+    change = operations.create_change(org.id, engineer, change_fields(), ticket=LinkedTicket(123, system="psa"))
     assert signal_log.names() == ["change-created", "ticket-linked"]
     assert signal_log.of("ticket-linked") == [
-        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 123, "previous_ticket_id": None}
+        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 123, "ticket_system": "psa",
+         "previous_ticket_id": None, "previous_ticket_system": None}
     ]
 
 
 def test_changing_the_ticket_sends_ticket_linked(new_change, engineer, signal_log):
-    """Linking another ticket sends ticket_linked with the previous id; unlinking does not."""
-    change = new_change(ticket=LinkedTicket(123))
+    """Linking another ticket sends ticket_linked with the previous id and system; relinking the
+    same ticket of the same system and unlinking do not."""
+    change = new_change(ticket=LinkedTicket(123, system="psa"))
     signal_log.clear()
-    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456))
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456, system="psa"))
     assert signal_log.of("ticket-linked") == [
-        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 456, "previous_ticket_id": 123}
+        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 456, "ticket_system": "psa",
+         "previous_ticket_id": 123, "previous_ticket_system": "psa"}
     ]
     signal_log.clear()
     apply(operations.update_change, change, engineer, fields=edited(change, title="Only the title"))
-    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456))
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(456, summary="Seen again", system="psa"))
     apply(operations.link_ticket, change, engineer, ticket=None)
-    assert change.linked_ticket_id is None
+    assert change.linked_ticket_id is None and change.linked_ticket_system is None
     assert signal_log.events == []
+
+
+def test_the_same_number_in_another_system_is_another_ticket(new_change, engineer, signal_log):
+    """Ticket #123 of another PSA is a new link: it is recorded with its system and announced."""
+    change = new_change(ticket=LinkedTicket(123, system="psa"))
+    signal_log.clear()
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(123, system="other-psa"))
+    assert (change.linked_ticket_id, change.linked_ticket_system) == (123, "other-psa")
+    assert signal_log.of("ticket-linked") == [
+        {"change_id": change.id, "actor_id": engineer.id, "ticket_id": 123, "ticket_system": "other-psa",
+         "previous_ticket_id": 123, "previous_ticket_system": "psa"}
+    ]
 
 
 def test_submit_sends_nothing(new_change, engineer, signal_log):

@@ -3,7 +3,8 @@ from sqlalchemy import select
 
 from cbcw.connectwise.sync import jobs, runs
 from cbcw.connectwise.sync.models import SyncRun
-from cbcw.scheduler.jobs import NIGHTLY_SYNC_JOB_ID, REQUESTED_SYNCS_JOB_ID, scheduled_jobs
+from cbcw.connectwise.integration import NIGHTLY_SYNC_JOB_ID, REQUESTED_SYNCS_JOB_ID
+from cbcw.scheduler.jobs import scheduled_jobs
 from cbcw.scheduler.runner import build_scheduler, run_job
 
 

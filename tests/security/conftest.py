@@ -27,6 +27,7 @@ from cbcw.changes.models import Change
 from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping, MemberMatch
 from cw_simulator import create_simulator_app
@@ -207,10 +208,12 @@ def build_world(app, cw: SimulatorServer) -> World:
     hostile_text = "<script>alert('stored')</script> @acme-dc01"
     changes = {
         "draft": _change(organisation, engineer, acme, "draft", linked_ticket_id=OPEN_ACME_TICKET,
+                         linked_ticket_system=TICKET_SYSTEM,
                          linked_ticket_summary="<script>alert('summary')</script>", description=hostile_text),
         "pending_approval": _change(organisation, engineer, acme, "pending_approval", technical_approver_id=admin.id,
                                     operational_approver_id=approver.id),
-        "approved": _change(organisation, engineer, acme, "approved", linked_ticket_id=OPEN_ACME_TICKET),
+        "approved": _change(organisation, engineer, acme, "approved", linked_ticket_id=OPEN_ACME_TICKET,
+                            linked_ticket_system=TICKET_SYSTEM),
         "scheduled": _change(organisation, engineer, acme, "scheduled", **window),
         "in_progress": _change(organisation, engineer, acme, "in_progress", actual_start_at=start, **window),
     }

@@ -13,6 +13,7 @@ from cbcw.changes import signals
 from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import texts
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.db import utcnow
 from cbcw.extensions import db
@@ -37,11 +38,6 @@ class Planned:
     payload: dict[str, Any] = field(default_factory=dict)
     reference: str = field(default_factory=lambda: "cb-" + secrets.token_hex(4))
     ticket_id: int | None = None  # another ticket than the linked one (the one a change moved away from)
-
-
-def linked_ticket_id(change: Change) -> int | None:
-    """The ConnectWise ticket the change's writes go to (the one place that reads the link)."""
-    return change.linked_ticket_id
 
 
 def plan(event, change: Change, actor: User | None, settings: ConnectWiseSettings, **details) -> list[Planned]:
@@ -138,8 +134,10 @@ def _linked(c: _Context) -> list[Planned]:
     fields = [("Company", change.company.name if change.company else ""), ("Risk", change.risk),
               ("Description", change.description), ("Reason", change.reason), ("Impact", change.impact),
               ("State", change.state_label)]
-    previous = c.details.get("previous_ticket_id")
-    # The ticket the change moved away from says where it went, so nobody follows it there any more.
+    # The ConnectWise ticket the change moved away from (not another PSA's number) says where it
+    # went, so nobody follows it there any more.
+    previous = c.details.get("previous_ticket_id") \
+        if c.details.get("previous_ticket_system") == TICKET_SYSTEM else None
     moved = [c.note(f"moved to ticket #{c.details.get('ticket_id')}",
                     [("Note", "This ticket no longer follows the change; its updates go to the new ticket.")],
                     ticket_id=previous)] if previous else []

@@ -1,18 +1,20 @@
 """What ConnectWise will receive if the user confirms a transition, shown under its form
 ("status → Scheduled, 1 internal note, schedule entry for 3 members"), and the change page's
-ConnectWise activity panel. Both are registered with `cbcw.changes.hooks`."""
+ConnectWise activity panel. Both are declared in `cbcw/connectwise/integration.py`."""
 from flask import url_for
 from sqlalchemy import select
 
-from cbcw.changes import hooks, signals
+from cbcw.changes import signals
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
+from cbcw.connectwise.automation.planning import Planned, plan
+from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.extensions import db
+from cbcw.integrations.spec import Panel
 
 # action -> (event, the keyword arguments the event would carry, as far as they shape the writes)
 _EVENTS = {
@@ -75,14 +77,9 @@ def _member_user_ids(organisation_id: int, user_ids: list[int]) -> set[int]:
         MemberMatch.cw_member_id.is_not(None))))
 
 
-def activity_panel(change: Change) -> hooks.Panel | None:
+def activity_panel(change: Change) -> Panel | None:
     """The ConnectWise activity panel, on changes that have (or had) writes or a linked ticket."""
     has_writes = db.session.scalar(select(OutboxWrite.id).where(OutboxWrite.change_id == change.id).limit(1))
     if has_writes is None and linked_ticket_id(change) is None:
         return None
-    return hooks.Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id))
-
-
-def init_app(app) -> None:
-    hooks.add_preview(transition_preview)
-    hooks.add_panel(activity_panel)
+    return Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id))

@@ -14,7 +14,8 @@ from cbcw.changes import signals
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.planning import Planned, linked_ticket_id, plan
+from cbcw.connectwise.automation.planning import Planned, plan
+from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.mappings import active_settings
 from cbcw.extensions import db
 

@@ -20,6 +20,7 @@ from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.drift.compare import compare
 from cbcw.connectwise.drift.expected import OPEN_STATES, expected_state
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
+from cbcw.connectwise.linked import linked_to_connectwise
 from cbcw.connectwise.settings.models import MemberMatch
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
@@ -42,7 +43,7 @@ def check_organisation(organisation_id: int, interactive: bool = False) -> Drift
         return _record(organisation_id, started, error=INTEGRATION_OFF)
     changes = db.session.scalars(select(Change).where(
         Change.organisation_id == organisation_id, Change.state.in_(OPEN_STATES),
-        Change.linked_ticket_id.is_not(None)).order_by(Change.id)).all()
+        linked_to_connectwise()).order_by(Change.id)).all()
     users = {user.id: user for user in db.session.scalars(select(User).where(User.organisation_id == organisation_id))}
     vcab = active_vcab_members(organisation_id)
     members = member_ids(organisation_id)

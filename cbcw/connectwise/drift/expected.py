@@ -14,6 +14,7 @@ from datetime import datetime
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import planning
+from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 
 # Each open state and the last status-setting event that led to it. A change is linked (Created)
@@ -56,7 +57,8 @@ def expected_state(change: Change, settings: ConnectWiseSettings, members: Mappi
     """The ticket as the change's events leave it, or None when nothing is expected (no linked
     ticket, or a closed change). `members` maps user id → ConnectWise member id (users without
     a member are left out: the events name them in a note instead of adding them)."""
-    if change.linked_ticket_id is None or change.state not in STATUS_EVENT_OF_STATE:
+    ticket_id = linked_ticket_id(change)
+    if ticket_id is None or change.state not in STATUS_EVENT_OF_STATE:
         return None
     event = STATUS_EVENT_OF_STATE[change.state]
     window = (change.window_start, change.window_end) \
@@ -71,4 +73,4 @@ def expected_state(change: Change, settings: ConnectWiseSettings, members: Mappi
     windowed = {user.id for user, _ in with_window}
     resources = tuple(Resource(user, members[user.id], tuple(roles[user.id]), window if user.id in windowed else None)
                       for user in users.values() if members.get(user.id))
-    return Expected(change.linked_ticket_id, planning.status_name(settings, event), event, resources)
+    return Expected(ticket_id, planning.status_name(settings, event), event, resources)

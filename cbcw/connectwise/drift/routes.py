@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from cbcw.accounts.permissions import settings_required
-from cbcw.changes import hooks
 from cbcw.changes.models import Change
 from cbcw.connectwise.api import links
 from cbcw.connectwise.drift import check, reapply as reapplying
@@ -14,6 +13,7 @@ from cbcw.connectwise.drift.jobs import describe as describe_run
 from cbcw.connectwise.drift.models import DriftFinding
 from cbcw.connectwise.settings.mappings import find_settings
 from cbcw.extensions import db
+from cbcw.integrations.spec import Panel
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.main.templating import localtime
 from cbcw.tenancy import get_or_404, scoped
@@ -90,13 +90,9 @@ def _ticket_url():
     return lambda ticket_id: links.ticket_url(settings.base_url, settings.cw_company_id, ticket_id)
 
 
-def drift_panel(change: Change) -> hooks.Panel | None:
+def drift_panel(change: Change) -> Panel | None:
     """A "ConnectWise drift" panel on the change page while the last check found a mismatch."""
     found = db.session.scalar(select(DriftFinding.id).where(
         DriftFinding.change_id == change.id, DriftFinding.organisation_id == change.organisation_id,
         DriftFinding.pending.is_(False)).limit(1))
-    return hooks.Panel("ConnectWise drift", url_for("cw_drift.change_drift", change_id=change.id)) if found else None
-
-
-def init_app(app) -> None:
-    hooks.add_panel(drift_panel)
+    return Panel("ConnectWise drift", url_for("cw_drift.change_drift", change_id=change.id)) if found else None

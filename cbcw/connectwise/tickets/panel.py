@@ -17,6 +17,7 @@ from cbcw.changes.models import Change
 from cbcw.connectwise.api import errors, links
 from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.linked import TICKET_SYSTEM, linked_ticket_id
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.settings.models import ConnectWiseSettings, MemberMatch
 from cbcw.connectwise.tickets.search import Ticket, fetch
@@ -55,16 +56,16 @@ def cache_key(settings: ConnectWiseSettings, ticket_id: int) -> tuple:
 
 def ticket_panel(change: Change, user: User, refresh: bool = False) -> TicketPanel:
     """The widget's state for this change and viewer; never raises for a ConnectWise failure."""
-    if change.linked_ticket_id is None:
+    ticket_id = linked_ticket_id(change)
+    if ticket_id is None:
         return TicketPanel("unlinked", change)
     settings = settings_of(change.organisation_id)
     if settings is None or not settings.enabled:
         return TicketPanel("disabled", change, message="The ConnectWise integration is disabled: "
                                                        "the ticket details below are the last ones seen.")
-    url = links.ticket_url(settings.base_url, settings.cw_company_id, change.linked_ticket_id) \
-        if settings.base_url else None
+    url = links.ticket_url(settings.base_url, settings.cw_company_id, ticket_id) if settings.base_url else None
     try:
-        found = live_ticket(settings, change.linked_ticket_id, refresh)
+        found = live_ticket(settings, ticket_id, refresh)
     except (errors.ConnectWiseError, SecretUnreadable) as error:
         return TicketPanel("unreachable", change, message=str(error), ticket_url=url)
     if found == DELETED:
@@ -110,6 +111,7 @@ def _remember_status(change: Change, ticket: Ticket) -> None:
             "linked_ticket_board": ticket.board[:100] or None}
     if all(getattr(change, name) == value for name, value in seen.items()):
         return
-    db.session.execute(update(Change).where(Change.id == change.id, Change.linked_ticket_id == ticket.id)
+    db.session.execute(update(Change).where(Change.id == change.id, Change.linked_ticket_id == ticket.id,
+                                            Change.linked_ticket_system == TICKET_SYSTEM)
                        .values(**seen).execution_options(synchronize_session=False))
     db.session.commit()

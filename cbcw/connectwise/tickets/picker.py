@@ -1,7 +1,8 @@
-"""The ConnectWise Ticket field of the change form, and the check a chosen ticket must pass on save.
+"""ConnectWise as a ticket system (`cbcw.integrations.spec.TicketSystem`): the Ticket field of the
+change form, the check a chosen ticket must pass on save, and the widget on a change's Overview.
 
-Registered with the change pages (`cbcw.changes.ticket_slot.register_picker`), so the change
-domain shows this field and asks this check without importing the integration.
+Declared in `cbcw/connectwise/integration.py`, so the change pages show this field and ask this
+check without importing the integration.
 """
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from markupsafe import Markup
 from flask import render_template
 
 from cbcw.changes.fields import LinkedTicket
-from cbcw.changes.ticket_slot import TicketRefused
+from cbcw.connectwise.settings.mappings import active_settings
+from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.tickets import panel as ticket_panel, search as tickets
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.api.errors import ConnectWiseError
 from cbcw.connectwise.settings.models import CompanyMapping, ConnectWiseSettings
 from cbcw.crypto import SecretUnreadable
 from cbcw.extensions import db
+from cbcw.integrations.spec import TicketRefused
 from cbcw.organisations.models import Company
 
 
@@ -38,8 +41,17 @@ def refusal_message(ticket_id: int, failure: Exception) -> str:
             "Your other edits are still here: save again in a moment, or remove the ticket to save without it.")
 
 
-class ConnectWiseTicketPicker:
-    """The field's HTML and the save-time check, for the change pages."""
+class ConnectWiseTickets:
+    """ConnectWise's ticket system: the field's HTML and the save-time check for the change pages,
+    and the Overview's widget (`tickets/routes.py`)."""
+
+    key = TICKET_SYSTEM
+    label = "ConnectWise"
+    widget_endpoint = "cw_tickets.widget"
+
+    def enabled_for(self, organisation_id: int) -> bool:
+        """The organisation has switched the integration on with everything needed to connect."""
+        return active_settings(organisation_id) is not None
 
     def field(self, organisation_id: int, company_id: int | None, chosen: LinkedTicket | None,
               error: str | None) -> Markup:
@@ -75,7 +87,7 @@ class ConnectWiseTicketPicker:
         except (ConnectWiseError, SecretUnreadable) as failure:
             raise TicketRefused(refusal_message(ticket_id, failure)) from None
         return LinkedTicket(ticket.id, ticket.summary[:200] or None, ticket.board[:100] or None,
-                            ticket.status[:100] or None)
+                            ticket.status[:100] or None, system=TICKET_SYSTEM)
 
 
-PICKER = ConnectWiseTicketPicker()
+TICKETS = ConnectWiseTickets()

@@ -8,33 +8,27 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import operations, policy, ticket_slot
+from cbcw.changes import operations, policy
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.models import Change
-from cbcw.changes.ticket_slot import TicketRefused
 from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.api import links
 from cbcw.connectwise.tickets import panel as ticket_panel, search as tickets
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.api.errors import ConnectWiseError
 from cbcw.connectwise.tickets.forms import LinkTicketForm, TimeEntryForm
-from cbcw.connectwise.tickets.picker import PICKER, disabled_reason
+from cbcw.connectwise.linked import linked_ticket_id
+from cbcw.connectwise.tickets.picker import TICKETS, disabled_reason
 from cbcw.connectwise.tickets.time_entries import TimeEntryRefused, record_time
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow
+from cbcw.integrations.spec import TicketRefused
 from cbcw.main.partials import render_partial_or_page
 from cbcw.organisations.models import Company
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("cw_tickets", __name__)
 TICKET_URL = "/changes/<int:change_id>/connectwise-ticket"
-
-
-@bp.record_once
-def _plug_into_change_pages(state) -> None:
-    """Fill the change pages' linked-ticket slot and ticket field with ConnectWise's."""
-    ticket_slot.register_widget(state.app, "cw_tickets.widget")
-    ticket_slot.register_picker(state.app, PICKER)
 
 
 # --- Typeahead ---------------------------------------------------------------------------------
@@ -47,7 +41,7 @@ def field():
     company_id = request.args.get("company_id", type=int)
     if company_id is not None:
         get_or_404(Company, company_id)
-    return PICKER.field(current_user.organisation_id, company_id, None, None)
+    return TICKETS.field(current_user.organisation_id, company_id, None, None)
 
 
 @bp.get("/connectwise/companies/<int:company_id>/tickets")
@@ -108,7 +102,7 @@ def link(change_id: int):
     if form.validate_on_submit():
         chosen = form.chosen_ticket_id()
         try:
-            ticket = PICKER.check(change.organisation_id, change.company_id, chosen) if chosen else None
+            ticket = TICKETS.check(change.organisation_id, change.company_id, chosen) if chosen else None
             apply(operations.link_ticket, change, current_user, ticket=ticket)
         except (LifecycleError, TicketRefused) as refused:
             form.linked_ticket_query.errors.append(str(refused))
@@ -117,7 +111,7 @@ def link(change_id: int):
                   "success")
             return redirect(url_for("changes.detail", change_id=change.id))
     return render_template("connectwise/ticket_link.html", change=change, form=form,
-                           field=PICKER.field(change.organisation_id, change.company_id,
+                           field=TICKETS.field(change.organisation_id, change.company_id,
                                               form.chosen_ticket(change), form.ticket_error()))
 
 
@@ -150,7 +144,8 @@ def time_entry(change_id: int):
     popup = request.values.get("popup") == "1"
     form = TimeEntryForm()
     error = None
-    if change.linked_ticket_id is None or settings is None or not settings.enabled:
+    ticket_id = linked_ticket_id(change)
+    if ticket_id is None or settings is None or not settings.enabled:
         error = "This change has no ConnectWise ticket to log time on, or the integration is disabled."
     elif form.validate_on_submit():
         start, end = form.utc_times()
@@ -161,14 +156,14 @@ def time_entry(change_id: int):
         except (ConnectWiseError, SecretUnreadable) as failure:
             error = f"The time entry was not saved: {failure}"
         else:
-            ticket_panel.forget(settings, change.linked_ticket_id)
+            ticket_panel.forget(settings, ticket_id)
             if not popup:
-                flash(f"Time entry saved on ticket #{change.linked_ticket_id}.", "success")
+                flash(f"Time entry saved on ticket #{ticket_id}.", "success")
                 return redirect(url_for("changes.detail", change_id=change.id))
             return render_template("connectwise/time_entry_saved.html", change=change, entry=entry)
     elif request.method == "GET":
         form.prefill(utcnow())
-    ticket_url = links.ticket_url(settings.base_url, settings.cw_company_id, change.linked_ticket_id) \
-        if settings is not None and settings.base_url and change.linked_ticket_id else None
+    ticket_url = links.ticket_url(settings.base_url, settings.cw_company_id, ticket_id) \
+        if settings is not None and settings.base_url and ticket_id else None
     return render_template("connectwise/time_entry.html", change=change, form=form, member=member, error=error,
                            popup=popup, ticket_url=ticket_url)

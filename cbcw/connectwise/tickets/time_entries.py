@@ -10,6 +10,7 @@ from datetime import datetime
 from cbcw.changes.models import Change
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.api.client import ConnectWiseClient
+from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.models import MemberMatch
 
 
@@ -25,7 +26,7 @@ def record_time(client: ConnectWiseClient, change: Change, member: MemberMatch, 
     Never retried: a POST whose answer was lost may have landed, and a second one would log the
     time twice. The user sees the failure and decides.
     """
-    ticket_id = change.linked_ticket_id
+    ticket_id = linked_ticket_id(change)
     try:
         entry = client.create_time_entry(ticket_id, member.cw_member_id, start, end, notes=notes.strip())
     except errors.ValidationFailed as error:

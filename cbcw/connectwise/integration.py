@@ -1,0 +1,64 @@
+"""The ConnectWise integration as the core sees it: the one place that lists what it adds to the
+app (`cbcw.integrations.spec.Integration`). Config `INTEGRATIONS` names `CONNECTWISE` by default;
+nothing outside `cbcw/connectwise/` imports this package."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from cbcw.connectwise.automation import preview, reactions
+from cbcw.connectwise.automation.cli import deliver_command
+from cbcw.connectwise.automation.delivery import deliver_due
+from cbcw.connectwise.automation.routes import bp as activity_bp
+from cbcw.connectwise.drift import routes as drift_routes
+from cbcw.connectwise.drift.jobs import drift_check_command, nightly_drift_check
+from cbcw.connectwise.settings.cli import rotate_keys_command
+from cbcw.connectwise.settings.routes import bp as settings_bp
+from cbcw.connectwise.sync import device_links
+from cbcw.connectwise.sync.jobs import nightly_sync, run_requested_syncs, sync_configs_command
+from cbcw.connectwise.sync.routes import bp as sync_bp
+from cbcw.connectwise.tickets.picker import TICKETS
+from cbcw.connectwise.tickets.routes import bp as tickets_bp
+from cbcw.integrations.spec import Integration, SettingsLink
+from cbcw.scheduler.jobs import ScheduledJob
+from cw_simulator.cli import cw_sim_command
+
+REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
+NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
+NIGHTLY_DRIFT_JOB_ID = "cw-nightly-drift"
+DELIVER_JOB_ID = "cw-deliver"
+
+
+def scheduled_jobs(config) -> list[ScheduledJob]:
+    """The syncs, the drift check and outbox retries, at the hours the configuration sets."""
+    return [
+        # "Sync Configurations Now" queues a run; this picks it up within seconds.
+        ScheduledJob(REQUESTED_SYNCS_JOB_ID, run_requested_syncs, "interval", {"seconds": 3},
+                     lease=timedelta(seconds=2)),
+        ScheduledJob(NIGHTLY_SYNC_JOB_ID, nightly_sync, "cron", {"hour": config["CW_SYNC_HOUR"], "minute": 0},
+                     lease=timedelta(hours=12)),
+        # An hour after the sync, whose member matches it uses (PRODUCT §3.9).
+        ScheduledJob(NIGHTLY_DRIFT_JOB_ID, nightly_drift_check, "cron",
+                     {"hour": (config["CW_SYNC_HOUR"] + 1) % 24, "minute": 0}, lease=timedelta(hours=12)),
+        # Outbox retries (PRODUCT §3.8); the outbox's own row leases keep concurrent deliverers apart.
+        ScheduledJob(DELIVER_JOB_ID, deliver_due, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+    ]
+
+
+CONNECTWISE = Integration(
+    name="connectwise",
+    models=("cbcw.connectwise.settings.models", "cbcw.connectwise.sync.models",
+            "cbcw.connectwise.automation.models", "cbcw.connectwise.drift.models"),
+    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp),
+    # `flask cw-sim` serves the simulator (its own package, importing nothing of the product).
+    commands=(rotate_keys_command, sync_configs_command, deliver_command, drift_check_command, cw_sim_command),
+    jobs=scheduled_jobs,
+    # Plan each change event's writes into the outbox (and deliver after the request);
+    # "Open in ConnectWise" on synced devices.
+    receivers=(reactions.init_app, device_links.init_app),
+    panels=(preview.activity_panel, drift_routes.drift_panel),
+    previews=(preview.transition_preview,),
+    settings_links=(SettingsLink("ConnectWise", "connectwise.settings_page", blueprints=("connectwise", "cw_sync")),
+                    SettingsLink("Activity", "cw_activity.organisation_activity"),
+                    SettingsLink("Drift check", "cw_drift.drift_page")),
+    ticket_system=TICKETS,
+)
