@@ -13,18 +13,18 @@ from cbcw.accounts.models import LoginThrottle
 from cbcw.accounts.service import authenticate
 from cbcw.accounts.throttle import LoginThrottled
 from cbcw.config import TestConfig
-from cbcw.db import utcnow
 from cbcw.extensions import db as _db
 from tests.conftest import PASSWORD
 from tests.fixtures.shared_database import add_user_in_new_organisation
+from tests.helpers.clock import FROZEN_NOW
 
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The throttle's clock, moved forward by `clock.advance(seconds)`."""
+    """The throttle's clock, stopped at FROZEN_NOW and moved forward by `clock.advance(seconds)`."""
 
     class Clock:
-        now = utcnow()
+        now = FROZEN_NOW
 
         def advance(self, seconds):
             self.now += timedelta(seconds=seconds)
