@@ -139,9 +139,9 @@ def check_demo_connectwise(org: Organisation) -> str:
 
 
 def _seed_changes(org, companies, users, now: datetime) -> None:
-    """The demo changes. Each was created on a day of its own before today (UTC), in the morning, so
-    its history (at most a few hours, or a day for the cancellation) is over before today began,
-    whatever the hour the demo is seeded at; the scheduled ones share next Saturday's late window."""
+    """The demo changes. Each was created on a day of its own before today (UTC), early enough that
+    its history (hours long, a day for the cancellation) was over before today began, whatever the
+    hour the demo is seeded at; the scheduled ones share next Saturday's late window."""
     admin, engineer = users["admin"], users["engineer"]
     tech, ops = users["tech.approver"], users["ops.approver"]
     vcab = [users["vcab1"], users["vcab2"], users["vcab3"]]
