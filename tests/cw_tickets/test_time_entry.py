@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from cbcw.connectwise import ticket_routes
+from cbcw.connectwise.tickets import routes as ticket_routes
 from tests.cw_tickets.conftest import ACME_CW_ID, open_ticket_of
 
 HTMX = {"HX-Request": "true"}

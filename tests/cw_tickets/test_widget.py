@@ -98,7 +98,7 @@ def test_our_own_write_to_the_ticket_ends_the_cached_copy(widget, db, org, cw_se
                                                           monkeypatch):
     """After the outbox sent a write to the ticket (e.g. the completed status, from any worker or the
     scheduler), the widget reads the ticket again instead of showing the cached status."""
-    from cbcw.connectwise import ticket_cache
+    from cbcw.connectwise.tickets import cache as ticket_cache
     from cbcw.connectwise.automation.models import OutboxWrite
 
     monkeypatch.setattr(ticket_cache, "utcnow", lambda: FROZEN_NOW)  # when the copy is cached
