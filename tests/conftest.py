@@ -12,7 +12,8 @@ from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.shared_database", "tests.fixtures.cw_simulator"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.shared_database", "tests.fixtures.cw_simulator",
+                  "tests.fixtures.demo"]
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

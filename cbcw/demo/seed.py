@@ -16,6 +16,7 @@ from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.api.errors import ConnectWiseError
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
+from cbcw.db import utcnow
 from cw_simulator.seed import build_seed
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
@@ -54,8 +55,9 @@ def demo_organisation() -> Organisation | None:
     return admin.organisation if admin else None
 
 
-def seed_demo() -> Organisation:
-    """Create the demo organisation and commit it."""
+def seed_demo(now: datetime | None = None) -> Organisation:
+    """Create the demo organisation and commit it; its history is written back from `now` (the clock
+    by default)."""
     org = Organisation(name=DEMO_ORG_NAME)
     db.session.add(org)
     db.session.flush()
@@ -74,7 +76,7 @@ def seed_demo() -> Organisation:
     db.session.flush()
     # ConnectWise first, so the changes' events are recorded in the outbox as they happen.
     _configure_connectwise(org, companies, types)
-    _seed_changes(org, companies, users)
+    _seed_changes(org, companies, users, now or utcnow())
     db.session.commit()
     return org
 
@@ -137,12 +139,18 @@ def check_demo_connectwise(org: Organisation) -> str:
     return f"Matched {counts['matched']} users to ConnectWise members; {len(settings.status_warnings)} status warning(s)."
 
 
-def _seed_changes(org, companies, users) -> None:
+def _seed_changes(org, companies, users, now: datetime) -> None:
+    """The demo changes. Each was created on a day of its own before today (UTC), early enough that
+    its history (hours long, a day for the cancellation) was over before today began, whatever the
+    hour the demo is seeded at; the scheduled ones share next Saturday's late window."""
     admin, engineer = users["admin"], users["engineer"]
     tech, ops = users["tech.approver"], users["ops.approver"]
     vcab = [users["vcab1"], users["vcab2"], users["vcab3"]]
-    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-    soon = _next_saturday()
+    today = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    soon = _next_saturday(today)
+
+    def days_ago(days: int, hour: int) -> datetime:
+        return today - timedelta(days=days) + timedelta(hours=hour)
 
     linked: set[int] = set()
 
@@ -168,7 +176,7 @@ def _seed_changes(org, companies, users) -> None:
                              "Clients on @acme-ws-015 will lose connectivity briefly.",
                  implementation_plan="1. Back up config of @acme-sw-core\n2. Stage firmware\n3. Reboot in window",
                  rollback_plan="Boot the secondary image.", test_plan="Ping gateways; check LACP state.", risk="high")
-    _backdate(switch, now - timedelta(days=1, hours=3))
+    _backdate(switch, days_ago(1, 9))
 
     firewall = new("Replace Northwind edge firewall", "Northwind Logistics", creator=admin, requires_vcab=True,
                    ticket_words="firewall",
@@ -176,20 +184,20 @@ def _seed_changes(org, companies, users) -> None:
                    reason="End of support", risk="high")
     operations.submit(firewall, admin)
     operations.approve(firewall, tech, "technical", "Config reviewed line by line.")
-    _backdate(firewall, now - timedelta(days=3, hours=5))
+    _backdate(firewall, days_ago(3, 10))
 
     patching = new("Monthly patching: Acme domain controller", "Acme Manufacturing", ticket_words="patch",
                    description="Install the monthly cumulative update on @acme-dc01.", risk="low")
     approve_all(patching)
     operations.schedule(patching, engineer, soon, soon + timedelta(hours=2), engineer.id)
-    _backdate(patching, now - timedelta(days=4, hours=2))
+    _backdate(patching, days_ago(4, 8))
 
     # Overlaps the patching window on @acme-dc01: both changes show a schedule conflict (PRODUCT §2.5).
     ups = new("Replace the UPS in the Acme server room", "Acme Manufacturing",
               description="Power down @acme-dc01 while the UPS is swapped.", risk="medium")
     approve_all(ups)
     operations.schedule(ups, engineer, soon + timedelta(hours=1), soon + timedelta(hours=3), engineer.id)
-    _backdate(ups, now - timedelta(days=2, hours=6))
+    _backdate(ups, days_ago(2, 11))
 
     pacs = new("Expand PACS server storage", "Bluewater Dental",
                description="Add a 2 TB volume to @bw-srv-pacs and extend the imaging share.",
@@ -197,12 +205,12 @@ def _seed_changes(org, companies, users) -> None:
                rollback_plan="Detach the new volume; no data moves.")
     approve_all(pacs)
     operations.schedule(pacs, engineer, soon, soon + timedelta(hours=2), engineer.id)
-    _backdate(pacs, now - timedelta(days=6, hours=1))
+    _backdate(pacs, days_ago(6, 9))
 
     sql = new("SQL Server cumulative update", "Northwind Logistics", ticket_words="patch",
               description="Apply CU14 to @nw-sql01.", risk="medium")
     approve_all(sql)
-    start = (now - timedelta(days=14)).replace(hour=21, minute=0)
+    start = days_ago(14, 21)
     operations.schedule(sql, engineer, start, start + timedelta(hours=1), engineer.id)
     operations.start_implementation(sql, engineer)
     operations.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
@@ -211,7 +219,7 @@ def _seed_changes(org, companies, users) -> None:
     fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket_words="vpn",
                   description="Requested by the client.")
     operations.cancel(fw_rule, admin, "Replaced by the VPN rollout; direct RDP is against policy.")
-    _backdate(fw_rule, now - timedelta(days=10, hours=4))
+    _backdate(fw_rule, days_ago(10, 14))
 
 
 # How long after the previous step each kind of timeline entry happens, in the demo's history.
@@ -271,6 +279,6 @@ def demo_ticket(company: str, words: str, taken: set[int]) -> LinkedTicket:
                         system=TICKET_SYSTEM)
 
 
-def _next_saturday() -> datetime:
-    today = datetime.now(timezone.utc).replace(hour=22, minute=0, second=0, microsecond=0)
-    return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+def _next_saturday(today: datetime) -> datetime:
+    """22:00 UTC on the first Saturday after `today` (a week on, when today is a Saturday)."""
+    return today.replace(hour=22) + timedelta(days=(5 - today.weekday()) % 7 or 7)

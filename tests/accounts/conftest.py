@@ -5,7 +5,7 @@ import pytest
 from flask import g
 
 from cbcw.accounts import throttle
-from cbcw.db import utcnow
+from tests.helpers.clock import FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +30,10 @@ def _per_request_state(request):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The throttle's clock, moved forward by `clock.advance(seconds)`."""
+    """The throttle's clock, stopped at FROZEN_NOW and moved forward by `clock.advance(seconds)`."""
 
     class Clock:
-        now = utcnow()
+        now = FROZEN_NOW
 
         def advance(self, seconds):
             self.now += timedelta(seconds=seconds)

@@ -3,10 +3,12 @@ session and remember-me cookie of the user; login starts a fresh session with a 
 from datetime import datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 
+import flask_login.login_manager
 import pytest
 
 from cbcw.config import Config
 from tests.conftest import PASSWORD
+from tests.helpers.clock import FROZEN_NOW
 
 
 @pytest.fixture
@@ -59,13 +61,26 @@ def test_remember_cookie_alone_keeps_the_user_logged_in(app, admin, second_clien
     assert logged_in(remembered)
 
 
-def test_remember_cookie_lasts_at_most_30_days_lax_and_httponly(app, client, post, admin):
-    """Remember-me is HttpOnly, SameSite=Lax and expires within 30 days."""
+class _StoppedClock(datetime):
+    """`datetime` for Flask-Login, which dates the remember-me cookie by the clock: stopped at FROZEN_NOW."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return FROZEN_NOW.astimezone(tz) if tz else FROZEN_NOW.replace(tzinfo=None)
+
+    @classmethod
+    def utcnow(cls):
+        return FROZEN_NOW.replace(tzinfo=None)
+
+
+def test_remember_cookie_lasts_at_most_30_days_lax_and_httponly(app, client, post, admin, monkeypatch):
+    """Remember-me is HttpOnly, SameSite=Lax and expires within 30 days of logging in."""
+    monkeypatch.setattr(flask_login.login_manager, "datetime", _StoppedClock)
     response = post("/login", {"email": admin.email, "password": PASSWORD, "remember": "y"})
     header = next(value for value in response.headers.getlist("Set-Cookie") if value.startswith("remember_token="))
     morsel = SimpleCookie(header)["remember_token"]
     expires = datetime.strptime(morsel["expires"], "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=timezone.utc)
-    assert expires - datetime.now(timezone.utc) <= timedelta(days=30)
+    assert timedelta(0) < expires - FROZEN_NOW <= timedelta(days=30)
     assert morsel["httponly"] and morsel["samesite"] == "Lax"
 
 

@@ -5,11 +5,11 @@ import pytest
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.drift.check import check_organisation, findings_of
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
-from cbcw.db import utcnow
 from cbcw.connectwise.integration import NIGHTLY_DRIFT_JOB_ID
 from cbcw.scheduler.jobs import scheduled_jobs
 from tests.automation.conftest import TICKET, deliver_all
 from tests.fixtures.loopback_http import json_server
+from tests.helpers.clock import FROZEN_NOW
 from tests.helpers.statements import count_statements
 
 DRIFT = "/settings/integrations/drift"
@@ -18,7 +18,7 @@ DRIFT = "/settings/integrations/drift"
 def _drifted(db, org, change, problems=None):
     finding = DriftFinding(organisation_id=org.id, change_id=change.id, ticket_id=TICKET,
                            problems=problems or [{"kind": "status", "actual": "New", "expected": "In Progress"}])
-    db.session.add_all([finding, DriftRun(organisation_id=org.id, changes_checked=1, findings_at=utcnow())])
+    db.session.add_all([finding, DriftRun(organisation_id=org.id, changes_checked=1, findings_at=FROZEN_NOW)])
     db.session.commit()
     return finding
 

@@ -1,10 +1,13 @@
 """Devices in a real browser: the @ autocomplete in the change form and a manual sync's counts."""
 import re
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from cbcw.changes.models import Change
 from cbcw.connectwise.sync.jobs import run_requested_syncs
-from cbcw.demo.seed import _next_saturday
+from cbcw.extensions import db
 from tests.browser.conftest import SETTINGS_URL
 from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
@@ -105,7 +108,9 @@ def test_demo_conflict_shows_on_both_changes_and_in_the_calendar(page, login, de
         page.goto("/changes")
         page.get_by_role("link", name=title).click()
         expect(page.locator(".conflict-warning")).to_contain_text("acme-dc01")
-    page.goto(f"/calendar?date={_next_saturday().date().isoformat()}")
+    with demo.app_context():  # the day the demo put the window on, in the engineer's zone
+        opens = db.session.scalar(select(Change.window_start).where(Change.title.startswith("Monthly patching")))
+    page.goto(f"/calendar?date={opens.astimezone(ZoneInfo('Europe/London')).date().isoformat()}")
     conflicts = page.locator(".agenda-conflict")
     expect(conflicts.filter(has_text="Monthly patching")).not_to_have_count(0)
     expect(conflicts.filter(has_text="Replace the UPS")).not_to_have_count(0)

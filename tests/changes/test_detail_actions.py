@@ -1,8 +1,12 @@
 """The detail page's action toolbar and panels, and how it shows a change's outcome."""
 import re
+from datetime import timedelta
 
-from cbcw.changes import operations
+import pytest
+
+from cbcw.changes import operations, routes
 from cbcw.changes.unit_of_work import apply
+from tests.helpers.clock import FROZEN_NOW
 
 
 def text(response) -> str:
@@ -142,7 +146,14 @@ def _reschedule(change, actor, start, end, implementer):
     apply(operations.schedule, change, actor, window_start=start, window_end=end, implementer_id=implementer.id)
 
 
-def test_starting_before_the_window_asks_first(client, login, people, scheduled_change):
+@pytest.fixture
+def page_clock(monkeypatch):
+    """The detail page's clock, stopped at FROZEN_NOW: whether now is before, in or after a window."""
+    monkeypatch.setattr(routes, "utcnow", lambda: FROZEN_NOW)
+    return FROZEN_NOW
+
+
+def test_starting_before_the_window_asks_first(client, login, people, scheduled_change, page_clock):
     """Before the window, Start opens a panel saying the window has not started; no one-click start."""
     change = scheduled_change()  # window in 2030
     login(people.implementer)
@@ -153,24 +164,19 @@ def test_starting_before_the_window_asks_first(client, login, people, scheduled_
     assert "has not started yet" in panel and "Start now" in submit_buttons(panel)
 
 
-def test_starting_after_the_window_asks_first(client, login, engineer, people, scheduled_change):
+def test_starting_after_the_window_asks_first(client, login, engineer, people, scheduled_change, page_clock):
     """After the window has ended, the panel says so."""
-    from datetime import timedelta
-
-    from cbcw.db import utcnow
     change = scheduled_change()
-    _reschedule(change, engineer, utcnow() - timedelta(hours=5), utcnow() - timedelta(hours=3), people.implementer)
+    _reschedule(change, engineer, page_clock - timedelta(hours=5), page_clock - timedelta(hours=3), people.implementer)
     login(people.implementer)
     assert "has already ended" in text(client.get(f"/changes/{change.id}?action=start"))
 
 
-def test_starting_inside_the_window_is_one_button(client, login, post, engineer, people, scheduled_change, db):
+def test_starting_inside_the_window_is_one_button(client, login, post, engineer, people, scheduled_change, db,
+                                                   page_clock):
     """Inside the window Start is a single button (no panel, even when asked for one) and starts the change."""
-    from datetime import timedelta
-
-    from cbcw.db import utcnow
     change = scheduled_change()
-    _reschedule(change, engineer, utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1), people.implementer)
+    _reschedule(change, engineer, page_clock - timedelta(hours=1), page_clock + timedelta(hours=1), people.implementer)
     login(people.implementer)
     page = text(client.get(f"/changes/{change.id}?action=start"))
     assert "Start implementation" in submit_buttons(page) and 'id="action-panel"' not in page

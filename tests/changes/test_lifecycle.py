@@ -9,6 +9,7 @@ from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.models import Change, TimelineEntry
 from cbcw.changes.unit_of_work import apply
 from cbcw.organisations.models import Organisation
+from tests.helpers.clock import FROZEN_NOW
 
 from .conftest import WINDOW_END, WINDOW_START, edited
 
@@ -278,13 +279,13 @@ def test_reschedule_to_the_same_window_is_a_no_op(scheduled_change, engineer, pe
     assert change.version == version and entries(change).count("rescheduled") == 0
 
 
-def test_start_records_start_time_and_implementer(scheduled_change, people, entries):
-    """Starting moves to in progress, records the actual start and who implements."""
+def test_start_records_start_time_and_implementer(scheduled_change, people, entries, monkeypatch):
+    """Starting moves to in progress, records the actual start (the moment of starting) and who implements."""
     change = scheduled_change()
-    before = datetime.now(timezone.utc)
+    monkeypatch.setattr(operations, "utcnow", lambda: FROZEN_NOW)
     apply(operations.start_implementation, change, people.implementer)
     assert change.state == "in_progress"
-    assert change.actual_start_at >= before - timedelta(seconds=1)
+    assert change.actual_start_at == FROZEN_NOW
     assert change.implementer_id == people.implementer.id
     assert entries(change)[-1] == "started"
 

@@ -3,13 +3,12 @@ from sqlalchemy import select
 
 from cbcw.changes.models import Change
 from cbcw.connectwise.settings.models import CompanyMapping
-from cbcw.demo.seed import seed_demo
 
 
-def test_every_demo_change_links_its_own_open_ticket_of_its_company(app, db, seed_tickets):
+def test_every_demo_change_links_its_own_open_ticket_of_its_company(db, seeded_demo, seed_tickets):
     """Each demo change has a distinct open ticket of its mapped CW company, on an allowed board,
     with the summary, board and status the simulator holds."""
-    org = seed_demo()
+    org = seeded_demo
     tickets = {t["id"]: t for t in seed_tickets}
     mappings = {m.company_id: m for m in db.session.scalars(
         select(CompanyMapping).where(CompanyMapping.organisation_id == org.id))}

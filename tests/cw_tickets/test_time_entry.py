@@ -1,9 +1,9 @@
 """Add Time Entry (PRODUCT §3.6): the button, the popup form, ConnectWise's answer, each refusal."""
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
 import pytest
 
+from cbcw.connectwise.tickets import routes as ticket_routes
 from tests.cw_tickets.conftest import ACME_CW_ID, open_ticket_of
 
 HTMX = {"HX-Request": "true"}
@@ -71,14 +71,15 @@ def test_a_viewer_matched_to_a_member_cannot_log_time(client, post, login, make_
     assert time_posts(cw_sim) == []
 
 
-def test_form_is_prefilled_in_the_users_timezone(client, login, member_user, entry_url, ticket):
-    """The popup shows the member and ticket number, and the current time in the user's zone."""
+def test_form_is_prefilled_in_the_users_timezone(client, login, member_user, entry_url, ticket, monkeypatch):
+    """The popup shows the member and ticket number, and the current time in the user's zone as the end,
+    half an hour before as the start."""
+    monkeypatch.setattr(ticket_routes, "utcnow", lambda: datetime(2026, 12, 8, 23, 59, 30, tzinfo=timezone.utc))
     login(member_user)
     body = text(client.get(entry_url + "?popup=1"))
-    now = datetime.now(ZoneInfo("Australia/Sydney"))
     assert "Member eengineer" in body and f"#{ticket['id']}" in body
-    ends = {(now + timedelta(minutes=delta)).strftime("%Y-%m-%dT%H:%M") for delta in (-1, 0)}
-    assert any(f'value="{end}"' in body for end in ends)
+    # 23:59 UTC on 8 December is 10:59 the next morning in Sydney (UTC+11 in summer).
+    assert 'value="2026-12-09T10:59"' in body and 'value="2026-12-09T10:29"' in body
     assert 'name="popup" value="1"' in body and "Open ticket in ConnectWise" in body
     assert 'class="topbar"' not in body  # a popup has no navigation
 

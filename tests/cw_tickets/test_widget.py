@@ -1,9 +1,12 @@
 """The ConnectWise Ticket widget on a change's Overview (PRODUCT §3.6): every state, and a page that never waits."""
+from datetime import timedelta
+
 import pytest
 
 from cbcw.changes.models import Change
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from tests.cw_tickets.conftest import ACME_CW_ID, open_ticket_of
+from tests.helpers.clock import FROZEN_NOW
 
 HTMX = {"HX-Request": "true"}
 
@@ -91,19 +94,21 @@ def test_reads_are_cached_for_a_minute_and_refresh_skips_the_cache(widget, cw_se
     assert len(api_calls(cw_sim)) == 3
 
 
-def test_our_own_write_to_the_ticket_ends_the_cached_copy(widget, db, org, cw_settings, cw_sim, linked, ticket):
+def test_our_own_write_to_the_ticket_ends_the_cached_copy(widget, db, org, cw_settings, cw_sim, linked, ticket,
+                                                          monkeypatch):
     """After the outbox sent a write to the ticket (e.g. the completed status, from any worker or the
     scheduler), the widget reads the ticket again instead of showing the cached status."""
+    from cbcw.connectwise.tickets import cache as ticket_cache
     from cbcw.connectwise.automation.models import OutboxWrite
-    from cbcw.db import utcnow
 
+    monkeypatch.setattr(ticket_cache, "utcnow", lambda: FROZEN_NOW)  # when the copy is cached
     assert ticket["status"]["name"] in widget(linked)
     cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}",
                json=[{"op": "replace", "path": "status", "value": {"name": "In Progress"}}]).raise_for_status()
     assert "In Progress" not in widget(linked)  # cached: someone else's edit shows within a minute
     db.session.add(OutboxWrite(organisation_id=org.id, change_id=linked.id, ticket_id=ticket["id"], event="x",
                                kind="status", payload={}, reference="cb-00000000", state="sent",
-                               finished_at=utcnow()))
+                               finished_at=FROZEN_NOW + timedelta(seconds=1)))
     db.session.commit()
     assert "In Progress" in widget(linked)
     assert len(api_calls(cw_sim, f"/service/tickets/{ticket['id']}")) == 3  # the PATCH and two reads

@@ -3,13 +3,12 @@ members, configurations) and what users store (a change's title and texts) come 
 every page that shows them, with no script URL, and the CSV report stays formula-safe."""
 import csv
 import io
-from datetime import date, timedelta
 
 from cbcw.devices.models import Device
 from cbcw.extensions import db
 from tests.security.crawl import crawl, post_targets
 from tests.security.hostile import MARKUP, markup_problems
-from tests.security.posting import holds_text, send, valid_baseline, with_value
+from tests.security.posting import WINDOW_DAY, holds_text, send, valid_baseline, with_value
 
 ESCAPED = "&lt;script&gt;alert(&#34;{kind}&#34;)&lt;/script&gt;"  # how Jinja shows HOSTILE_SUFFIX's script
 
@@ -50,7 +49,7 @@ def test_stored_change_text_is_escaped_on_every_page_and_formula_safe_in_csv(wor
     them as text on the list, detail, timeline, calendar, device, activity and report pages,
     and the CSV cell starts with an apostrophe."""
     device = db.session.scalar(db.select(Device).where(Device.id == world.ids["device_id"]))
-    day = date.today() + timedelta(days=1)
+    day = WINDOW_DAY
     title = "=HYPERLINK(\"http://x\")" + MARKUP[:150]
     form = {"title": title, "company_id": str(device.company_id), "risk": "low", "description": f"{MARKUP} @{device.hostname}",
             "reason": MARKUP, "impact": MARKUP, "implementation_plan": MARKUP, "rollback_plan": MARKUP,
