@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test bench soak install install-dev browser migrate clean prod-local lock
+.PHONY: run test test-at bench soak install install-dev browser migrate clean prod-local lock
 
 # Two locks, every dependency pinned with its hashes: requirements.txt (runtime, all that `make run`
 # and production install) and requirements-dev.txt (test tools, for `make test` only). Each stamp
@@ -74,6 +74,13 @@ run: migrate
 
 test: install-dev browser
 	$(VENV)/bin/pytest
+
+# The suite with the app's clock set to AT (Debian's faketime; the browser keeps the real one), to
+# show no test depends on the hour it runs: make test-at AT='2026-12-08 03:30:00'
+AT ?= 2026-12-08 03:30:00
+test-at: install-dev browser
+	@command -v faketime >/dev/null || { echo "make test-at needs Debian's faketime: apt-get install faketime"; exit 1; }
+	TZ=UTC PYTHONPATH=. faketime '$(AT)' $(VENV)/bin/pytest -p tests.helpers.real_clock_for_children
 
 # The production shape on loopback: PostgreSQL, gunicorn (4 workers), the scheduler, the simulator.
 prod-local: install
