@@ -6,7 +6,7 @@ import pytest
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation.delivery import UNREACHABLE_CAP_SECONDS, backoff
 from cbcw.connectwise.automation.pace import Pacer, pacer_for
-from cbcw.connectwise.api.client import time_budget
+from cbcw.connectwise.api.http import time_budget
 
 
 def test_pacer_spaces_requests_at_the_configured_rate():

@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 import pytest
 
 from cbcw.connectwise.api import errors
-from cbcw.connectwise.api.client import replace, ticket_resource_identifiers
+from cbcw.connectwise.api.endpoints.bodies import replace
+from cbcw.connectwise.api.endpoints.service import ticket_resource_identifiers
 from cbcw.connectwise.api.conditions import C
 
 AWKWARD = "O'Brien \"Quoted\" & Sons (50% + more)*"

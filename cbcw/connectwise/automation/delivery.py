@@ -28,7 +28,7 @@ from cbcw.connectwise.automation import executors
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.pace import pacer_for
 from cbcw.connectwise.settings.mappings import active_settings
-from cbcw.connectwise.api.client import time_budget
+from cbcw.connectwise.api.http import time_budget
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.crypto import SecretUnreadable
 from cbcw.db import utcnow

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation import plan_block, status_cache, texts
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.api.client import ConnectWiseClient, iso, replace
+from cbcw.connectwise.api.client import ConnectWiseClient
+from cbcw.connectwise.api.endpoints.bodies import iso, replace
 from cbcw.connectwise.api.conditions import C
 from cbcw.connectwise.settings.members import refresh_matches
 from cbcw.connectwise.settings.models import MemberMatch

@@ -7,7 +7,7 @@ import threading
 import time
 
 from cbcw.connectwise.api import errors
-from cbcw.connectwise.api.client import remaining_budget
+from cbcw.connectwise.api.http import remaining_budget
 
 
 class Pacer:
