@@ -45,6 +45,13 @@ _TICKET = """<h1>Ticket #{{ t.id }}: {{ t.summary }}</h1>
 <p><a href="/">All tickets</a></p>"""
 
 
+_CONFIGURATION = """<h1>Configuration {{ c.name }}</h1>
+<dl><dt>Company</dt><dd>{{ c.company.name }} ({{ c.company.identifier }})</dd><dt>Type</dt><dd>{{ c.type.name }}</dd>
+<dt>Status</dt><dd>{{ c.status.name }}</dd><dt>Serial number</dt><dd>{{ c.serialNumber }}</dd>
+<dt>IP address</dt><dd>{{ c.ipAddress }}</dd><dt>Last updated</dt><dd>{{ c._info.lastUpdated }}</dd></dl>
+<p><a href="/">All tickets</a></p>"""
+
+
 def _page(title, template, **context):
     content = render_template_string(template, **context)
     return render_template_string(_LAYOUT, title=title, content=content)
@@ -76,10 +83,22 @@ def ticket_spa_route():
 
 
 @bp.get("/v4_6_release/services/system_io/router/openrecord.rails")
-def ticket_router():
-    if (request.args.get("recordType") or "").lower() != "servicefv":
+def record_router():
+    """The open-record router: a ticket (`ServiceFV`) or a configuration (`ConfigFv`)."""
+    pages = {"servicefv": _ticket_page, "configfv": _configuration_page}
+    page = pages.get((request.args.get("recordType") or "").lower())
+    if page is None:
         abort(404)
-    return _ticket_page(request.args.get("recid", type=int))
+    return page(request.args.get("recid", type=int))
+
+
+def _configuration_page(configuration_id):
+    st = current_app.extensions["cw_sim"].store
+    with st.lock:
+        configuration = st.get("configurations", configuration_id)
+        if configuration is None:
+            abort(404)
+        return _page(f"Configuration {configuration['name']}", _CONFIGURATION, c=configuration)
 
 
 def _ticket_page(ticket_id):

@@ -1,9 +1,12 @@
 """Device list, device detail, the @ autocomplete and the device change report (PRODUCT §2.4)."""
 import csv
+import html
 import io
+import re
 from datetime import datetime, timezone
 
 import pytest
+import requests
 
 from cbcw.changes.device_report import HEADER, safe_cell
 from cbcw.changes.models import ChangeDevice
@@ -76,6 +79,22 @@ def test_synced_device_links_to_its_configuration(client, login, viewer, db, org
     page = client.get(f"/devices/{device.id}").text
     assert ("https://na.myconnectwise.net/v4_6_release/services/system_io/router/openrecord.rails?"
             "locale=en_US&amp;recordType=ConfigFv&amp;recid=1001&amp;companyName=acme+co") in page
+
+
+def test_open_in_connectwise_opens_the_configuration_in_the_simulator(client, login, viewer, org, company,
+                                                                      make_device, cw_sim):
+    """The device page's "Open in ConnectWise" link, followed to the simulator, shows that configuration."""
+    from cbcw.connectwise.settings.mappings import get_settings
+    from tests.fixtures.cw_simulator import point_at_simulator
+    point_at_simulator(get_settings(org.id), cw_sim)
+    configuration = cw_sim.raw("GET", "/company/configurations/1002").json()
+    device = make_device(configuration["name"], company=company, external_source="connectwise",
+                         external_id=str(configuration["id"]), external_name=configuration["name"])
+    login(viewer)
+    link = re.search(r'href="([^"]*openrecord[^"]*)"', client.get(f"/devices/{device.id}").text).group(1)
+    page = requests.get(html.unescape(link), timeout=5)
+    assert page.status_code == 200
+    assert f"Configuration {configuration['name']}" in page.text and configuration["serialNumber"] in page.text
 
 
 def test_mention_suggestions_offer_active_devices_of_the_company_first(client, login, engineer, linked,
