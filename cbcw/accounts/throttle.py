@@ -71,14 +71,16 @@ def begin(email_key: str, remote_addr: str) -> Attempt:
 
 
 def admit(attempt: Attempt, known_browser: bool) -> None:
-    """Refuse the attempt (LoginThrottled) if any of its keys is throttled; the email's delay
-    spares a browser the email's user has logged in from."""
-    waits = [_not_before_wait(attempt.address, attempt.now)]
+    """Refuse the attempt (LoginThrottled) if any of its keys is throttled. A browser the email's
+    user has logged in from is spared the email's and the address's delays, so neither a burst
+    against the email nor someone failing behind the same address keeps its owner out; the limit
+    per (email, address) holds for it too."""
+    waits = []
     if attempt.pair.failures >= _limit():
         waits.append(_seconds(attempt.pair.window_started_at + _window() - attempt.now))
     if not known_browser:
-        waits.append(_not_before_wait(attempt.email, attempt.now))
-    retry_after = max(waits)
+        waits += [_not_before_wait(attempt.email, attempt.now), _not_before_wait(attempt.address, attempt.now)]
+    retry_after = max(waits, default=0)
     if retry_after > 0:
         raise LoginThrottled(retry_after)
 

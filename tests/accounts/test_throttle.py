@@ -153,6 +153,16 @@ def test_made_up_emails_from_a_shared_address_cannot_lock_its_users_out(app, adm
     assert attempt(admin.email, PASSWORD, "10.0.0.1") == "ok"
 
 
+def test_someone_failing_behind_the_same_address_never_keeps_a_known_browser_out(app, admin, clock):
+    """A colleague behind the office's address keeps failing with made-up emails: the owner's
+    browser, used before, still logs in at once; a new browser there waits the address's delay."""
+    cookie = known_browser_cookie(admin)
+    for n in range(40):
+        attempt(f"nobody{n}@example.test", "guess", "10.0.0.1")
+    assert isinstance(attempt(admin.email, PASSWORD, "10.0.0.1"), int)
+    assert attempt(admin.email, PASSWORD, "10.0.0.1", cookie) == "ok"
+
+
 def test_right_password_clears_the_email_count(app, admin, clock):
     """A successful login forgets the email's earlier failures at that address."""
     for _ in range(4):
