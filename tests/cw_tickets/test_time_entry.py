@@ -111,6 +111,8 @@ def test_without_javascript_saving_returns_to_the_change(client, post, login, me
 @pytest.mark.parametrize("overrides, message", [
     ({"time_end": "2030-03-04T08:00"}, "The end must be after the start."),
     ({"time_end": "2030-03-04T09:00"}, "The end must be after the start."),
+    ({"time_end": "2030-03-05T09:01"}, "A time entry lasts at most 24 hours"),
+    ({"time_start": "2000-01-01T00:00", "time_end": "2100-12-31T23:59"}, "A time entry lasts at most 24 hours"),
     ({"notes": "  "}, "Describe the work"),
     ({"time_start": "1999-12-31T23:00"}, "between 2000 and 2100"),
     ({"time_end": "2101-01-01T10:00"}, "between 2000 and 2100"),
@@ -119,11 +121,18 @@ def test_without_javascript_saving_returns_to_the_change(client, post, login, me
 ])
 def test_invalid_entries_are_refused_in_the_popup(client, post, login, member_user, cw_sim, entry_url, overrides,
                                                   message):
-    """End before start, no notes or an impossible date: the popup says why and nothing is sent."""
+    """End before start, longer than a day, no notes or an impossible date: the popup says why and nothing is sent."""
     login(member_user)
     response = post(entry_url, entry_form(popup="1", **overrides))
     assert response.status_code == 200 and message in text(response)
     assert time_posts(cw_sim) == []
+
+
+def test_an_entry_of_exactly_24_hours_is_sent(client, post, login, member_user, cw_sim, entry_url):
+    """The longest entry ConnectWise gets from us is a whole day."""
+    login(member_user)
+    post(entry_url, entry_form(popup="1", time_end="2030-03-05T09:00"))
+    assert len(time_posts(cw_sim)) == 1
 
 
 def test_status_without_time_entry_is_refused_clearly(client, post, login, member_user, cw_sim, entry_url, ticket):

@@ -9,6 +9,7 @@ from cbcw.changes.ticket_choice import TicketChoiceMixin
 from cbcw.main.templating import user_zone
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+LONGEST_ENTRY = timedelta(hours=24)  # PRODUCT §3.6
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
@@ -28,8 +29,12 @@ class TimeEntryForm(FlaskForm):
         DataRequired("Describe the work: ConnectWise shows it on the ticket."), Length(max=4000)])
 
     def validate_time_end(self, field):
-        if self.time_start.data and field.data and field.data <= self.time_start.data:
+        if not (self.time_start.data and field.data):
+            return
+        if field.data <= self.time_start.data:
             raise ValidationError("The end must be after the start.")
+        if field.data - self.time_start.data > LONGEST_ENTRY:
+            raise ValidationError("A time entry lasts at most 24 hours: split longer work into several entries.")
 
     def prefill(self, now: datetime, minutes: int = 30) -> None:
         """The current time in the user's zone as the end, `minutes` earlier as the start."""
