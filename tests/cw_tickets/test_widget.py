@@ -67,8 +67,9 @@ def test_live_ticket_shows_link_status_summary_board(widget, cw_settings, linked
 
 
 def test_live_status_is_remembered_without_bumping_the_version(widget, db, cw_settings, cw_sim, linked, ticket):
-    """A live read stores the last seen status, summary and board on the change; its version stays."""
-    version = linked.version
+    """A live read stores the last seen status, summary and board on the change; its version and
+    when it was last updated (the list's order, a cancelled change's time) stay."""
+    version, updated_at = linked.version, linked.updated_at
     cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}",
                json=[{"op": "replace", "path": "status", "value": {"name": "In Progress"}}]).raise_for_status()
     assert "In Progress" in widget(linked)
@@ -76,7 +77,7 @@ def test_live_status_is_remembered_without_bumping_the_version(widget, db, cw_se
     change = db.session.get(Change, linked.id)
     assert (change.linked_ticket_status, change.linked_ticket_summary, change.linked_ticket_board) == (
         "In Progress", ticket["summary"], ticket["board"]["name"])
-    assert change.version == version
+    assert (change.version, change.updated_at) == (version, updated_at)
 
 
 def test_reads_are_cached_for_a_minute_and_refresh_skips_the_cache(widget, cw_settings, cw_sim, linked, monkeypatch):

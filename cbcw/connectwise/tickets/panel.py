@@ -105,13 +105,14 @@ def forget(settings: ConnectWiseSettings, ticket_id: int) -> None:
 
 
 def _remember_status(change: Change, ticket: Ticket) -> None:
-    """Keep the last seen status, summary and board on the change, without bumping its version:
-    what ConnectWise shows is not an edit of the change and must not fail a concurrent edit."""
+    """Keep the last seen status, summary and board on the change, without bumping its version or
+    its `updated_at`: what ConnectWise shows is not an edit of the change, must not fail a
+    concurrent edit, nor move the change up the list or change when it was last acted on."""
     seen = {"linked_ticket_status": ticket.status[:100] or None, "linked_ticket_summary": ticket.summary[:200] or None,
             "linked_ticket_board": ticket.board[:100] or None}
     if all(getattr(change, name) == value for name, value in seen.items()):
         return
     db.session.execute(update(Change).where(Change.id == change.id, Change.linked_ticket_id == ticket.id,
                                             Change.linked_ticket_system == TICKET_SYSTEM)
-                       .values(**seen).execution_options(synchronize_session=False))
+                       .values(**seen, updated_at=Change.updated_at).execution_options(synchronize_session=False))
     db.session.commit()
