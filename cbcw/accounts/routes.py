@@ -69,7 +69,7 @@ def change_password():
     """Change one's own password (the current one required); a user holding a temporary password
     is sent here before anything else. Every other session of the user ends."""
     form = PasswordForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         try:
             current = check_current_password(current_user, form.current_password.data, request.remote_addr,
@@ -78,7 +78,7 @@ def change_password():
             db.session.rollback()
             form.current_password.errors.append(
                 f"Too many wrong passwords. Try again in {_duration(throttled.retry_after)}.")
-            current, status = None, 429
+            current, status, headers = None, 429, {"Retry-After": str(throttled.retry_after)}
         if current is False:
             db.session.commit()  # the wrong guess is counted
             form.current_password.errors.append("That is not your current password.")
@@ -94,8 +94,8 @@ def change_password():
             known_browser.remember(response, current_user)  # the new password retired the old cookie
             return response
     if current_user.must_change_password:
-        return render_template("accounts/choose_password.html", form=form), status
-    return _profile_page(ProfileForm(obj=current_user), form), status
+        return render_template("accounts/choose_password.html", form=form), status, headers
+    return _profile_page(ProfileForm(obj=current_user), form), status, headers
 
 
 def _profile_page(profile_form: ProfileForm, password_form: PasswordForm):

@@ -101,6 +101,7 @@ def test_guessing_the_current_password_is_throttled_like_a_login(post, login, en
         assert change_password(post, current="guess").status_code == 200
     throttled = change_password(post, current="guess")
     assert throttled.status_code == 429 and b"Too many wrong passwords" in throttled.data
+    assert 0 < int(throttled.headers["Retry-After"]) <= 900
     assert change_password(post).status_code == 429
     db.session.refresh(engineer)
     assert engineer.check_password(PASSWORD)
