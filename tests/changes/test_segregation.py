@@ -241,6 +241,19 @@ def test_small_team_lets_the_requester_approve_and_marks_it(db, cast, self_appro
     assert messages == ["Technical approval (self-approved)", "Operational approval"]
 
 
+def test_small_team_requesters_rejection_is_not_marked_self_approved(db, cast, self_approved):
+    """Only an approval can be a self-approval: the requester rejecting their own change (as
+    technical approver, in the next round) is recorded as a plain rejection."""
+    change = self_approved
+    apply(operations.reject, change, cast["operational"], kind="operational", comment="Wrong window")
+    apply(operations.submit, change, cast["requester"])
+    apply(operations.reject, change, cast["requester"], kind="technical", comment="Found a problem")
+    decisions = db.session.scalars(db.select(Approval).order_by(Approval.id)).all()
+    assert [(a.round, a.kind, a.decision, a.self_approved) for a in decisions] == [
+        (1, "technical", "approved", True), (1, "operational", "rejected", False),
+        (2, "technical", "rejected", False)]
+
+
 def test_small_team_lets_the_requesters_vcab_vote_count(db, org, company, cast):
     """The setting relaxes the requester rule only: their vCAB vote counts, an approver's still does not."""
     _small_team(db, org)
