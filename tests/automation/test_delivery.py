@@ -89,6 +89,27 @@ def test_a_note_whose_answer_never_came_is_found_not_posted_again(db, linked, cw
     assert _posted_references(cw_sim).count(note.reference) == 1
 
 
+def test_a_note_answered_with_a_server_error_is_looked_for_before_posting_again(db, linked, cw_sim):
+    """ConnectWise answers the note's POST with a 500 yet has stored it (an error after the write):
+    the retry finds the note by its reference and does not post a second one."""
+    change = linked(ticket=5004)
+    deliver_all()
+    apply(operations.cancel, change, change.created_by, reason="Client postponed")
+    cw_sim.faults(error_count=1, error_status=500, paths="/notes", methods=["POST"])
+    assert deliver(budget=30).held == 1
+    note = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "note")
+    assert note.state == "pending" and "500" in note.last_error
+    # The simulator answers its 500 before storing; store the note as ConnectWise had.
+    cw_sim.raw("POST", "/service/tickets/5004/notes",
+               json={"text": note.payload["text"], "internalAnalysisFlag": True}).raise_for_status()
+    _make_due(db)
+    deliver_all()
+    on_ticket = cw_sim.raw("GET", "/service/tickets/5004/notes", params={"pageSize": 1000}).json()
+    assert sum(note.reference in n["text"] for n in on_ticket) == 1
+    db.session.refresh(note)
+    assert note.state == "sent" and "an earlier attempt had reached ConnectWise" in note.result["summary"]
+
+
 def test_a_resource_whose_answer_never_came_is_not_added_twice(db, linked, cw_sim):
     """The same for a schedule entry: the retry finds the entry by the reference in its name."""
     cw_sim.faults(hang_after_commit=True, paths="/schedule/entries", methods=["POST"])
