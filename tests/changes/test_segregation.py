@@ -127,7 +127,7 @@ def test_who_may_act(db, cast, change_in, action, role):
 
 def test_viewer_is_offered_nothing_in_any_state(cast, change_in):
     """A viewer only reads: no action in any state, not even a comment."""
-    for state in ("draft", offered("pending_approval"), "approved", "scheduled", "in_progress"):
+    for state in ("draft", "pending_approval", "approved", "scheduled", "in_progress"):
         assert policy.allowed_actions(change_in(state), cast["viewer"]) == frozenset()
 
 
