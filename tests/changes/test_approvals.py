@@ -63,8 +63,10 @@ def test_second_decision_of_the_same_kind_is_refused(db, pending_change, people)
 
 def test_approvals_need_pending_approval(new_change, approved_change, people):
     """A draft or an already approved change cannot be approved."""
-    with pytest.raises(LifecycleError, match="this one is draft"):
+    with pytest.raises(LifecycleError) as refused:
         _approve(new_change(), people.technical, "technical")
+    assert str(refused.value) == ("You can only approve or reject a change that is pending approval; "
+                                  "this one is draft.")
     with pytest.raises(LifecycleError, match="already approved"):
         _approve(approved_change(), people.technical, "technical")
 
