@@ -131,6 +131,31 @@ def test_viewer_is_offered_nothing_in_any_state(cast, change_in):
         assert policy.allowed_actions(change_in(state), cast["viewer"]) == frozenset()
 
 
+def _refusal(attempt):
+    with pytest.raises(LifecycleError) as refused:
+        attempt()
+    return str(refused.value)
+
+
+def test_refusals_say_why_in_a_whole_sentence(org, company, cast, change_in, make_org, make_user):
+    """What a refused person is told (the page shows it as it is), word for word."""
+    draft = change_in("draft")
+    outsider = make_user("admin", organisation=make_org())
+    assert _refusal(lambda: operations.cancel(draft, outsider, "x")) == "You do not have access to this change."
+    assert _refusal(lambda: operations.cancel(draft, cast["viewer"], "x")) == (
+        "Viewers can look at changes but not act on them.")
+    assert _refusal(lambda: operations.schedule(draft, cast["requester"], WINDOW_START, WINDOW_END,
+                                                cast["implementer"].id)) == (
+        "You can only schedule a change that is approved, failed or scheduled; this one is draft.")
+    assert _refusal(lambda: operations.create_change(org.id, outsider, _fields(cast, company))) == (
+        "You do not have access to this organisation.")
+    assert _refusal(lambda: operations.create_change(org.id, cast["viewer"], _fields(cast, company))) == (
+        "Your role does not allow you to create changes.")
+    both = _fields(cast, company, operational_approver_id=cast["technical"].id)
+    assert _refusal(lambda: operations.create_change(org.id, cast["requester"], both)) == (
+        "One person cannot be both the technical and the operational approver of a change.")
+
+
 # --- the requester and the approver roles -----------------------------------------------------
 
 
