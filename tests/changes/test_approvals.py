@@ -111,7 +111,7 @@ def test_reject_returns_to_draft_and_starts_a_new_round(db, pending_change, peop
 def test_reject_needs_a_comment(db, pending_change, people):
     """A rejection without a reason is refused and changes nothing."""
     change = pending_change()
-    with pytest.raises(LifecycleError, match="say why"):
+    with pytest.raises(LifecycleError, match=r"^Please say why you reject this change\.$"):
         apply(operations.reject, change, people.technical, kind="technical", comment="  ")
     db.session.expire_all()
     assert db.session.get(Change, change.id).state == "pending_approval"

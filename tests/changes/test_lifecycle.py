@@ -480,3 +480,19 @@ def test_timeline_records_the_whole_life(in_progress_change, people, entries):
                     completion_notes="Done", test_results="OK")
     assert entries(change) == ["created", "submitted", "approved", "approved", "fully_approved",
                                "scheduled", "started", "completed"]
+
+
+def test_timeline_names_who_edited_linked_and_rejected(db, company, new_change, engineer, people, make_device):
+    """Each entry shows the person who acted (not "System"), and a rejection keeps its kind,
+    comment and round."""
+    make_device("srv-01", company=company)
+    change = new_change()
+    apply(operations.update_change, change, engineer, fields=edited(change, description="Reboot @srv-01"))
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(5001))
+    apply(operations.submit, change, engineer)
+    apply(operations.reject, change, people.technical, kind="technical", comment="Wrong window")
+    entries = {e.kind: e for e in db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id))}
+    assert {kind: entries[kind].actor_id for kind in ("updated", "device_linked", "ticket_linked", "rejected")} == {
+        "updated": engineer.id, "device_linked": engineer.id, "ticket_linked": engineer.id,
+        "rejected": people.technical.id}
+    assert entries["rejected"].details == {"kind": "technical", "comment": "Wrong window", "round": 1}
