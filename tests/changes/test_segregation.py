@@ -147,8 +147,9 @@ def test_refusals_say_why_in_a_whole_sentence(org, company, cast, change_in, mak
     assert _refusal(lambda: operations.schedule(draft, cast["requester"], WINDOW_START, WINDOW_END,
                                                 cast["implementer"].id)) == (
         "You can only schedule a change that is approved, failed or scheduled; this one is draft.")
-    assert _refusal(lambda: operations.create_change(org.id, outsider, _fields(cast, company))) == (
-        "You do not have access to this organisation.")
+    for stranger in (outsider, make_user("engineer", active=False)):
+        assert _refusal(lambda: operations.create_change(org.id, stranger, _fields(cast, company))) == (
+            "You do not have access to this organisation.")
     assert _refusal(lambda: operations.create_change(org.id, cast["viewer"], _fields(cast, company))) == (
         "Your role does not allow you to create changes.")
     both = _fields(cast, company, operational_approver_id=cast["technical"].id)
