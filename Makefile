@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test bench soak install browser migrate clean prod-local
+.PHONY: run test bench soak mutation install browser migrate clean prod-local
 
 install: $(VENV)/.installed
 
@@ -72,5 +72,17 @@ $(LOAD_VENV)/.installed: benchmarks/load/requirements.txt
 soak: install $(LOAD_VENV)/.installed
 	$(VENV)/bin/python -m benchmarks.load.soak --venv $(VENV) --load-venv $(LOAD_VENV)
 
+# Mutation testing (mutmut, configured in setup.cfg): mutants of the approval rules, the outbox
+# planning and delivery and the configuration sync, each run against the tests that call it.
+# MUTANTS picks some ("cbcw.changes.policy*"); results stay in mutants/ and later runs reuse them.
+MUTATION_CHILDREN ?= 2
+$(VENV)/.mutmut: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet mutmut==3.8.1
+	touch $@
+
+mutation: $(VENV)/.mutmut
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) instance
+	rm -rf $(VENV) $(LOAD_VENV) instance mutants
