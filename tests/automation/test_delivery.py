@@ -161,15 +161,15 @@ def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
     assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
     apply(operations.submit, change, cast.creator)
     apply(operations.approve, change, cast.technical, kind="technical")
+    apply(operations.approve, change, cast.operational, kind="operational")
     report = deliver_all()
-    assert (report.sent, report.failed) == (0, 1)
-    note = outbox(db, change)[-1]
+    assert (report.sent, report.failed) == (0, 3)  # two approval notes and the Fully Approved status
     reason = f"ConnectWise no longer has ticket #{TICKET} (it was deleted or merged), so this cannot be delivered."
-    assert note.state == "failed" and note.last_error == reason
-    last = db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id)
-                              .order_by(TimelineEntry.id.desc())).first()
-    assert last.kind == "integration_failed"
-    assert last.message == f"ConnectWise: internal note not delivered: {reason}"
+    assert [(w.kind, w.state, w.last_error) for w in outbox(db, change)[-3:]] == [
+        ("note", "failed", reason), ("note", "failed", reason), ("status", "failed", reason)]
+    failures = db.session.scalars(db.select(TimelineEntry.message).filter_by(
+        change_id=change.id, kind="integration_failed").order_by(TimelineEntry.id)).all()
+    assert failures[0] == f"ConnectWise: internal note not delivered: {reason}"
 
 
 def test_delivered_writes_appear_on_the_timeline(db, linked):
