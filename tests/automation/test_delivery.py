@@ -15,7 +15,7 @@ from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
-from tests.automation.conftest import TICKET, deliver_all, outbox, writes
+from tests.automation.conftest import TICKET, WINDOW_END, WINDOW_START, deliver_all, outbox, writes
 from tests.fixtures.cw_simulator import point_at_simulator
 
 API = "/v4_6_release/apis/3.0"
@@ -170,6 +170,21 @@ def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
     failures = db.session.scalars(db.select(TimelineEntry.message).filter_by(
         change_id=change.id, kind="integration_failed").order_by(TimelineEntry.id)).all()
     assert failures[0] == f"ConnectWise: internal note not delivered: {reason}"
+
+
+def test_a_write_refused_as_invalid_fails_in_connectwises_words_and_holds_nothing_back(db, linked, cw_sim):
+    """A 400 on the cancellation note: the note fails with ConnectWise's own message, and the
+    ticket's later write (removing the window) is still carried out."""
+    change = linked(window_start=WINDOW_START, window_end=WINDOW_END)
+    deliver_all()
+    apply(operations.cancel, change, change.created_by, reason="Client postponed")
+    cw_sim.faults(error_count=1, error_status=400, paths="/notes", methods=["POST"])
+    deliver_all()
+    note = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "note")
+    assert note.state == "failed"
+    assert note.last_error == "ConnectWise refused it as invalid: Simulated failure (HTTP 400)."
+    later = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "unschedule")
+    assert later.id > note.id and later.state in ("sent", "skipped")
 
 
 def test_delivered_writes_appear_on_the_timeline(db, linked):
