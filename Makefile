@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app app
 APP_PORT ?= 5000
 SIM_PORT ?= 5055
 
-.PHONY: run test test-at bench soak install install-dev browser migrate clean prod-local lock
+.PHONY: run test test-at bench soak mutation install install-dev browser migrate clean prod-local lock
 
 # Two locks, every dependency pinned with its hashes: requirements.txt (runtime, all that `make run`
 # and production install) and requirements-dev.txt (test tools, for `make test` only). Each stamp
@@ -100,5 +100,13 @@ $(LOAD_VENV)/.installed: benchmarks/load/requirements.txt
 soak: install $(LOAD_VENV)/.installed
 	$(VENV)/bin/python -m benchmarks.load.soak --venv $(VENV) --load-venv $(LOAD_VENV)
 
+# Mutation testing (mutmut, configured in setup.cfg): mutants of the approval rules, the outbox
+# planning and delivery and the configuration sync, each run against the tests that call it.
+# MUTANTS picks some ("cbcw.changes.policy*"); results stay in mutants/ and later runs reuse them.
+MUTATION_CHILDREN ?= 2
+mutation: install-dev
+	$(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) $(LOAD_VENV) instance
+	rm -rf $(VENV) $(LOAD_VENV) instance mutants

@@ -16,7 +16,7 @@ from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
-from tests.automation.conftest import TICKET, deliver_all, outbox, writes
+from tests.automation.conftest import TICKET, WINDOW_END, WINDOW_START, deliver_all, outbox, writes
 from tests.fixtures.cw_simulator import point_at_simulator
 
 API = "/v4_6_release/apis/3.0"
@@ -90,6 +90,27 @@ def test_a_note_whose_answer_never_came_is_found_not_posted_again(db, linked, cw
     assert _posted_references(cw_sim).count(note.reference) == 1
 
 
+def test_a_note_answered_with_a_server_error_is_looked_for_before_posting_again(db, linked, cw_sim):
+    """ConnectWise answers the note's POST with a 500 yet has stored it (an error after the write):
+    the retry finds the note by its reference and does not post a second one."""
+    change = linked(ticket=5004)
+    deliver_all()
+    apply(operations.cancel, change, change.created_by, reason="Client postponed")
+    cw_sim.faults(error_count=1, error_status=500, paths="/notes", methods=["POST"])
+    assert deliver(budget=30).held == 1
+    note = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "note")
+    assert note.state == "pending" and "500" in note.last_error
+    # The simulator answers its 500 before storing; store the note as ConnectWise had.
+    cw_sim.raw("POST", "/service/tickets/5004/notes",
+               json={"text": note.payload["text"], "internalAnalysisFlag": True}).raise_for_status()
+    _make_due(db)
+    deliver_all()
+    on_ticket = cw_sim.raw("GET", "/service/tickets/5004/notes", params={"pageSize": 1000}).json()
+    assert sum(note.reference in n["text"] for n in on_ticket) == 1
+    db.session.refresh(note)
+    assert note.state == "sent" and "an earlier attempt had reached ConnectWise" in note.result["summary"]
+
+
 def test_a_resource_whose_answer_never_came_is_not_added_twice(db, linked, cw_sim):
     """The same for a schedule entry: the retry finds the entry by the reference in its name."""
     cw_sim.faults(hang_after_commit=True, paths="/schedule/entries", methods=["POST"])
@@ -141,12 +162,30 @@ def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
     assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
     apply(operations.submit, change, cast.creator)
     apply(operations.approve, change, cast.technical, kind="technical")
+    apply(operations.approve, change, cast.operational, kind="operational")
+    report = deliver_all()
+    assert (report.sent, report.failed) == (0, 3)  # two approval notes and the Fully Approved status
+    reason = f"ConnectWise no longer has ticket #{TICKET} (it was deleted or merged), so this cannot be delivered."
+    assert [(w.kind, w.state, w.last_error) for w in outbox(db, change)[-3:]] == [
+        ("note", "failed", reason), ("note", "failed", reason), ("status", "failed", reason)]
+    failures = db.session.scalars(db.select(TimelineEntry.message).filter_by(
+        change_id=change.id, kind="integration_failed").order_by(TimelineEntry.id)).all()
+    assert failures[0] == f"ConnectWise: internal note not delivered: {reason}"
+
+
+def test_a_write_refused_as_invalid_fails_in_connectwises_words_and_holds_nothing_back(db, linked, cw_sim):
+    """A 400 on the cancellation note: the note fails with ConnectWise's own message, and the
+    ticket's later write (removing the window) is still carried out."""
+    change = linked(window_start=WINDOW_START, window_end=WINDOW_END)
     deliver_all()
-    note = outbox(db, change)[-1]
-    assert note.state == "failed" and f"no longer has ticket #{TICKET}" in note.last_error
-    last = db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id)
-                              .order_by(TimelineEntry.id.desc())).first()
-    assert last.kind == "integration_failed" and f"ticket #{TICKET}" in last.message
+    apply(operations.cancel, change, change.created_by, reason="Client postponed")
+    cw_sim.faults(error_count=1, error_status=400, paths="/notes", methods=["POST"])
+    deliver_all()
+    note = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "note")
+    assert note.state == "failed"
+    assert note.last_error == "ConnectWise refused it as invalid: Simulated failure (HTTP 400)."
+    later = next(r for r in outbox(db, change) if r.event == "change-cancelled" and r.kind == "unschedule")
+    assert later.id > note.id and later.state in ("sent", "skipped")
 
 
 def test_delivered_writes_appear_on_the_timeline(db, linked):

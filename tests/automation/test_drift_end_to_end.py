@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from cbcw.connectwise.drift.check import check_organisation, findings_of
 from cbcw.connectwise.drift.models import DriftRun
+from cbcw.connectwise.drift.reapply import reapply
 from tests.automation.conftest import MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START, deliver_all, writes
 
 
@@ -92,6 +93,24 @@ def test_drift_found_then_reapplied_sends_only_the_missing_writes(
     assert run.error is None and findings_of(org.id) == []
     notes = [w["json"]["text"] for w in writes(cw_sim) if w["method"] == "POST" and w["path"].endswith("/notes")]
     assert len(notes) == len(set(notes))  # no note posted twice
+
+
+def test_reapplying_a_missing_resource_before_scheduling_plans_an_undated_entry_only(
+        db, org, linked, drive, cw_sim, cw_org):
+    """Approved, not yet scheduled, an approver's entry deleted in ConnectWise (the status is right):
+    Re-apply plans that one resource, without dates even though the change already names a window,
+    and no status change and no "not in ConnectWise" note."""
+    change = linked(window_start=WINDOW_START, window_end=WINDOW_END)
+    drive.approve(change)
+    deliver_all()
+    operational = next(e for e in _entries(cw_sim) if e["member"]["id"] == MEMBER_IDS["oops"])
+    cw_sim.raw("DELETE", f"/schedule/entries/{operational['id']}").raise_for_status()
+    check_organisation(org.id)
+    [finding] = findings_of(org.id)
+    assert [p["kind"] for p in finding.problems] == ["missing"]
+    planned = reapply(finding)
+    assert [(w.kind, w.payload["user_name"], w.payload["window"]) for w in planned] == [
+        ("resource", "Olivia Ortiz", None)]
 
 
 def test_a_deleted_ticket_is_a_finding_without_reapply(db, org, admin, login, client, linked, drive, cw_sim, cw_org):

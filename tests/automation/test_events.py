@@ -1,4 +1,6 @@
 """Each change event's exact ConnectWise writes, as the simulator's journal records them (PRODUCT §3.7)."""
+import pytest
+
 from cbcw.changes import operations
 from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
@@ -103,15 +105,30 @@ def test_approvals_post_notes_and_full_approval_sets_its_status(db, linked, driv
     assert _status_patch(sent[2], 103)  # "Scheduled" on board 1
 
 
-def test_rejection_posts_the_approver_and_reason(db, linked, cw_sim, cast):
-    """A rejection is an internal note naming the approver and the reason; no status change."""
-    change = _linked_and_delivered(linked, cw_sim)
+def _headline(change, text):
+    """The note's first line without the change's reference and title."""
+    first = text.splitlines()[0]
+    prefix = f'{change.reference} "{change.title}": '
+    assert first.startswith(prefix)
+    return first[len(prefix):]
+
+
+@pytest.mark.parametrize("kind, approver, label, role", [
+    ("technical", "technical", "technical", "technical approver"),
+    ("vcab", "vcab", "vCAB", "vCAB member"),
+])
+def test_rejection_posts_the_approver_and_reason(db, linked, cw_sim, cast, kind, approver, label, role):
+    """A rejection is an internal note naming the approver, their role and the reason; no status change."""
+    change = _linked_and_delivered(linked, cw_sim, requires_vcab=True)
+    person = cast.technical if approver == "technical" else cast.vcab[0]
     apply(operations.submit, change, cast.creator)
-    apply(operations.reject, change, cast.technical, kind="technical", comment="No rollback tested")
+    apply(operations.reject, change, person, kind=kind, comment="No rollback tested")
     deliver_all()
     (note,) = writes(cw_sim)
     assert _is_internal_note(note)
-    assert "rejected (technical)" in note["json"]["text"] and "Reason: No rollback tested" in note["json"]["text"]
+    text = note["json"]["text"]
+    assert _headline(change, text) == f"rejected ({label}); back to draft"
+    assert text.splitlines()[2:4] == [f"Approver: {person.display_name} ({role})", "Reason: No rollback tested"]
 
 
 def test_scheduling_sets_status_window_entries_and_the_plan_block(db, linked, drive, cw_sim):
@@ -173,6 +190,8 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     apply(operations.complete, change, cast.creator, completion_notes="All patched", test_results="Login OK")
     deliver_all()
     notes = [w for w in writes(cw_sim) if w["path"] == NOTES]
+    assert [_headline(change, n["json"]["text"]) for n in (notes[0], notes[1], notes[-1])] == [
+        "Implementation Started", "Failed - Rollback Required", "Completed"]
     started = notes[0]["json"]["text"]
     assert "Implementation Started" in started and "Implementer: Erin Engineer" in started and "Started: " in started
     failed = notes[1]["json"]["text"]
@@ -189,6 +208,7 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     deliver_all()
     status, note = writes(cw_sim)
     assert _status_patch(status, 106) and "Reason: Client postponed" in note["json"]["text"]
+    assert _headline(other, note["json"]["text"]) == "Cancelled"
 
 
 def test_cancelling_a_scheduled_change_removes_its_window_from_the_schedule(db, linked, drive, cw_sim, cast,

@@ -434,10 +434,9 @@ def test_allowed_actions_for_the_requester(request, engineer, state_fixture, exp
 
 
 def test_allowed_actions_for_implementer_and_approver(in_progress_change, pending_change, people):
-    """The implementer may complete or fail; an approver may approve or reject."""
-    assert {"complete", "fail", "comment"} <= policy.allowed_actions(
-        in_progress_change(), people.implementer)
-    assert {"approve", "reject"} <= policy.allowed_actions(pending_change(), people.technical)
+    """The implementer may complete or fail; an approver may approve or reject, and still comment."""
+    assert policy.allowed_actions(in_progress_change(), people.implementer) == {"complete", "fail", "comment"}
+    assert policy.allowed_actions(pending_change(), people.technical) == {"approve", "reject", "comment"}
 
 
 # --- comments and apply -----------------------------------------------------------------------
@@ -482,3 +481,19 @@ def test_timeline_records_the_whole_life(in_progress_change, people, entries):
                     completion_notes="Done", test_results="OK")
     assert entries(change) == ["created", "submitted", "approved", "approved", "fully_approved",
                                "scheduled", "started", "completed"]
+
+
+def test_timeline_names_who_edited_linked_and_rejected(db, company, new_change, engineer, people, make_device):
+    """Each entry shows the person who acted (not "System"), and a rejection keeps its kind,
+    comment and round."""
+    make_device("srv-01", company=company)
+    change = new_change()
+    apply(operations.update_change, change, engineer, fields=edited(change, description="Reboot @srv-01"))
+    apply(operations.link_ticket, change, engineer, ticket=LinkedTicket(5001))
+    apply(operations.submit, change, engineer)
+    apply(operations.reject, change, people.technical, kind="technical", comment="Wrong window")
+    entries = {e.kind: e for e in db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id))}
+    assert {kind: entries[kind].actor_id for kind in ("updated", "device_linked", "ticket_linked", "rejected")} == {
+        "updated": engineer.id, "device_linked": engineer.id, "ticket_linked": engineer.id,
+        "rejected": people.technical.id}
+    assert entries["rejected"].details == {"kind": "technical", "comment": "Wrong window", "round": 1}

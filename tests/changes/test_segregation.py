@@ -127,8 +127,34 @@ def test_who_may_act(db, cast, change_in, action, role):
 
 def test_viewer_is_offered_nothing_in_any_state(cast, change_in):
     """A viewer only reads: no action in any state, not even a comment."""
-    for state in ("draft", offered("pending_approval"), "approved", "scheduled", "in_progress"):
+    for state in ("draft", "pending_approval", "approved", "scheduled", "in_progress"):
         assert policy.allowed_actions(change_in(state), cast["viewer"]) == frozenset()
+
+
+def _refusal(attempt):
+    with pytest.raises(LifecycleError) as refused:
+        attempt()
+    return str(refused.value)
+
+
+def test_refusals_say_why_in_a_whole_sentence(org, company, cast, change_in, make_org, make_user):
+    """What a refused person is told (the page shows it as it is), word for word."""
+    draft = change_in("draft")
+    outsider = make_user("admin", organisation=make_org())
+    assert _refusal(lambda: operations.cancel(draft, outsider, "x")) == "You do not have access to this change."
+    assert _refusal(lambda: operations.cancel(draft, cast["viewer"], "x")) == (
+        "Viewers can look at changes but not act on them.")
+    assert _refusal(lambda: operations.schedule(draft, cast["requester"], WINDOW_START, WINDOW_END,
+                                                cast["implementer"].id)) == (
+        "You can only schedule a change that is approved, failed or scheduled; this one is draft.")
+    for stranger in (outsider, make_user("engineer", active=False)):
+        assert _refusal(lambda: operations.create_change(org.id, stranger, _fields(cast, company))) == (
+            "You do not have access to this organisation.")
+    assert _refusal(lambda: operations.create_change(org.id, cast["viewer"], _fields(cast, company))) == (
+        "Your role does not allow you to create changes.")
+    both = _fields(cast, company, operational_approver_id=cast["technical"].id)
+    assert _refusal(lambda: operations.create_change(org.id, cast["requester"], both)) == (
+        "One person cannot be both the technical and the operational approver of a change.")
 
 
 # --- the requester and the approver roles -----------------------------------------------------
@@ -239,6 +265,19 @@ def test_small_team_lets_the_requester_approve_and_marks_it(db, cast, self_appro
         db.select(TimelineEntry.message).filter_by(change_id=change.id, kind="approved")
         .order_by(TimelineEntry.id)).all()
     assert messages == ["Technical approval (self-approved)", "Operational approval"]
+
+
+def test_small_team_requesters_rejection_is_not_marked_self_approved(db, cast, self_approved):
+    """Only an approval can be a self-approval: the requester rejecting their own change (as
+    technical approver, in the next round) is recorded as a plain rejection."""
+    change = self_approved
+    apply(operations.reject, change, cast["operational"], kind="operational", comment="Wrong window")
+    apply(operations.submit, change, cast["requester"])
+    apply(operations.reject, change, cast["requester"], kind="technical", comment="Found a problem")
+    decisions = db.session.scalars(db.select(Approval).order_by(Approval.id)).all()
+    assert [(a.round, a.kind, a.decision, a.self_approved) for a in decisions] == [
+        (1, "technical", "approved", True), (1, "operational", "rejected", False),
+        (2, "technical", "rejected", False)]
 
 
 def test_small_team_lets_the_requesters_vcab_vote_count(db, org, company, cast):

@@ -173,6 +173,37 @@ def test_name_collision_gets_a_predictable_suffix_and_is_shown(db, org, cw_sim, 
             "company_id": mapped["companies"][101].id} in run.renamed
 
 
+def test_moved_configuration_gets_a_hostname_free_in_its_new_company(db, org, cw_sim, mapped, sync, make_device):
+    """A configuration moved to a company where another device already has its hostname gets the
+    next free suffix there; the other company's name it left is free again."""
+    sync()
+    bluewater = mapped["companies"][102]
+    manual = make_device("ACME-DC01", company=bluewater)
+    cw_sim.raw("PATCH", f"{CONFIGURATIONS}/1001", json=[{"op": "replace", "path": "company", "value": {"id": 102}}])
+    run = sync()
+    moved = synced(db, org)["1001"]
+    assert moved.company_id == bluewater.id and moved.hostname == "acme-dc01-2"
+    assert db.session.get(Device, manual.id).hostname == "ACME-DC01"
+    assert {"name": "acme-dc01", "hostname": "acme-dc01-2", "taken": "acme-dc01",
+            "company_id": bluewater.id} in run.renamed
+    cw_sim.raw("PATCH", f"{CONFIGURATIONS}/1001", json=[{"op": "replace", "path": "company", "value": {"id": 101}}])
+    sync()
+    assert synced(db, org)["1001"].hostname == "acme-dc01"
+
+
+def test_hostname_freed_by_a_rename_goes_to_a_configuration_of_the_same_sync(db, org, cw_sim, mapped, sync):
+    """Renaming a configuration frees its old hostname at once: a configuration created with that
+    name, fetched in the same page, gets it without a suffix."""
+    sync()
+    cw_sim.raw("PATCH", f"{CONFIGURATIONS}/1001", json=[{"op": "replace", "path": "name", "value": "acme-dc01-old"}])
+    created = cw_sim.raw("POST", CONFIGURATIONS, json={"name": "acme-dc01", "type": {"id": 1},
+                                                        "company": {"id": 101}}).json()
+    run = sync()
+    devices = synced(db, org)
+    assert devices["1001"].hostname == "acme-dc01-old"
+    assert devices[str(created["id"])].hostname == "acme-dc01" and run.renamed == []
+
+
 def test_hand_made_device_is_adopted_not_duplicated(db, org, cw_sim, mapped, sync, make_device):
     """A device typed in by hand with the configuration's hostname and company becomes the synced device."""
     manual = make_device("ACME-DC01", company=mapped["companies"][101], attributes={"role": "domain controller"})

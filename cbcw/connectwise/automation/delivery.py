@@ -92,7 +92,7 @@ def deliver_due() -> Report:
     return report
 
 
-def _due_filter(now, tickets, organisation_id):
+def _due_filter(tickets, organisation_id):
     row, earlier = OutboxWrite, aliased(OutboxWrite)
     older_pending = select(earlier.id).where(
         earlier.organisation_id == row.organisation_id, earlier.ticket_id == row.ticket_id,
@@ -111,7 +111,7 @@ def _claim(owner: str, tickets, organisation_id) -> list[tuple[OutboxWrite, bool
     now = utcnow()
     free = or_(OutboxWrite.lease_until.is_(None), OutboxWrite.lease_until < now)
     stmt = (select(OutboxWrite.id, OutboxWrite.maybe_sent)
-            .where(*_due_filter(now, tickets, organisation_id), OutboxWrite.next_attempt_at <= now, free)
+            .where(*_due_filter(tickets, organisation_id), OutboxWrite.next_attempt_at <= now, free)
             .order_by(OutboxWrite.id).limit(CLAIM_BATCH))
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=OutboxWrite)
@@ -140,7 +140,7 @@ def _until_next_due(tickets, organisation_id) -> float | None:
     """Seconds until the next pending head-of-ticket write comes due, or None if there is none."""
     now = utcnow()
     soonest = db.session.scalar(select(OutboxWrite.next_attempt_at)
-                                .where(*_due_filter(now, tickets, organisation_id))
+                                .where(*_due_filter(tickets, organisation_id))
                                 .order_by(OutboxWrite.next_attempt_at).limit(1))
     db.session.commit()
     return None if soonest is None else (soonest - now).total_seconds()

@@ -32,9 +32,6 @@ class HostnameBook:
         for device_id, company_id, hostname in rows:
             self.holders.setdefault((company_id, hostname), device_id)
 
-    def holder(self, company_id: int | None, hostname: str) -> int | None:
-        return self.holders.get((company_id, hostname))
-
     def claim(self, company_id: int | None, wanted: str, device_id: int | None) -> str:
         """`wanted`, or the first free `wanted-N` in the company, now held by `device_id`
         (None for a device not yet flushed)."""
