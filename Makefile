@@ -51,17 +51,20 @@ migrate: install
 	$(FLASK) db upgrade
 
 # The simulator starts first so seed-demo can check status names and match members against it;
-# the scheduler process (outbox delivery, syncs) runs beside the app, never inside it.
+# the scheduler process (outbox delivery, syncs) runs beside the app, never inside it. The URL is
+# printed once the app listens.
 # The demo follows the ports: seed-demo points the demo organisation at the simulator on SIM_PORT
 # and links posted to ConnectWise use APP_PORT (unless CW_SIMULATOR_URL / APP_BASE_URL are set).
 run: export CW_SIMULATOR_URL ?= http://127.0.0.1:$(SIM_PORT)/v4_6_release/apis/3.0
 run: export APP_BASE_URL ?= http://127.0.0.1:$(APP_PORT)
 run: migrate
 	@$(FLASK) cw-sim --port $(SIM_PORT) > instance/cw-sim.log 2>&1 & sim=$$!; \
-	  trap 'kill $$sim $$sched 2>/dev/null' EXIT INT TERM; \
+	  trap 'kill $$sim $$sched $$app 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/python scripts/wait_for_port.py $(SIM_PORT) && \
 	  $(FLASK) seed-demo && \
 	  { $(FLASK) scheduler > instance/scheduler.log 2>&1 & sched=$$!; } && \
+	  { $(FLASK) run --host 127.0.0.1 --port $(APP_PORT) & app=$$!; } && \
+	  $(VENV)/bin/python scripts/wait_for_port.py $(APP_PORT) 120 && \
 	  echo "" && \
 	  echo "  ChangeBreeze:            http://127.0.0.1:$(APP_PORT)" && \
 	  echo "  ConnectWise simulator:   http://127.0.0.1:$(SIM_PORT)  (log: instance/cw-sim.log)" && \
@@ -70,7 +73,7 @@ run: migrate
 	  echo "    engineer@demo.test, tech.approver@demo.test, ops.approver@demo.test," && \
 	  echo "    vcab1@demo.test, vcab2@demo.test, vcab3@demo.test, viewer@demo.test" && \
 	  echo "" && \
-	  $(FLASK) run --host 127.0.0.1 --port $(APP_PORT)
+	  wait $$app
 
 test: install-dev browser
 	$(VENV)/bin/pytest
