@@ -5,7 +5,6 @@ code with forbidden imports added is reported broken.
 The contracts run in a subprocess (`lint-imports` from this venv), so the copy's modules never mix
 with the ones this test process has imported.
 """
-import ast
 import os
 import re
 import shutil
@@ -13,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.helpers import import_cycles
 
@@ -81,19 +79,3 @@ def test_forbidden_imports_are_reported(tmp_path):
                             text=True, timeout=120, env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"})
     assert cycles.returncode == 1
     assert "1 cycle(s) between packages\n  cbcw.changes ↔ cbcw.devices\n" in cycles.stdout, cycles.stdout
-
-
-def _imported_names(path: Path) -> set[str]:
-    """Every module a file imports, also inside functions."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names
-
-
-def test_the_app_factory_names_no_integration():
-    """`app.py` is outside the import graph (not a package), so the contracts cannot see it."""
-    assert not {name for name in _imported_names(ROOT / "app.py") if name.startswith("cbcw.connectwise")}
