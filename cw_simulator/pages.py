@@ -92,21 +92,24 @@ def record_router():
     return page(request.args.get("recid", type=int))
 
 
+def _record_or_404(st, collection, record_id):
+    record = st.get(collection, record_id)
+    if record is None:
+        abort(404)
+    return record
+
+
 def _configuration_page(configuration_id):
     st = current_app.extensions["cw_sim"].store
     with st.lock:
-        configuration = st.get("configurations", configuration_id)
-        if configuration is None:
-            abort(404)
+        configuration = _record_or_404(st, "configurations", configuration_id)
         return _page(f"Configuration {configuration['name']}", _CONFIGURATION, c=configuration)
 
 
 def _ticket_page(ticket_id):
     st = current_app.extensions["cw_sim"].store
     with st.lock:
-        ticket = st.get("tickets", ticket_id)
-        if ticket is None:
-            abort(404)
+        ticket = _record_or_404(st, "tickets", ticket_id)
         by_id = lambda rows: sorted(rows, key=lambda r: r["id"])  # noqa: E731
         notes = by_id(n for n in st.all("notes") if n["ticketId"] == ticket_id)
         return _page(f"Ticket #{ticket_id}", _TICKET, t=ticket, notes=notes,
