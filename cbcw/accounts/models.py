@@ -3,7 +3,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="engineer")
     active: Mapped[bool] = mapped_column(default=True)
     vcab_member: Mapped[bool] = mapped_column(default=False)
+    # Emergency change approvers (PRODUCT §2.7): one of them approves an emergency change alone.
+    ecab_member: Mapped[bool] = mapped_column(default=False, server_default=false())
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     # Part of every session and remember-me cookie (see get_id): replacing it ends them all.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)

@@ -19,6 +19,9 @@ STATES = (
     "cancelled",
 )
 RISKS = ("low", "medium", "high")
+# PRODUCT §2.7: normal follows the approval policy, standard comes from an approved template,
+# emergency needs one ECAB approval and a post-implementation review.
+CHANGE_TYPES = ("normal", "standard", "emergency")
 APPROVAL_KINDS = ("technical", "operational", "vcab")
 DECISIONS = ("approved", "rejected")
 
@@ -32,6 +35,7 @@ class Change(db.Model):
         Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
         one_of("state", STATES),
         one_of("risk", RISKS),
+        one_of("change_type", CHANGE_TYPES),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +45,7 @@ class Change(db.Model):
     company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("companies.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    change_type: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     risk: Mapped[str] = mapped_column(String(8), default="low")
     impact: Mapped[str] = mapped_column(Text, default="")
     implementation_plan: Mapped[str] = mapped_column(Text, default="")
