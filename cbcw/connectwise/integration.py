@@ -9,6 +9,9 @@ from cbcw.connectwise.automation import preview, reactions
 from cbcw.connectwise.automation.cli import deliver_command
 from cbcw.connectwise.automation.delivery import deliver_due
 from cbcw.connectwise.automation.routes import bp as activity_bp
+from cbcw.connectwise.callbacks import registration as callback_registration, routes as callback_routes
+from cbcw.connectwise.callbacks.processing import process_due as process_callbacks
+from cbcw.connectwise.callbacks.receiver import bp as callbacks_bp
 from cbcw.connectwise.drift import routes as drift_routes
 from cbcw.connectwise.drift.jobs import drift_check_command, nightly_drift_check
 from cbcw.connectwise.settings.cli import rotate_keys_command
@@ -26,6 +29,7 @@ REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
 NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
 NIGHTLY_DRIFT_JOB_ID = "cw-nightly-drift"
 DELIVER_JOB_ID = "cw-deliver"
+CALLBACKS_JOB_ID = "cw-callbacks"
 
 
 def scheduled_jobs(config) -> list[ScheduledJob]:
@@ -41,21 +45,27 @@ def scheduled_jobs(config) -> list[ScheduledJob]:
                      {"hour": (config["CW_SYNC_HOUR"] + 1) % 24, "minute": 0}, lease=timedelta(hours=12)),
         # Outbox retries (PRODUCT §3.8); the outbox's own row leases keep concurrent deliverers apart.
         ScheduledJob(DELIVER_JOB_ID, deliver_due, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+        # Verified ConnectWise callbacks (PRODUCT §3.11), acted on within a second of arriving. The
+        # lease ends before the next second; two runs at once claim different rows (SKIP LOCKED).
+        ScheduledJob(CALLBACKS_JOB_ID, process_callbacks, "interval", {"seconds": 1},
+                     lease=timedelta(milliseconds=900)),
     ]
 
 
 CONNECTWISE = Integration(
     name="connectwise",
     models=("cbcw.connectwise.settings.models", "cbcw.connectwise.sync.models",
-            "cbcw.connectwise.automation.models", "cbcw.connectwise.drift.models"),
-    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp),
+            "cbcw.connectwise.automation.models", "cbcw.connectwise.drift.models",
+            "cbcw.connectwise.callbacks.models", "cbcw.connectwise.ticket_marks"),
+    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp, callbacks_bp, callback_routes.bp),
     # `flask cw-sim` serves the simulator (its own package, importing nothing of the product).
     commands=(rotate_keys_command, sync_configs_command, deliver_command, drift_check_command, cw_sim_command),
     jobs=scheduled_jobs,
     # Plan each change event's writes into the outbox (and deliver after the request);
-    # "Open in ConnectWise" on synced devices.
-    receivers=(reactions.init_app, device_links.init_app),
-    panels=(preview.activity_panel, drift_routes.drift_panel),
+    # "Open in ConnectWise" on synced devices; callbacks registered when the settings or mappings
+    # are saved, and their settings section.
+    receivers=(reactions.init_app, device_links.init_app, callback_registration.init_app, callback_routes.init_app),
+    panels=(preview.activity_panel, drift_routes.drift_panel, callback_routes.alerts_panel),
     previews=(preview.transition_preview,),
     settings_links=(SettingsLink("ConnectWise", "connectwise.settings_page", blueprints=("connectwise", "cw_sync")),
                     SettingsLink("Activity", "cw_activity.organisation_activity"),

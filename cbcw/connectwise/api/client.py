@@ -4,6 +4,7 @@ of each API section (`endpoints/`).
 """
 from __future__ import annotations
 
+from cbcw.connectwise.api.endpoints.callbacks import CallbackEndpoints
 from cbcw.connectwise.api.endpoints.company import CompanyEndpoints
 from cbcw.connectwise.api.endpoints.schedule import ScheduleEndpoints
 from cbcw.connectwise.api.endpoints.service import ServiceEndpoints
@@ -11,7 +12,8 @@ from cbcw.connectwise.api.endpoints.system import SystemEndpoints
 from cbcw.connectwise.api.endpoints.time import TimeEndpoints
 
 
-class ConnectWiseClient(SystemEndpoints, CompanyEndpoints, ServiceEndpoints, ScheduleEndpoints, TimeEndpoints):
+class ConnectWiseClient(SystemEndpoints, CompanyEndpoints, ServiceEndpoints, ScheduleEndpoints, TimeEndpoints,
+                        CallbackEndpoints):
     """Every call ChangeBreeze makes to one ConnectWise site and API member.
 
     Made like an `ApiSession` (`ConnectWiseClient(base_url, …)`, or `ConnectWiseClient.on(kept

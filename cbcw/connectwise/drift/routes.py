@@ -7,6 +7,7 @@ from sqlalchemy import select
 from cbcw.accounts.permissions import settings_required
 from cbcw.changes.models import Change
 from cbcw.connectwise.api import links
+from cbcw.connectwise.callbacks import alerts as ticket_alerts
 from cbcw.connectwise.drift import check, reapply as reapplying
 from cbcw.connectwise.drift.compare import describe
 from cbcw.connectwise.drift.jobs import describe as describe_run
@@ -75,6 +76,7 @@ def _answer(message: str, category: str):
 def _context(message: str | None = None, category: str | None = None) -> dict:
     organisation_id = current_user.organisation_id
     return {"run": check.latest_run(organisation_id), "findings": check.findings_of(organisation_id),
+            "alerts": ticket_alerts.open_alerts(organisation_id), "describe_alert": ticket_alerts.describe,
             "lines": _lines, "ticket_url": _ticket_url(), "message": message, "category": category}
 
 

@@ -106,3 +106,22 @@ class MemberMatch(db.Model):
     matched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user = relationship("User")
+
+
+class CallbackEndpoint(db.Model):
+    """An organisation's callback address `APP_BASE_URL/connectwise/callbacks/<key>`.
+
+    The key is looked up by its SHA-256 (`key_hash`), so a database read does not hand out the
+    address; the key itself is kept encrypted, for registering it again (e.g. on a new host)."""
+
+    __tablename__ = "cw_callback_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_encrypted: Mapped[str] = mapped_column(String(500))
+    last_received_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_received_what: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    key = crypto.EncryptedText("key_encrypted")

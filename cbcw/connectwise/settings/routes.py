@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from cbcw.accounts.models import User
 from cbcw.accounts.permissions import settings_required
-from cbcw.connectwise.settings import mappings, members, statuses
+from cbcw.connectwise.settings import mappings, members, signals, statuses
 from cbcw.connectwise.api.addresses import parse_networks
 from cbcw.connectwise.settings.base_url import BaseUrlInvalid, normalise_base_url
 from cbcw.connectwise.settings.connection import client_for, test_connection
@@ -82,8 +82,11 @@ def settings_page():
             if form.require_keys(kept and bool(settings.public_key_encrypted), kept and settings.has_private_key,
                                  reason=None if kept or not settings.has_private_key else (
                                      KEYS_UNREADABLE if not keys_readable else KEYS_FOR_OLD_HOST)):
+                previous = signals.previous_site(settings)
                 note = mappings.save_connection(settings, form.data, current_app.config["CW_ALLOW_HTTP"])
                 db.session.commit()
+                note = " ".join(filter(None, (note, signals.notes(signals.connection_saved.send(
+                    settings, previous=previous)))))
                 flash("Settings saved. " + note if note else "Settings saved.", "success")
                 return redirect(url_for(".settings_page"))
     return _render_page(settings, form, status_form, keys_readable)
@@ -154,6 +157,7 @@ def map_company(company_id: int):
     if cw_company:
         mapping = mappings.map_company(company, cw_company)
         db.session.commit()
+        _mappings_changed()
     else:
         mapping = db.session.scalar(db.select(CompanyMapping).filter_by(company_id=company.id))
         flash(f"Could not map {company.name}: {error}", "error")
@@ -172,9 +176,17 @@ def filter_boards(company_id: int):
     if boards is not None and form.validate_on_submit():
         mappings.set_board_filter(mapping, form.board_id.data, boards)
         db.session.commit()
+        _mappings_changed()
         return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=None)
     return section("connectwise/_boards_dialog.html", company=company, mapping=mapping,
                             boards=boards or [], error=error)
+
+
+def _mappings_changed() -> None:
+    """Tell what follows the mappings (callback registrations); its sentence is flashed."""
+    note = signals.notes(signals.mappings_changed.send(_settings()))
+    if note:
+        flash(note, "warning" if "could not" in note else "success")
 
 
 @bp.route("/types", methods=["GET", "POST"])
@@ -186,6 +198,7 @@ def type_mappings():
     if cw_types is not None and form.validate_on_submit():
         saved = mappings.save_type_mappings(organisation_id, cw_types, form.chosen())
         db.session.commit()
+        _mappings_changed()
     context = dict(
         rows=mappings.type_mapping_rows(organisation_id, cw_types or []),
         device_types=mappings.device_types(organisation_id), error=error, saved=saved,

@@ -3,8 +3,9 @@
 Per process and in memory: with several workers each keeps its own copy, so a ticket may be
 read once per worker per minute and shown at most a minute stale. That is the promise (a
 *short* cache), and it needs no shared store. Refresh and a saved time entry bypass it, and so
-does our own write: the caller passes when the outbox last changed the ticket (the database,
-which every worker and the scheduler share, knows), and an older copy is a miss.
+does our own write and a ConnectWise callback: the caller passes when the outbox or a callback
+last changed the ticket (the database, which every worker and the scheduler share, knows), and
+a copy asked for before then is a miss.
 """
 from __future__ import annotations
 
@@ -36,11 +37,12 @@ class TicketCache:
                 return None
             return hit[2]
 
-    def put(self, key: Hashable, value) -> None:
+    def put(self, key: Hashable, value, stored_at: datetime | None = None) -> None:
+        """`stored_at`: when the value was asked for (default now); a change after it is a miss."""
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
-            self._entries[key] = (self.clock(), utcnow(), value)
+            self._entries[key] = (self.clock(), stored_at or utcnow(), value)
 
     def drop(self, key: Hashable) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
@@ -20,8 +21,10 @@ from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.linked import TICKET_SYSTEM, linked_ticket_id
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.settings.models import ConnectWiseSettings, MemberMatch
+from cbcw.connectwise.ticket_marks import marked_at
 from cbcw.connectwise.tickets.search import Ticket, fetch
 from cbcw.crypto import SecretUnreadable
+from cbcw.db import utcnow
 from cbcw.extensions import db
 
 DELETED = "deleted"
@@ -35,6 +38,13 @@ class TicketPanel:
     message: str = ""
     ticket_url: str | None = None
     member: MemberMatch | None = None
+    mark: str = ""  # when ConnectWise last told us the ticket changed: the open widget polls it
+
+
+def mark_token(organisation_id: int, ticket_id: int) -> str:
+    """A token that changes whenever a callback marks the ticket changed ("0": never)."""
+    when = marked_at(organisation_id, ticket_id)
+    return str(int(when.timestamp() * 1_000_000)) if when else "0"
 
 
 def settings_of(organisation_id: int) -> ConnectWiseSettings | None:
@@ -64,31 +74,42 @@ def ticket_panel(change: Change, user: User, refresh: bool = False) -> TicketPan
         return TicketPanel("disabled", change, message="The ConnectWise integration is disabled: "
                                                        "the ticket details below are the last ones seen.")
     url = links.ticket_url(settings.base_url, settings.cw_company_id, ticket_id) if settings.base_url else None
+    mark = mark_token(change.organisation_id, ticket_id)
     try:
         found = live_ticket(settings, ticket_id, refresh)
     except (errors.ConnectWiseError, SecretUnreadable) as error:
-        return TicketPanel("unreachable", change, message=str(error), ticket_url=url)
+        return TicketPanel("unreachable", change, message=str(error), ticket_url=url, mark=mark)
     if found == DELETED:
-        return TicketPanel("deleted", change, ticket_url=None)
-    _remember_status(change, found)
-    return TicketPanel("live", change, ticket=found, ticket_url=url, member=member_of(user) if user.can_edit_changes else None)
+        return TicketPanel("deleted", change, ticket_url=None, mark=mark)
+    if remember_status(change, found):
+        db.session.commit()
+    return TicketPanel("live", change, ticket=found, ticket_url=url, mark=mark,
+                       member=member_of(user) if user.can_edit_changes else None)
 
 
 def live_ticket(settings: ConnectWiseSettings, ticket_id: int, refresh: bool = False) -> Ticket | str:
     """The ticket from the cache or ConnectWise, or DELETED when ConnectWise no longer has it."""
     key = cache_key(settings, ticket_id)
     if not refresh:
-        cached = ticket_cache.tickets.get(key, changed_at=last_written_at(settings.organisation_id, ticket_id))
+        cached = ticket_cache.tickets.get(key, changed_at=last_changed_at(settings.organisation_id, ticket_id))
         if cached is not None:
             return cached
+    asked_at = utcnow()
     try:
         found: Ticket | str = fetch(client_for(settings, interactive=True), ticket_id)
     except errors.NotFound as error:
         if not error.record_gone:
             raise
         found = DELETED
-    ticket_cache.tickets.put(key, found)
+    ticket_cache.tickets.put(key, found, stored_at=asked_at)
     return found
+
+
+def last_changed_at(organisation_id: int, ticket_id: int) -> datetime | None:
+    """When the ticket last changed as far as any process knows: our own write, or ConnectWise's
+    callback. A cached copy read before then is stale."""
+    known = [t for t in (last_written_at(organisation_id, ticket_id), marked_at(organisation_id, ticket_id)) if t]
+    return max(known, default=None)
 
 
 def last_written_at(organisation_id: int, ticket_id: int) -> datetime | None:
@@ -104,15 +125,18 @@ def forget(settings: ConnectWiseSettings, ticket_id: int) -> None:
     ticket_cache.tickets.drop(cache_key(settings, ticket_id))
 
 
-def _remember_status(change: Change, ticket: Ticket) -> None:
+def remember_status(change: Change, ticket: Ticket) -> bool:
     """Keep the last seen status, summary and board on the change, without bumping its version or
     its `updated_at`: what ConnectWise shows is not an edit of the change, must not fail a
-    concurrent edit, nor move the change up the list or change when it was last acted on."""
+    concurrent edit, nor move the change up the list or change when it was last acted on.
+    True when something changed (the caller commits)."""
     seen = {"linked_ticket_status": ticket.status[:100] or None, "linked_ticket_summary": ticket.summary[:200] or None,
             "linked_ticket_board": ticket.board[:100] or None}
     if all(getattr(change, name) == value for name, value in seen.items()):
-        return
+        return False
     db.session.execute(update(Change).where(Change.id == change.id, Change.linked_ticket_id == ticket.id,
                                             Change.linked_ticket_system == TICKET_SYSTEM)
                        .values(**seen, updated_at=Change.updated_at).execution_options(synchronize_session=False))
-    db.session.commit()
+    for name, value in seen.items():
+        set_committed_value(change, name, value)
+    return True

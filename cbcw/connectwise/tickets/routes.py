@@ -73,8 +73,14 @@ def search(company_id: int):
 @bp.get(TICKET_URL)
 @login_required
 def widget(change_id: int):
-    """The ConnectWise Ticket widget (`?refresh=1` skips the 60-second cache)."""
+    """The ConnectWise Ticket widget (`?refresh=1` skips the 60-second cache). The open widget polls
+    with `?since=<its mark>`: 204 (htmx keeps it) until a ConnectWise callback marks the ticket
+    changed, then the widget redrawn from a fresh read."""
     change = get_or_404(Change, change_id)
+    since = request.args.get("since")
+    ticket_id = linked_ticket_id(change)
+    if since is not None and ticket_id is not None and since == ticket_panel.mark_token(change.organisation_id, ticket_id):
+        return "", 204
     panel = ticket_panel.ticket_panel(change, current_user, refresh=request.args.get("refresh") == "1")
     return render_partial_or_page("connectwise/_ticket_widget.html", "connectwise/ticket_page.html",
                                   panel=panel, change=change, can_link=_link_refusal(change) is None)
