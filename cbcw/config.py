@@ -79,6 +79,8 @@ class Config:
         "CW_SIMULATOR_URL", "http://127.0.0.1:5055/v4_6_release/apis/3.0"
     )
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # Register ConnectWise callbacks at APP_BASE_URL when settings are saved (PRODUCT §3.11).
+    CW_CALLBACKS = _flag("CW_CALLBACKS", True)
     CW_SYNC_HOUR = int(os.environ.get("CW_SYNC_HOUR", "2"))
     CW_SYNC_PAGE_SIZE = max(1, min(1000, int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))))
     # Outbox delivery (PRODUCT §3.8): seconds a user's action waits on ConnectWise after its
@@ -114,6 +116,7 @@ class TestConfig(DevelopmentConfig):
     CW_CONNECT_TIMEOUT = 1.0
     CW_READ_TIMEOUT = 2.0
     CW_REQUESTS_PER_SECOND = 0.0  # no pace: tests of the pace set their own
+    CW_CALLBACKS = False  # no registrations unless a test of callbacks turns them on
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": Config, "testing": TestConfig}

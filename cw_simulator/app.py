@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from cw_simulator.api import bp as api_bp
 from cw_simulator.api import json_response
+from cw_simulator.callbacks import CallbackSender, keys_bp
 from cw_simulator.control import bp as control_bp
 from cw_simulator.cw_errors import ApiError
 from cw_simulator.faults import Faults, Journal
@@ -26,6 +27,8 @@ class Simulator:
         if credentials:
             self.seed_data["credentials"].update(credentials)
         self.store = Store(self.seed_data)
+        self.callbacks = CallbackSender(self.store, self.seed_data["credentials"]["company_id"])
+        self.store.on_change = self.callbacks.changed
         self.faults = Faults(seed)
         self.journal = Journal()
 
@@ -33,13 +36,14 @@ class Simulator:
         self.store.load(self.seed_data)
         self.faults.clear()
         self.journal.clear()
+        self.callbacks.clear()
 
 
 def create_simulator_app(seed: int = 1, scale: int = 200, credentials: dict | None = None) -> Flask:
     """`credentials` may override `company_id`, `public_key`, `private_key`."""
     app = Flask(__name__)
     app.extensions["cw_sim"] = Simulator(seed, scale, credentials)
-    for blueprint in (api_bp, control_bp, pages_bp):
+    for blueprint in (api_bp, control_bp, pages_bp, keys_bp):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(ApiError)

@@ -44,6 +44,12 @@ def clear_journal():
     return "", 204
 
 
+@bp.get("/callbacks")
+def show_callbacks_sent():
+    """Every callback the simulator posted: url, last status and attempts, oldest first."""
+    return jsonify(sim().callbacks.history())
+
+
 @bp.post("/reset")
 def reset():
     """Seed data, faults and journal back to their starting state."""

@@ -15,7 +15,7 @@ MODELS = {
     "notes": "ServiceNote", "members": "Member", "schedule_types": "ScheduleType",
     "schedule_statuses": "ScheduleStatus", "schedule_entries": "ScheduleEntry",
     "configuration_types": "ConfigurationType", "configurations": "CompanyConfiguration",
-    "time_entries": "TimeEntry",
+    "time_entries": "TimeEntry", "callbacks": "CallbackEntry",
 }
 API_MEMBER_IDENTIFIER = "changebreeze"
 
@@ -32,6 +32,9 @@ def now_iso() -> str:
 class Store:
     def __init__(self, seed_data: dict):
         self.lock = threading.RLock()
+        # on_change(collection, "added" | "updated" | "deleted", record), called under the lock
+        # after each write (the callback sender listens); loading the seed is no change.
+        self.on_change = None
         self.load(seed_data)
 
     def load(self, seed_data: dict) -> None:
@@ -61,7 +64,7 @@ class Store:
         record["_info"] = {"lastUpdated": stamp, "updatedBy": API_MEMBER_IDENTIFIER,
                            "dateEntered": stamp, "enteredBy": API_MEMBER_IDENTIFIER}
         records[record["id"]] = record
-        self._changed()
+        self._changed(collection, "added", record)
         return record
 
     def save(self, collection: str, record: dict) -> dict:
@@ -69,13 +72,13 @@ class Store:
         record["_info"] = {**record.get("_info", {}), "lastUpdated": now_iso(), "updatedBy": API_MEMBER_IDENTIFIER}
         self.collections[collection][record["id"]] = record
         self._forget(collection, record["id"])
-        self._changed()
+        self._changed(collection, "updated", record)
         return record
 
     def delete(self, collection: str, record_id) -> None:
-        self.collections[collection].pop(record_id, None)
+        record = self.collections[collection].pop(record_id, None)
         self._forget(collection, record_id)
-        self._changed()
+        self._changed(collection, "deleted", record)
 
     def serialised(self, collection: str, record: dict) -> str:
         key = (collection, record["id"])
@@ -107,5 +110,7 @@ class Store:
         self._queries[key] = (self.version, result)
         return result
 
-    def _changed(self) -> None:
+    def _changed(self, collection: str, action: str, record: dict | None) -> None:
         self.version += 1
+        if self.on_change is not None and record is not None:
+            self.on_change(collection, action, record)

@@ -10,6 +10,8 @@ from flask import current_app
 def seed_demo_command(scale: int):
     """Create the demo organisation, unless it exists already; --scale N adds N more changes."""
     from cbcw.connectwise.automation.delivery import deliver
+    from cbcw.connectwise.callbacks.registration import sync as register_callbacks
+    from cbcw.connectwise.settings.mappings import get_settings
     from cbcw.demo.scale import seed_scale
     from cbcw.demo.seed import (
         DEMO_PASSWORD,
@@ -32,5 +34,6 @@ def seed_demo_command(scale: int):
         db.session.commit()
         click.echo(f"Added {scale} changes with their devices in {time.monotonic() - started:.1f} s.")
     click.echo(check_demo_connectwise(org))
+    click.echo(register_callbacks(get_settings(org.id)) or "ConnectWise callbacks: registered already (or CW_CALLBACKS off).")
     report = deliver(organisation_id=org.id, budget=current_app.config["CW_DELIVERY_RUN_SECONDS"])
     click.echo(f"ConnectWise writes of the demo changes: {report} (the scheduler sends the rest).")
