@@ -127,3 +127,12 @@ def test_a_verified_callback_about_nothing_we_act_on_is_acknowledged_and_ignored
     response = post(client, address, body, signed_headers(signing_key(cw_sim), body))
     assert response.status_code == 200 and response.get_data(as_text=True).strip() == "ignored"
     assert received(db) == []
+
+
+@pytest.mark.parametrize("body", [b"", b"\x00\xff\xfe", b"[]", b"null", b'{"Metadata": "x"}',
+                                  b'{"Metadata": {"key_url": ["a"]}}', b'{"Metadata": {"key_url": "http://[::1"}}',
+                                  "{\"Metadata\": {\"key_url\": \"\u00e9\"}}".encode(), b"{" * 10_000,
+                                  b"[" * 100_000 + b"]" * 100_000])
+def test_hostile_bodies_are_refused_never_a_500(client, db, cw_sim, address, body):
+    response = post(client, address, body, {"x-content-signature": "x", "Content-Type": "application/json"})
+    assert response.status_code == 401 and received(db) == []

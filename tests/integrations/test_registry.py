@@ -60,7 +60,7 @@ def test_the_fake_psa_registers_beside_connectwise(app, client, login, admin):
     assert {"fake-psa-poll", "cw-sim", "deliver"} <= set(app.cli.commands)
     assert app.test_cli_runner().invoke(args=["fake-psa-poll"]).output == "Fake PSA polled.\n"
     ids = [job.id for job in scheduled_jobs(app.config)]
-    assert ids == ["heartbeat", "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-deliver",
+    assert ids == ["heartbeat", "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-deliver", "cw-callbacks",
                    "fake-psa-poll"]
     assert "fake-psa-poll" in {job.id for job in build_scheduler(app).get_jobs()}
     login(admin)

@@ -78,7 +78,7 @@ def _verified(key: str) -> tuple[int, dict, bytes]:
         raise Refused("no signature", organisation_id=organisation_id)
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser
         payload = None
     metadata = payload.get("Metadata") if isinstance(payload, dict) else None
     key_url = metadata.get("key_url") if isinstance(metadata, dict) else None

@@ -38,10 +38,10 @@ def key_url_allowed(key_url, base_url: str) -> bool:
     without credentials in it."""
     if not isinstance(key_url, str) or not key_url or len(key_url) > MAX_KEY_URL or not base_url:
         return False
-    parts = urlsplit(key_url)
     try:
+        parts = urlsplit(key_url)
         parts.port
-    except ValueError:
+    except ValueError:  # "http://[::1", a port beyond 65535
         return False
     if parts.username or parts.password or not parts.hostname or any(c in key_url for c in "\\\r\n\t "):
         return False
