@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -21,6 +22,9 @@ from cbcw.connectwise.settings.base_url import origin
 KEY_TTL_SECONDS = 600.0
 MAX_KEYS = 1024
 MAX_KEY_URL = 2000
+# Where ConnectWise serves callback keys (REFERENCE §13: `…/v4_6_release/system/callbackkey/index.rails?id=…`,
+# on-premise with a doubled slash): no other page of the site is ever fetched for a key.
+KEY_PATH = "/system/callbackkey/index.rails"
 
 
 def signature(signing_key: str, body: bytes) -> str:
@@ -34,8 +38,8 @@ def signature_matches(signing_key: str, body: bytes, header: str) -> bool:
 
 
 def key_url_allowed(key_url, base_url: str) -> bool:
-    """Whether `key_url` (untrusted) is an absolute URL on the Base URL's scheme, host and port,
-    without credentials in it."""
+    """Whether `key_url` (untrusted) is an absolute URL of ConnectWise's callback-key page on the Base
+    URL's scheme, host and port, without credentials in it."""
     if not isinstance(key_url, str) or not key_url or len(key_url) > MAX_KEY_URL or not base_url:
         return False
     try:
@@ -45,7 +49,7 @@ def key_url_allowed(key_url, base_url: str) -> bool:
         return False
     if parts.username or parts.password or not parts.hostname or any(c in key_url for c in "\\\r\n\t "):
         return False
-    return origin(key_url) == origin(base_url)
+    return origin(key_url) == origin(base_url) and re.sub("/+", "/", parts.path).lower().endswith(KEY_PATH)
 
 
 class KeyCache:
