@@ -10,9 +10,12 @@ import requests
 
 from cbcw.connectwise.callbacks import signing
 from cbcw.connectwise.callbacks.registration import ensure_endpoint
+from cbcw.connectwise.settings.models import ConfigurationTypeMapping
+from cbcw.devices.models import DeviceType
 from cw_simulator.callbacks import KEY_PATH
 from tests.cw_settings.conftest import cw_settings  # noqa: F401  (the settings pointing at the simulator)
-from tests.cw_tickets.conftest import ACME_CW_ID, map_company, open_ticket_of, seed_tickets  # noqa: F401
+from tests.cw_tickets.conftest import (ACME_CW_ID, _empty_ticket_cache, map_company, open_ticket_of,  # noqa: F401
+                                      seed_tickets)  # (each test starts without cached tickets)
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +57,16 @@ def address(db, org, cw_settings):
     endpoint = ensure_endpoint(org.id)
     db.session.commit()
     return "/connectwise/callbacks/" + endpoint.key
+
+
+@pytest.fixture
+def map_servers(db, org):
+    """ConnectWise's configuration type 1 (Server) imported as the device type "Server"."""
+    def make():
+        servers = DeviceType(organisation_id=org.id, name="Server")
+        db.session.add(servers)
+        db.session.flush()
+        db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
+                                                device_type_id=servers.id))
+        db.session.commit()
+    return make

@@ -7,9 +7,7 @@ import pytest
 from cbcw.changes.models import TimelineEntry
 from cbcw.connectwise.callbacks.models import ReceivedCallback, TicketAlert
 from cbcw.connectwise.callbacks.processing import process_due
-from cbcw.connectwise.settings.models import ConfigurationTypeMapping
-from cbcw.connectwise.tickets import cache as ticket_cache
-from cbcw.devices.models import Device, DeviceType
+from cbcw.devices.models import Device
 from tests.cw_callbacks.conftest import ACME_CW_ID, open_ticket_of
 
 HTMX = {"HX-Request": "true"}
@@ -136,14 +134,9 @@ def test_connectwise_down_retries_later_and_changes_nothing(db, org, cw_sim, lin
 
 
 @pytest.fixture
-def configurations_mapped(db, org, company, map_company, cw_settings):
+def configurations_mapped(company, map_company, map_servers, cw_settings):
     map_company(company, ACME_CW_ID)
-    servers = DeviceType(organisation_id=org.id, name="Server")
-    db.session.add(servers)
-    db.session.flush()
-    db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
-                                            device_type_id=servers.id))
-    db.session.commit()
+    map_servers()
 
 
 def device_of(db, configuration_id):

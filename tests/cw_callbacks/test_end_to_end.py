@@ -11,7 +11,6 @@ import logging
 import re
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 import requests
@@ -30,6 +29,7 @@ from cbcw.organisations.models import Company, Organisation
 from cbcw.scheduler.runner import run_job
 from tests.cw_callbacks.conftest import payload, signed_headers, signing_key
 from tests.fixtures.cw_simulator import point_at_simulator
+from tests.fixtures.loopback_http import serving
 from tests.fixtures.shared_database import close_shared_app, make_shared_app
 
 PASSWORD = "correct horse battery"
@@ -63,18 +63,10 @@ class JobThread:
             return self.condition.wait_for(lambda: self.handled >= total, timeout)
 
 
-@contextmanager
 def served(app):
+    """The app on a free loopback port, in a thread; yields its root URL."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+    return serving(make_server("127.0.0.1", 0, app, threaded=True))
 
 
 @pytest.fixture

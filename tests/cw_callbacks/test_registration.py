@@ -4,8 +4,6 @@ host removes them (PRODUCT §3.11)."""
 import pytest
 
 from cbcw.connectwise.callbacks.models import CallbackRegistration
-from cbcw.connectwise.settings.models import ConfigurationTypeMapping
-from cbcw.devices.models import DeviceType
 from tests.cw_callbacks.conftest import ACME_CW_ID
 from tests.fixtures.cw_simulator import CW_COMPANY_ID, CW_PRIVATE_KEY, CW_PUBLIC_KEY
 
@@ -13,14 +11,9 @@ URL = "/settings/integrations/connectwise"
 
 
 @pytest.fixture
-def mapped(db, org, company, map_company, cw_settings, callbacks_on):
+def mapped(company, map_company, map_servers, cw_settings, callbacks_on):
     map_company(company, ACME_CW_ID, board_ids=(1, 2))
-    servers = DeviceType(organisation_id=org.id, name="Server")
-    db.session.add(servers)
-    db.session.flush()
-    db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
-                                            device_type_id=servers.id))
-    db.session.commit()
+    map_servers()
 
 
 @pytest.fixture

@@ -7,43 +7,12 @@ import base64
 import hashlib
 import hmac
 import json
-import queue
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from cw_simulator.callbacks import KEY_PATH
-
-
-@contextmanager
-def collector(statuses=()):
-    """A loopback server taking POSTs: yields (url, queue of (headers, body)); answers `statuses`
-    in turn, then 200."""
-    received: queue.Queue = queue.Queue()
-    answers = list(statuses)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.put((dict(self.headers), body))
-            self.send_response(answers.pop(0) if answers else 200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/connectwise/callbacks/secret", received
-    finally:
-        server.shutdown()
-        server.server_close()
+from tests.fixtures.loopback_http import post_collector
 
 
 def register(cw_sim, url, type_="ticket", level="owner", object_id=1):
@@ -80,7 +49,7 @@ def test_callbacks_crud_is_strict_to_the_callback_entry_fields(cw_sim):
 
 def test_a_ticket_changed_through_the_api_is_posted_signed_to_a_matching_registration(cw_sim):
     ticket = cw_sim.raw("GET", "/service/tickets", params={"pageSize": 1}).json()[0]
-    with collector() as (url, received):
+    with post_collector() as (url, received):
         register(cw_sim, url, "ticket", "board", ticket["board"]["id"])
         register(cw_sim, url.replace("secret", "other-board"), "ticket", "board", 999)
         cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}", json=[
@@ -94,7 +63,7 @@ def test_a_ticket_changed_through_the_api_is_posted_signed_to_a_matching_registr
 
 
 def test_a_configuration_of_a_registered_company_is_posted_when_added_and_deleted(cw_sim):
-    with collector() as (url, received):
+    with post_collector() as (url, received):
         register(cw_sim, url, "configuration", "company", 101)
         created = cw_sim.raw("POST", "/company/configurations", json={
             "name": "new-fw", "type": {"id": 4}, "company": {"id": 101}}).json()
@@ -106,7 +75,7 @@ def test_a_configuration_of_a_registered_company_is_posted_when_added_and_delete
 
 def test_a_refused_delivery_is_retried(cw_sim):
     ticket = cw_sim.raw("GET", "/service/tickets", params={"pageSize": 1}).json()[0]
-    with collector(statuses=(429, 404)) as (url, received):
+    with post_collector(statuses=(429, 404)) as (url, received):
         register(cw_sim, url)
         cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}", json=[
             {"op": "replace", "path": "summary", "value": "Again"}]).raise_for_status()
@@ -118,7 +87,7 @@ def test_a_refused_delivery_is_retried(cw_sim):
 def test_callbacks_go_to_loopback_addresses_only(cw_sim, url):
     ticket = cw_sim.raw("GET", "/service/tickets", params={"pageSize": 1}).json()[0]
     register(cw_sim, url)
-    with collector() as (witness, received):
+    with post_collector() as (witness, received):
         register(cw_sim, witness)  # sent after the refused one: its arrival means the first was handled
         cw_sim.raw("PATCH", f"/service/tickets/{ticket['id']}", json=[
             {"op": "replace", "path": "summary", "value": "x"}]).raise_for_status()
