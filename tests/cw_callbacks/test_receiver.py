@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from cbcw.connectwise.api import errors
 from cbcw.connectwise.api.client import ConnectWiseClient
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.settings.models import CallbackEndpoint
@@ -136,3 +137,15 @@ def test_a_verified_callback_about_nothing_we_act_on_is_acknowledged_and_ignored
 def test_hostile_bodies_are_refused_never_a_500(client, db, cw_sim, address, body):
     response = post(client, address, body, {"x-content-signature": "x", "Content-Type": "application/json"})
     assert response.status_code == 401 and received(db) == []
+
+
+@pytest.mark.parametrize("failure, status", [(errors.Unavailable(), 429), (errors.Timeout(seconds=3), 429),
+                                             (errors.NotFound(), 401), (errors.BadResponse(detail="x"), 401)])
+def test_a_signing_key_not_fetched_changes_nothing(client, db, cw_sim, address, monkeypatch, failure, status):
+    """ConnectWise retries a 429 (not a 401): a key its site was too slow to give is worth a retry."""
+    def fail(self, url):
+        raise failure
+    monkeypatch.setattr(ConnectWiseClient, "signing_key", fail)
+    body = payload(cw_sim, "ticket", 5001)
+    assert post(client, address, body, signed_headers("whatever", body)).status_code == status
+    assert received(db) == []

@@ -3,7 +3,8 @@ to the background (`processing.py`), so the answer comes at once (ConnectWise wa
 
 No session and no CSRF token (ConnectWise has neither): the secret address says which
 organisation, the signature says ConnectWise sent this body. Anything unproven is a 401 (an
-oversized body a 413) that changes nothing and is logged without the body or the address.
+oversized body a 413; a signing key ConnectWise was too slow or busy to give a 429, which it
+retries) that changes nothing and is logged without the body or the address.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cbcw.connectwise.api.errors import ConnectWiseError
+from cbcw.connectwise.api.http import time_budget
 from cbcw.connectwise.callbacks import signing
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.callbacks.registration import URL_PATH, key_hash
@@ -31,6 +33,8 @@ bp = Blueprint("cw_callbacks", __name__)
 # A ticket's callback carries the whole ticket as a JSON string: a few KB, rarely more.
 MAX_BODY_BYTES = 256 * 1024
 MAX_KEY_CHARS = 100
+# ConnectWise gives up on a callback after 5 s (REFERENCE §13): the key must come well before.
+KEY_FETCH_SECONDS = 3.0
 ENTITY_TYPES = ("ticket", "configuration")
 ACTIONS = ("added", "updated", "deleted")
 
@@ -85,10 +89,13 @@ def _verified(key: str) -> tuple[int, dict, bytes]:
     if not signing.key_url_allowed(key_url, settings.base_url):
         raise Refused("key_url not on the organisation's ConnectWise host", organisation_id=organisation_id)
     try:
-        signing_key = signing.keys.get((organisation_id, settings.base_url, key_url),
-                                       lambda: client_for(settings, interactive=True).signing_key(key_url))
+        with time_budget(KEY_FETCH_SECONDS):
+            signing_key = signing.keys.get((organisation_id, settings.base_url, key_url),
+                                           lambda: client_for(settings, interactive=True).signing_key(key_url))
     except (ConnectWiseError, SecretUnreadable) as error:
-        raise Refused(f"signing key not fetched: {type(error).__name__}", organisation_id=organisation_id) from None
+        # A site that is slow or busy: 429, which ConnectWise retries; any other failure proves nothing.
+        raise Refused(f"signing key not fetched: {type(error).__name__}", 429 if getattr(error, "retryable", False)
+                      else 401, organisation_id) from None
     if not signing.signature_matches(signing_key, body, header):
         raise Refused("wrong signature", organisation_id=organisation_id)
     return organisation_id, payload, body
