@@ -261,13 +261,14 @@ def test_no_status_change_without_auto_update_or_without_a_name(db, linked, driv
     assert [(r.change_id, r.payload["status"]) for r in statuses] == [(change.id, "Change Linked")]
 
 
-def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(db, linked, cw_sim):
-    """Help Desk has no "Change Linked": that write fails with the board named; the note is sent."""
+def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(
+        db, linked, cw_sim, created_status_missing_on_help_desk):
+    """Help Desk has no "Awaiting CAB": that write fails with the board named; the note is sent."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
     rows = {r.kind: r for r in outbox(db, change)}
     assert rows["status"].state == "failed"
-    assert "“Change Linked”" in rows["status"].last_error and "“Help Desk”" in rows["status"].last_error
+    assert f"“{created_status_missing_on_help_desk}”" in rows["status"].last_error and "“Help Desk”" in rows["status"].last_error
     assert rows["note"].state == "sent"
     assert not any(w["method"] == "PATCH" for w in writes(cw_sim))
     assert any(w["path"] == f"{API}/service/tickets/{HELP_DESK_TICKET}/notes" for w in writes(cw_sim))
