@@ -26,6 +26,18 @@ class SystemEndpoints(ApiSession):
         info = self._decode(self._call("GET", path, base=f"{parts.scheme}://{parts.netloc}"))
         return None if info is None else shapes.obj(info, "company info")
 
+    def api_member_roles(self) -> list[dict]:
+        """The security role reference (`{id, name}`) of each active API member (`/system/apiMembers`,
+        REFERENCE §14); ConnectWise names no "current member" of an API key, so the caller decides
+        what several API members mean."""
+        members = map(shapes.record, self.iter_list("/system/apiMembers", fields="id,identifier,inactiveFlag,securityRole"))
+        return [m.get("securityRole") for m in members
+                if not shapes.flag(m, "inactiveFlag") and isinstance(m.get("securityRole"), dict)]
+
+    def security_role_settings(self, role_id: int) -> list[dict]:
+        """`GET /system/securityroles/{id}/settings`: one row per module function with its levels."""
+        return [shapes.record(s) for s in self.iter_list(f"/system/securityroles/{int(role_id)}/settings")]
+
     def find_members_by_emails(self, emails: Iterable[str]) -> dict[str, dict]:
         """{lower-cased email: member} for active, non-API members whose office or primary
         email matches; emails without a member are absent. The emails are sent in as few

@@ -1,0 +1,39 @@
+"""One ConnectWise member matches at most one user per organisation; Test Connection keeps what
+the API member's security role allows
+
+Revision ID: 2d599aa45a91
+Revises: 0c1f5e7a9b24
+Create Date: 2026-12-07 07:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '2d599aa45a91'
+down_revision = '0c1f5e7a9b24'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column('cw_settings', sa.Column('last_test_capabilities', sa.JSON(), nullable=False,
+                                           server_default='[]'))
+    # A member matched to several users keeps its oldest hand-picked match (else its oldest one);
+    # the other users fall back to "no match" (PRODUCT §3.6, §3.10: one member, one user).
+    op.execute("""
+        UPDATE cw_member_matches SET cw_member_id = NULL, cw_member_identifier = NULL,
+               cw_member_name = NULL, method = 'none'
+        WHERE cw_member_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM cw_member_matches AS kept
+            WHERE kept.organisation_id = cw_member_matches.organisation_id
+              AND kept.cw_member_id = cw_member_matches.cw_member_id
+              AND (CASE WHEN kept.method = 'manual' THEN 0 ELSE 1 END, kept.id)
+                  < (CASE WHEN cw_member_matches.method = 'manual' THEN 0 ELSE 1 END, cw_member_matches.id))
+    """)
+    op.create_index('uq_cw_member_matches_member', 'cw_member_matches', ['organisation_id', 'cw_member_id'],
+                    unique=True)
+
+
+def downgrade():
+    op.drop_index('uq_cw_member_matches_member', table_name='cw_member_matches')
+    op.drop_column('cw_settings', 'last_test_capabilities')
