@@ -317,3 +317,38 @@ def test_only_connectwise_tickets_get_connectwise_writes(db, org, company, cast,
     tickets = {int(w["path"].split("/service/tickets/")[1].split("/")[0]) for w in sent if "/service/tickets/" in w["path"]}
     entries = {w["json"]["objectId"] for w in sent if w["path"].endswith("/schedule/entries")}
     assert tickets == entries == {OTHER_TICKET}
+
+
+def _description(cw_sim, ticket=TICKET):
+    notes = cw_sim.raw("GET", f"/service/tickets/{ticket}/notes", params={"conditions": "detailDescriptionFlag=true"}).json()
+    return notes[0]["text"] if notes else None
+
+
+def test_plan_block_holds_the_window_and_plan_only(db, linked, drive, cw_sim):
+    """The description is customer-facing (PRODUCT §3.7): no link into ChangeBreeze, no rollback or
+    test plan; the plan's CRLF line breaks arrive as plain newlines."""
+    change = linked(implementation_plan="1. Snapshot\r\n2. Patch  \r\n3. Reboot", rollback_plan="Restore the snapshot",
+                    test_plan="Log in as a user")
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    block = _description(cw_sim).split(f"[ChangeBreeze plan {change.reference}]")[1]
+    assert "1. Snapshot\n2. Patch\n3. Reboot\n[/ChangeBreeze plan]" in block
+    assert "Window: 2030-05-01 22:00 UTC to 2030-05-02 00:00 UTC" in block
+    assert "http" not in block and "/changes/" not in block
+    assert "Restore the snapshot" not in block and "Log in as a user" not in block
+
+
+def test_a_ticket_without_description_gets_no_customer_facing_note(db, linked, drive, cw_sim):
+    """No description note on the ticket: none is created; the plan goes out as an internal note."""
+    [seeded] = cw_sim.raw("GET", f"/service/tickets/{TICKET}/notes").json()
+    cw_sim.raw("PATCH", f"/service/tickets/{TICKET}/notes/{seeded['id']}",
+               json=[{"op": "replace", "path": "detailDescriptionFlag", "value": False},
+                     {"op": "replace", "path": "internalAnalysisFlag", "value": True}])
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    assert _description(cw_sim) is None
+    plans = [w for w in writes(cw_sim) if w["path"] == NOTES and "[ChangeBreeze plan" in w["json"]["text"]]
+    assert len(plans) == 1 and _is_internal_note(plans[0])

@@ -206,15 +206,16 @@ def _unmatched(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
 
 
 def _plan(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
+    """The plan block in the ticket's description note. A ticket without one gets no new
+    customer-facing note (PRODUCT §3.7): the plan goes to the technicians as an internal note."""
     reference, body = row.payload["change"], row.payload["text"]
     described = ticket.client.list_ticket_notes(ticket.id, C.eq("detailDescriptionFlag", True))
     if not described:
-        text = plan_block.block(reference, body)
-        note = {"text": text, "internalAnalysisFlag": False, "detailDescriptionFlag": True,
-                "resolutionFlag": False, "processNotifications": False}
-        ticket.client.create_ticket_note(ticket.id, text, internal_analysis=False, detail_description=True)
-        return Outcome("sent", f"implementation plan written to the description of ticket #{ticket.id}",
-                       [request("POST", f"/service/tickets/{ticket.id}/notes", note)])
+        outcome = Outcome("sent", f"ticket #{ticket.id} has no description: implementation plan posted "
+                                  "as an internal note")
+        if not (check_first and ticket.find_note(row.reference)):
+            ticket.post_note(texts.with_reference(plan_block.block(reference, body), row.reference), outcome)
+        return outcome
     description = min(described, key=lambda n: n.get("id", 0))
     text = plan_block.with_block(description.get("text") or "", reference, body)
     if text == description.get("text"):

@@ -12,7 +12,7 @@ from cbcw.accounts.models import User
 from cbcw.changes import signals
 from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
-from cbcw.connectwise.automation import texts
+from cbcw.connectwise.automation import plan_block, texts
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.db import utcnow
@@ -166,18 +166,8 @@ def _fully_approved(c: _Context) -> list[Planned]:
 def _scheduled(c: _Context) -> list[Planned]:
     change = c.change
     implementer = db.session.get(User, change.implementer_id) if change.implementer_id else None
-    window = f"{texts.when(change.window_start)} to {texts.when(change.window_end)}" \
-        if change.window_start and change.window_end else "to be set"
-    plan_text = "\n".join(part for part in (
-        f'Implementation plan for {change.reference} "{change.title}"',
-        f"Window: {window}; implementer: {implementer.display_name if implementer else 'not set'}",
-        change.implementation_plan.strip(),
-        f"Rollback plan: {change.rollback_plan.strip()}" if change.rollback_plan.strip() else "",
-        f"Test plan: {change.test_plan.strip()}" if change.test_plan.strip() else "",
-        f"Change: {texts.change_link(change)}",
-    ) if part)
     return [*c.status(*SCHEDULED), *c.resources(people(change, WINDOW_ROLES), window=True),
-            Planned("plan", {"change": change.reference, "text": plan_text})]
+            Planned("plan", {"change": change.reference, "text": plan_block.plan_text(change, implementer)})]
 
 
 def _started(c: _Context) -> list[Planned]:
