@@ -138,9 +138,9 @@ def test_rate_limited_write_waits_for_retry_after_then_succeeds(db, linked, cw_s
     started = time.monotonic()
     report = deliver(budget=15, wait=True)
     assert time.monotonic() - started >= 1.0
-    assert report.held == 1 and report.sent == 2
+    assert report.held == 1 and report.sent == 3  # status, note, the change's schedule entries closed
     statuses = [w["status"] for w in cw_sim.journal() if w["method"] == "PATCH"]
-    assert statuses == [429, 200]
+    assert statuses[:2] == [429, 200] and set(statuses[2:]) <= {200}
 
 
 def test_a_transient_failure_holds_that_tickets_later_writes_only(db, linked, cw_sim):

@@ -199,7 +199,9 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     assert "Rollback notes: Snapshot restored" in failed
     completed = notes[-1]["json"]["text"]
     assert "Completion notes: All patched" in completed and "Test results: Login OK" in completed
-    assert _status_patch(writes(cw_sim)[-2], 105)  # "Resolved", just before the completion note
+    sent = writes(cw_sim)
+    completion = next(i for i, w in enumerate(sent) if w["path"] == NOTES and w["json"]["text"] == completed)
+    assert _status_patch(sent[completion - 1], 105)  # "Resolved", just before the completion note
 
     other = linked()
     deliver_all()
@@ -352,3 +354,59 @@ def test_a_ticket_without_description_gets_no_customer_facing_note(db, linked, d
     assert _description(cw_sim) is None
     plans = [w for w in writes(cw_sim) if w["path"] == NOTES and "[ChangeBreeze plan" in w["json"]["text"]]
     assert len(plans) == 1 and _is_internal_note(plans[0])
+
+
+def _entries_of(cw_client, ticket=TICKET):
+    return cw_client.list_ticket_schedule_entries(ticket)
+
+
+def test_completing_closes_every_schedule_entry_of_the_change(db, linked, drive, cw_sim, cast, cw_client):
+    """Completed: each of the change's entries (resources and window) is done, so no dispatch calendar
+    keeps stale work (PRODUCT §3.7); sent again, nothing is patched twice."""
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    apply(operations.start_implementation, change, cast.creator)
+    apply(operations.complete, change, cast.creator, completion_notes="Done", test_results="OK")
+    deliver_all()
+    entries = _entries_of(cw_client)
+    assert len(entries) == 3 and all(e["doneFlag"] for e in entries)  # creator (implementer) and two approvers
+    [closing] = [r for r in outbox(db, change) if r.kind == "unschedule"]
+    assert closing.state == "sent"
+    from cbcw.connectwise.automation.activity import retry
+    retry([closing])
+    db.session.commit()
+    cw_sim.clear_journal()
+    deliver_all()
+    assert not [w for w in writes(cw_sim) if "/schedule/entries" in w["path"]]
+
+
+def test_failing_closes_the_window_and_rescheduling_opens_it_again(db, linked, drive, cw_sim, cast, cw_client):
+    """Failed: the window's entries are done (undated resources would stay open for the rollback); a
+    new window reopens the same entries."""
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    apply(operations.start_implementation, change, cast.creator)
+    apply(operations.fail, change, cast.creator, failure_reason="Disk full", rollback_notes="Restored")
+    deliver_all()
+    entries = _entries_of(cw_client)
+    assert [e["doneFlag"] for e in entries if e.get("dateStart")] == [True, True, True]
+    later = WINDOW_START.replace(day=9)
+    drive.schedule(change, later, later + (WINDOW_END - WINDOW_START))
+    deliver_all()
+    assert {e["doneFlag"] for e in _entries_of(cw_client) if e.get("dateStart")} == {False}
+
+
+def test_moving_a_change_removes_its_resources_from_the_old_ticket(db, linked, cw_sim, cast, cw_client):
+    """Linked to another ticket: the old ticket loses the change's entries and gets a note; the new
+    ticket gets the change's resources."""
+    change = linked()
+    deliver_all()
+    assert _entries_of(cw_client, TICKET)
+    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET, system=TICKET_SYSTEM))
+    deliver_all()
+    assert _entries_of(cw_client, TICKET) == []
+    assert _entries_of(cw_client, OTHER_TICKET)
+    old_notes = cw_sim.raw("GET", f"/service/tickets/{TICKET}/notes").json()
+    assert any("resources were removed from this ticket" in n["text"] for n in old_notes)
