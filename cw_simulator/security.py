@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 
 from cw_simulator.cw_errors import ApiError
+from cw_simulator.seed import API_ROLE
 
-from cw_simulator.seed import API_ROLE as ROLE  # noqa: E402  (the API member's role)
+ROLE = API_ROLE  # the API member's role: the only one whose settings the simulator serves
 SECURITY_MESSAGE = "You do not have security permission to perform this action."
 
 # (module, function) -> the four levels the default role grants

@@ -80,7 +80,9 @@ class Ticket:
         self._entries = [e for e in self.entries() if e.get("id") != entry.get("id")] + [entry]
 
     def find_note(self, reference: str) -> dict | None:
-        notes = self.client.list_ticket_notes(self.id, C.contains("text", reference))
+        """Our note ending with `reference`, looked for among all the ticket's notes: whether
+        ConnectWise filters notes by `text contains` is not confirmed (docs/connectwise-behaviour.md)."""
+        notes = self.client.list_ticket_notes(self.id)
         return next((n for n in notes if reference in (n.get("text") or "")), None)
 
     def post_note(self, text: str, outcome: Outcome) -> dict:
