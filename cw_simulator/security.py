@@ -34,19 +34,13 @@ _FUNCTIONS = {
 }
 _LEVEL_OF_METHOD = {"GET": "inquireLevel", "POST": "addLevel", "PATCH": "editLevel", "PUT": "editLevel",
                     "DELETE": "deleteLevel"}
-# path template -> the role function that governs it
+# collection path -> the role function that governs it and everything below it (ids, notes)
 _FUNCTION_OF_PATH = {
     "/service/tickets": ("Service Desk", "Service Tickets"),
-    "/service/tickets/{id}": ("Service Desk", "Service Tickets"),
-    "/service/tickets/{id}/notes": ("Service Desk", "Service Tickets"),
-    "/service/tickets/{id}/notes/{id}": ("Service Desk", "Service Tickets"),
     "/schedule/entries": ("Service Desk", "Resource Scheduling"),
-    "/schedule/entries/{id}": ("Service Desk", "Resource Scheduling"),
     "/time/entries": ("Time & Expense", "Time Entry"),
-    "/time/entries/{id}": ("Time & Expense", "Time Entry"),
     "/company/companies": ("Companies", "Company Maintenance"),
     "/company/configurations": ("Companies", "Configurations"),
-    "/company/configurations/{id}": ("Companies", "Configurations"),
     "/system/members": ("System", "Member Maintenance"),
     "/service/boards": ("System", "Table Setup"),
 }
@@ -85,7 +79,8 @@ def settings(denials) -> list[dict]:
     """The role's `SecurityRoleSetting` rows, with each denied call's level read as None."""
     levels = {function: dict(granted) for function, granted in _FUNCTIONS.items()}
     for method, path in denials:
-        function = _FUNCTION_OF_PATH.get(path) or _FUNCTION_OF_PATH.get(path.rsplit("/{id}", 1)[0])
+        bare = path.replace("/{id}", "")
+        function = next((f for prefix, f in _FUNCTION_OF_PATH.items() if bare.startswith(prefix)), None)
         if function:
             levels[function][_LEVEL_OF_METHOD[method]] = "None"
     return [{"id": 700 + n, "moduleIdentifier": module.split()[0][:8].upper(), "moduleName": module,

@@ -4,6 +4,7 @@ import pytest
 from cbcw.changes import operations
 from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
+from cbcw.connectwise.automation import activity
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from tests.automation.conftest import (HELP_DESK_TICKET, MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START,
@@ -360,21 +361,25 @@ def _entries_of(cw_client, ticket=TICKET):
     return cw_client.list_ticket_schedule_entries(ticket)
 
 
-def test_completing_closes_every_schedule_entry_of_the_change(db, linked, drive, cw_sim, cast, cw_client):
-    """Completed: each of the change's entries (resources and window) is done, so no dispatch calendar
-    keeps stale work (PRODUCT §3.7); sent again, nothing is patched twice."""
+def _in_progress(linked, drive, cast):
     change = linked()
     drive.approve(change)
     drive.schedule(change)
     apply(operations.start_implementation, change, cast.creator)
+    return change
+
+
+def test_completing_closes_every_schedule_entry_of_the_change(db, linked, drive, cw_sim, cast, cw_client):
+    """Completed: each of the change's entries (resources and window) is done, so no dispatch calendar
+    keeps stale work (PRODUCT §3.7); sent again, nothing is patched twice."""
+    change = _in_progress(linked, drive, cast)
     apply(operations.complete, change, cast.creator, completion_notes="Done", test_results="OK")
     deliver_all()
     entries = _entries_of(cw_client)
     assert len(entries) == 3 and all(e["doneFlag"] for e in entries)  # creator (implementer) and two approvers
     [closing] = [r for r in outbox(db, change) if r.kind == "unschedule"]
     assert closing.state == "sent"
-    from cbcw.connectwise.automation.activity import retry
-    retry([closing])
+    activity.retry([closing])
     db.session.commit()
     cw_sim.clear_journal()
     deliver_all()
@@ -384,10 +389,7 @@ def test_completing_closes_every_schedule_entry_of_the_change(db, linked, drive,
 def test_failing_closes_the_window_and_rescheduling_opens_it_again(db, linked, drive, cw_sim, cast, cw_client):
     """Failed: the window's entries are done (undated resources would stay open for the rollback); a
     new window reopens the same entries."""
-    change = linked()
-    drive.approve(change)
-    drive.schedule(change)
-    apply(operations.start_implementation, change, cast.creator)
+    change = _in_progress(linked, drive, cast)
     apply(operations.fail, change, cast.creator, failure_reason="Disk full", rollback_notes="Restored")
     deliver_all()
     entries = _entries_of(cw_client)
