@@ -1,5 +1,5 @@
 """One ConnectWise member matches at most one user per organisation; Test Connection keeps what
-the API member's security role allows
+the API member's security role allows; what the customer-facing discussion may receive
 
 Revision ID: 2d599aa45a91
 Revises: 0c1f5e7a9b24
@@ -18,6 +18,11 @@ depends_on = None
 def upgrade():
     op.add_column('cw_settings', sa.Column('last_test_capabilities', sa.JSON(), nullable=False,
                                            server_default='[]'))
+    # What reaches the customer-facing discussion beyond the defaults (PRODUCT §3.6, §3.7): off.
+    op.add_column('cw_settings', sa.Column('plan_includes_test_and_rollback', sa.Boolean(), nullable=False,
+                                           server_default=sa.false()))
+    op.add_column('cw_settings', sa.Column('time_notes_to_discussion', sa.Boolean(), nullable=False,
+                                           server_default=sa.false()))
     # A member matched to several users keeps its oldest hand-picked match (else its oldest one);
     # the other users fall back to "no match" (PRODUCT §3.6, §3.10: one member, one user).
     op.execute("""
@@ -36,4 +41,6 @@ def upgrade():
 
 def downgrade():
     op.drop_index('uq_cw_member_matches_member', table_name='cw_member_matches')
+    op.drop_column('cw_settings', 'time_notes_to_discussion')
+    op.drop_column('cw_settings', 'plan_includes_test_and_rollback')
     op.drop_column('cw_settings', 'last_test_capabilities')

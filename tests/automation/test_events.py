@@ -412,3 +412,16 @@ def test_moving_a_change_removes_its_resources_from_the_old_ticket(db, linked, c
     assert _entries_of(cw_client, OTHER_TICKET)
     old_notes = cw_sim.raw("GET", f"/service/tickets/{TICKET}/notes").json()
     assert any("resources were removed from this ticket" in n["text"] for n in old_notes)
+
+
+def test_the_organisation_may_add_the_test_and_rollback_plans_to_the_block(db, linked, drive, cw_sim, cw_org):
+    """With the setting on, the block also holds the test and rollback plans (still no link)."""
+    cw_org.plan_includes_test_and_rollback = True
+    db.session.commit()
+    change = linked(rollback_plan="Restore the snapshot\r\nthen reboot", test_plan="Log in as a user")
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    block = _description(cw_sim).split(f"[ChangeBreeze plan {change.reference}]")[1]
+    assert "Test plan:\nLog in as a user" in block and "Rollback plan:\nRestore the snapshot\nthen reboot" in block
+    assert "/changes/" not in block

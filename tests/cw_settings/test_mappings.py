@@ -184,3 +184,16 @@ def test_sections_explain_missing_configuration(client, login, admin, company):
     login(admin)
     response = client.get(f"{URL}/types", headers=HX)
     assert b"Save the Base URL, Company ID and both API keys first." in response.data
+
+
+def test_what_the_discussion_receives_is_saved_with_the_statuses(post, login, admin, cw_settings):
+    """Both customer-facing choices are off until an admin ticks them on the status form."""
+    login(admin)
+    assert not cw_settings.plan_includes_test_and_rollback and not cw_settings.time_notes_to_discussion
+    post(f"{URL}/statuses", {"plan_includes_test_and_rollback": "y", "time_notes_to_discussion": "y"},
+         follow_redirects=True)
+    settings = get_settings(admin.organisation_id)
+    assert settings.plan_includes_test_and_rollback and settings.time_notes_to_discussion
+    post(f"{URL}/statuses", {}, follow_redirects=True)
+    settings = get_settings(admin.organisation_id)
+    assert not settings.plan_includes_test_and_rollback and not settings.time_notes_to_discussion

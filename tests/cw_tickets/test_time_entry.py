@@ -104,6 +104,19 @@ def test_saving_creates_one_entry_as_the_member_on_the_ticket(client, post, logi
         == (True, False, False)
 
 
+def test_the_organisation_may_put_time_notes_in_the_discussion(client, post, login, member_user, cw_sim, entry_url,
+                                                                cw_settings, db):
+    """With the setting on, the notes go to the discussion; nobody is e-mailed either way."""
+    cw_settings.time_notes_to_discussion = True
+    db.session.commit()
+    login(member_user)
+    post(entry_url, entry_form(popup="1"))
+    [entry] = time_posts(cw_sim)
+    sent = entry["json"]
+    assert (sent["addToDetailDescriptionFlag"], sent["addToInternalAnalysisFlag"]) == (True, False)
+    assert (sent["emailContactFlag"], sent["emailResourceFlag"], sent["emailCcFlag"]) == (False, False, False)
+
+
 def test_a_role_without_time_entries_names_the_missing_capability(client, post, login, member_user, cw_sim, entry_url):
     """The API member's role refuses time entries (403 Security): the popup says which permission is missing."""
     cw_sim.deny("POST /time/entries")

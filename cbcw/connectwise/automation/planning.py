@@ -170,7 +170,8 @@ def _scheduled(c: _Context) -> list[Planned]:
     change = c.change
     implementer = db.session.get(User, change.implementer_id) if change.implementer_id else None
     return [*c.status(*SCHEDULED), *c.resources(people(change, WINDOW_ROLES), window=True),
-            Planned("plan", {"change": change.reference, "text": plan_block.plan_text(change, implementer)})]
+            Planned("plan", {"change": change.reference, "text": plan_block.plan_text(
+                change, implementer, with_test_and_rollback=c.settings.plan_includes_test_and_rollback)})]
 
 
 def _started(c: _Context) -> list[Planned]:

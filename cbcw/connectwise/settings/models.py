@@ -39,6 +39,10 @@ class ConnectWiseSettings(db.Model):
     status_change_cancelled: Mapped[str] = mapped_column(String(50), default="")
     # Result of the last check of the status names against the boards: [{status, board}]
     status_warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The ticket's discussion is customer-facing (PRODUCT §3.6, §3.7): by default the plan block holds
+    # the window and implementation plan only, and time entry notes go to the internal analysis.
+    plan_includes_test_and_rollback: Mapped[bool] = mapped_column(default=False)
+    time_notes_to_discussion: Mapped[bool] = mapped_column(default=False)
     last_test_ok: Mapped[Optional[bool]]
     last_test_message: Mapped[Optional[str]] = mapped_column(String(500))
     last_test_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
