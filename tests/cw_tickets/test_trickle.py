@@ -41,6 +41,18 @@ def test_test_connection_is_cut_at_the_budget(post, login, admin, trickling):
     assert f"did not answer within {BUDGET:g} seconds" in body
 
 
+def test_the_default_budget_cuts_test_connection_at_ten_seconds(app, post, login, admin, db, cw_settings,
+                                                                trickling_server):
+    """With the configuration as shipped (CW_INTERACTIVE_BUDGET 10), the worker is free after 10 s."""
+    assert app.config["CW_INTERACTIVE_BUDGET"] == 10
+    cw_settings.base_url = trickling_server.base_url
+    db.session.commit()
+    login(admin)
+    elapsed, body = timed(lambda: post("/settings/integrations/connectwise/test", headers=HX))
+    assert 9.5 < elapsed < 11.0
+    assert "did not answer within 10 seconds" in body
+
+
 def test_ticket_widget_is_cut_at_the_budget(client, login, trickling, member_change):
     user, change = member_change
     login(user)
