@@ -34,6 +34,11 @@ Test controls (no auth):
 - `GET /_sim/journal`: every API request received, oldest first, as
   `{"method", "path" (full path), "query" (dict), "json" (body or null), "status" (null when the
   connection was reset), "ms"}`; `DELETE /_sim/journal` empties it.
+- `POST /_sim/security-role` with `{"deny": ["POST /time/entries", "PATCH /schedule/entries", …]}`:
+  the API member's security role refuses those calls (ids may be written as numbers or `{id}`)
+  with ConnectWise's 403 `{"code": "Security", "message": "You do not have security permission
+  to perform this action."}`, and `/system/securityroles/{id}/settings` reads the matching level
+  as `None`; `{}` restores the full role.
 - `POST /_sim/reset`: seed data, faults and journal back to the start.
 
 Browser pages: `/` lists tickets; ticket deep links of REFERENCE §11.2 open a ticket page.

@@ -16,6 +16,8 @@ from cw_simulator.cw_errors import (ApiError, field_error, html_error, invalid, 
 from cw_simulator.query import (bad_query, parse_conditions, parse_datetime, parse_fields,
                                               parse_order_by, project, sort_records)
 from cw_simulator.refs import API_ROOT, reference
+from cw_simulator import security
+from cw_simulator.security import check_allowed
 from cw_simulator.store import API_MEMBER_IDENTIFIER, MODELS, model_fields, now_iso
 
 API_VERSION = "2025.1"
@@ -64,6 +66,7 @@ def inject_faults_then_authenticate():
         status = settings.missing_client_id_status
         raise ApiError(status, "Unauthorized" if status == 401 else "Forbidden",
                        "A valid clientId header is required (see developer.connectwise.com/ClientID).")
+    check_allowed(sim().denied, request.method, request.path[len(API_ROOT):])
     for name in request.args:
         if name.lower() in UNIMPLEMENTED_PARAMETERS:
             raise ApiError(400, "InvalidObject", f"{name} is not implemented by the simulator; "
@@ -200,12 +203,12 @@ _LISTS = {  # path -> (collection, label, has /count in schema.json)
     "/company/companies": ("companies", "Company", False),
     "/company/configurations": ("configurations", "Configuration", True),
     "/company/configurations/types": ("configuration_types", "Configuration type", False),
-    "/schedule/entries": ("schedule_entries", "Schedule entry", False),
+    "/schedule/entries": ("schedule_entries", "Schedule entry", True),
     "/schedule/statuses": ("schedule_statuses", "Schedule status", False),
     "/schedule/types": ("schedule_types", "Schedule type", False),
     "/service/boards": ("boards", "Board", False),
     "/service/tickets": ("tickets", "Ticket", True),
-    "/system/members": ("members", "Member", False),
+    "/system/members": ("members", "Member", True),
     "/time/entries": ("time_entries", "Time entry", False),
 }
 _SINGLE = {"/company/companies", "/company/configurations", "/schedule/entries", "/service/boards",
@@ -232,6 +235,38 @@ def system_info():
                             "licenseBits": [], "cloudRegion": "SIM"})
 
 
+# -- security roles (REFERENCE §14; security.py) ---------------------------------------------
+
+def _unfiltered_listing(rows: list) -> Response:
+    """A small fixed listing; conditions on it are refused rather than ignored."""
+    if arg("conditions"):
+        raise bad_query("conditions", "conditions are not implemented on this listing by the simulator.")
+    fields = [f.strip() for f in (arg("fields") or "").split(",") if f.strip()]
+    return json_response(json.dumps([{k: v for k, v in r.items() if not fields or k in fields} for r in rows]))
+
+
+@bp.get("/system/securityroles")
+def security_roles():
+    return _unfiltered_listing([{**security.ROLE, "roleType": "Corporate"}])
+
+
+@bp.get("/system/securityroles/<int:role_id>/settings")
+def security_role_settings(role_id):
+    if role_id != security.ROLE["id"]:
+        raise not_found("Security role", role_id)
+    return _unfiltered_listing(security.settings(sim().denied))
+
+
+@bp.get("/system/apiMembers")
+def api_members():
+    """API members (licenseClass A) with their security role."""
+    with store().lock:
+        rows = [{"id": m["id"], "identifier": m["identifier"], "firstName": m["firstName"],
+                 "inactiveFlag": m["inactiveFlag"], "securityRole": m.get("securityRole")}
+                for m in store().all("members") if m.get("licenseClass") == "A"]
+    return _unfiltered_listing(rows)
+
+
 @bp.get("/service/boards/<int:board_id>/statuses")
 def board_statuses(board_id):
     with store().lock:
@@ -241,9 +276,17 @@ def board_statuses(board_id):
 
 # -- tickets ---------------------------------------------------------------------------------
 
+# The spec: "initialDescription … can only be set on POST and will not be returned" (REFERENCE §6).
+POST_ONLY_TICKET_FIELDS = ("initialDescription", "initialInternalAnalysis", "initialResolution")
+
+
 @bp.patch("/service/tickets/<int:ticket_id>")
 def patch_ticket(ticket_id):
-    operations = patch_operations("ticket", "Ticket", json_body("ticket"))
+    operations = patch_operations("ticket", "Ticket", json_body("ticket"), nested=False)
+    for _, path, _ in operations:
+        if path in POST_ONLY_TICKET_FIELDS:
+            raise invalid_field("ticket", path, f"{path} can only be set when the ticket is created; "
+                                "afterwards the description is a note.")
     st = store()
     with st.lock:
         current = get_or_404("tickets", ticket_id, "Ticket")
@@ -506,6 +549,8 @@ def create_time_entry():
             entry["company"] = ticket["company"]
         member = resolve(st, "members", entry["member"], "timeEntry", "member", "Member") \
             if entry.get("member") else _api_member(st)
+        if member.get("inactiveFlag"):
+            raise invalid_field("timeEntry", "member", f"Member {member['identifier']} is inactive.", code="InvalidMember")
         entry["member"] = reference("members", member)
         if entry.get("timeEnd"):
             hours = (parse_datetime(entry["timeEnd"]) - parse_datetime(entry["timeStart"])).total_seconds() / 3600

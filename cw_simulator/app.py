@@ -31,12 +31,14 @@ class Simulator:
         self.store.on_change = self.callbacks.changed
         self.faults = Faults(seed)
         self.journal = Journal()
+        self.denied: frozenset = frozenset()  # the API member's role refuses these (security.py)
 
     def reset(self) -> None:
         self.store.load(self.seed_data)
         self.faults.clear()
         self.journal.clear()
         self.callbacks.clear()
+        self.denied = frozenset()
 
 
 def create_simulator_app(seed: int = 1, scale: int = 200, credentials: dict | None = None) -> Flask:

@@ -2,8 +2,10 @@
 
 Unknown top-level fields are refused with 400 naming the field (stricter than the real API may
 be, on purpose: a misspelt field would otherwise be silently dropped). PATCH paths must be
-top-level field names, case-sensitive; nested paths such as `company/identifier` are refused
-because REFERENCE §6 warns they can give a false 200 on ConnectWise.
+top-level field names, case-sensitive. A nested path into a reference (`member/identifier`,
+`status/id`: django-connectwise patches schedule entries so) replaces the reference by the one
+it names; on tickets nested paths are refused, because REFERENCE §6 warns they can give a false
+200 there.
 """
 from __future__ import annotations
 
@@ -42,8 +44,9 @@ def check_fields(resource: str, model: str, body, *, creating: bool) -> dict:
     return body
 
 
-def patch_operations(resource: str, model: str, body) -> list[tuple[str, str, object]]:
-    """[(op, path, value)] from a JSON Patch array, each path a writable top-level field."""
+def patch_operations(resource: str, model: str, body, *, nested: bool = True) -> list[tuple[str, str, object]]:
+    """[(op, path, value)] from a JSON Patch array, each path a writable top-level field; with
+    `nested`, `reference/key` becomes (op, reference, {key: value})."""
     if not isinstance(body, list) or not body:
         raise invalid(resource, field_error("InvalidObject", "The request body must be a non-empty array of "
                                             "patch operations.", resource, "patch"))
@@ -53,6 +56,9 @@ def patch_operations(resource: str, model: str, body) -> list[tuple[str, str, ob
         if not isinstance(item, dict) or item.get("op") not in PATCH_OPS:
             raise invalid_field(resource, "op", f"Invalid patch operation {item!r}: op must be add, replace or remove.")
         path = item.get("path")
+        if nested and isinstance(path, str) and "/" in path and item["op"] != "remove":
+            operations.append(_nested_operation(resource, fields, item))
+            continue
         if not isinstance(path, str) or path not in fields or path in READ_ONLY:
             raise invalid_field(resource, str(path), f"Cannot patch path {path!r}: it is not a writable field of {resource}.")
         if item["op"] != "remove":
@@ -61,6 +67,18 @@ def patch_operations(resource: str, model: str, body) -> list[tuple[str, str, ob
             _check_type(resource, path, fields[path]["type"], item["value"])
         operations.append((item["op"], path, item.get("value")))
     return operations
+
+
+def _nested_operation(resource: str, fields: dict, item: dict) -> tuple[str, str, object]:
+    """`{"op": "replace", "path": "member/identifier", "value": "x"}` → ("replace", "member", {"identifier": "x"})."""
+    path = item["path"]
+    head, _, key = path.partition("/")
+    spec = fields.get(head)
+    if spec is None or head in READ_ONLY or not spec["type"].endswith("Reference") or "/" in key \
+            or key not in model_fields(spec["type"]) or "value" not in item:
+        raise invalid_field(resource, path, f"Cannot patch path {path!r}: it is not a field of a reference of {resource}.")
+    _check_type(resource, path, model_fields(spec["type"])[key]["type"], item["value"])
+    return item["op"], head, {key: item["value"]}
 
 
 def apply_patch(record: dict, operations) -> dict:

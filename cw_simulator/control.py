@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from cw_simulator.faults import FaultSettings
+from cw_simulator.security import parse_denials
 
 bp = Blueprint("cw_sim_control", __name__, url_prefix="/_sim")
 
@@ -31,6 +32,16 @@ def set_faults():
 def clear_faults():
     sim().faults.clear()
     return "", 204
+
+
+@bp.post("/security-role")
+def set_security_role():
+    """`{"deny": ["POST /time/entries", …]}`: the API member's role refuses those; `{}` restores it."""
+    try:
+        sim().denied = parse_denials(request.get_json(force=True, silent=True))
+    except ValueError as exc:
+        return jsonify({"code": "InvalidObject", "message": f"Bad security role: {exc}", "errors": None}), 400
+    return jsonify({"deny": sorted(f"{method} {path}" for method, path in sim().denied)})
 
 
 @bp.get("/journal")

@@ -50,6 +50,10 @@ def path_value(record: dict, parts: tuple[str, ...]):
 
 def check_field(path: str, model_fields, parameter: str) -> tuple[str, ...]:
     parts = tuple(path.split("/"))
+    if parts == ("lastUpdated",) and "lastUpdated" not in model_fields and parameter == "conditions":
+        # Public clients filter on a top-level `lastUpdated` (django-connectwise's ticket sync) as
+        # well as `_info/lastUpdated` (REFERENCE §3.1): both read the record's last update.
+        return ("_info", "lastUpdated")
     if parts[0] not in model_fields:
         raise bad_query(parameter, f"Unknown field {path}.")
     return parts

@@ -1,9 +1,10 @@
 """The simulator's deterministic demo data, matching `flask seed-demo` (PRODUCT §5).
 
 Facts tests and the product rely on: boards 1 Service Board, 2 Change Management, 3 Help Desk
-(Help Desk has no "Change Linked"), 4 Projects (a project board); a status's id is
-board id × 100 + position (New 1, Change Linked 2, Scheduled 3, In Progress 4, Resolved 5,
-Cancelled 6, >Closed 7), so the same name has a different id on every board.
+(Help Desk has no "Awaiting CAB"; every status the demo's settings name is on every service
+board), 4 Projects (a project board); a status's id is board id × 100 + position (New 1, Change
+Linked 2, Scheduled 3, In Progress 4, Resolved 5, Cancelled 6, >Closed 7, Awaiting CAB 9), so
+the same name has a different id on every board.
 """
 from __future__ import annotations
 
@@ -31,8 +32,10 @@ BOARDS = [(1, "Service Board", False), (2, "Change Management", False), (3, "Hel
 # (position, name, closedStatus, timeEntryNotAllowed)
 STATUSES = [(1, "New", False, False), (2, "Change Linked", False, False), (3, "Scheduled", False, False),
             (4, "In Progress", False, False), (5, "Resolved", True, False),
-            (6, "Cancelled", True, True), (7, ">Closed", True, False)]
-MISSING_STATUSES = {3: {"Change Linked"}, 4: {"Change Linked", "Scheduled", "Cancelled"}}
+            (6, "Cancelled", True, True), (7, ">Closed", True, False), (9, "Awaiting CAB", False, False)]
+# Every status the demo's settings name exists on every service board; "Awaiting CAB" is the one
+# a service board (Help Desk) lacks, for tests of a status name missing on a ticket's board.
+MISSING_STATUSES = {3: {"Awaiting CAB"}, 4: {"Change Linked", "Scheduled", "Cancelled", "Awaiting CAB"}}
 
 # (identifier, first, last, officeEmail, primaryEmail, inactive, licenseClass)
 MEMBERS = [
@@ -47,6 +50,10 @@ MEMBERS = [
     ("fformer", "Frank", "Former", "vcab3@demo.test", "frank.former@demo-msp.test", True, "F"),
     ("changebreeze", "ChangeBreeze", "API", "admin@demo.test", "api@demo-msp.test", False, "A"),
 ]
+
+# The API member's role is the simulator's security role (security.py); people get another one.
+API_ROLE = {"id": 31, "name": "ChangeBreeze Integration"}
+STAFF_ROLE = {"id": 1, "name": "Admin"}
 
 PRIORITIES = [{"id": 1, "name": "Priority 1 - Critical"}, {"id": 2, "name": "Priority 2 - High"},
               {"id": 3, "name": "Priority 3 - Normal"}]
@@ -135,7 +142,8 @@ def _boards(clock):
 def _members(clock):
     return [clock.stamp({"id": 151 + i, "identifier": ident, "firstName": first, "lastName": last,
                          "officeEmail": office, "primaryEmail": primary, "inactiveFlag": inactive,
-                         "licenseClass": license_class, "defaultEmail": "Office", "defaultPhone": "Office"})
+                         "licenseClass": license_class, "defaultEmail": "Office", "defaultPhone": "Office",
+                         "securityRole": dict(API_ROLE if license_class == "A" else STAFF_ROLE)})
             for i, (ident, first, last, office, primary, inactive, license_class) in enumerate(MEMBERS)]
 
 

@@ -13,7 +13,7 @@ from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
 
 pytest_plugins = ["tests.fixtures.database", "tests.fixtures.shared_database", "tests.fixtures.cw_simulator",
-                  "tests.fixtures.demo"]
+                  "tests.fixtures.demo", "tests.fixtures.trickle"]
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -86,10 +86,10 @@ CW_COMPANIES = {"Acme Manufacturing": (101, "AcmeMfg"), "Bluewater Dental": (102
                 "Northwind Logistics": (103, "Northwind")}
 CW_BOARD_FILTERS = {"Bluewater Dental": [(1, "Service Board"), (2, "Change Management")]}
 CW_TYPE_MAPPINGS = {1: "Server", 2: "Network Switch", 3: "Workstation", 4: "Firewall", 5: None}
-# "Change Linked" is missing on the simulator's Help Desk board: the settings page shows one real
-# warning. Demo changes are linked to tickets on the other boards, so the demo starts without a
-# failed write.
-BOARDS_WITH_EVERY_STATUS = (1, 2)
+# Every status name below exists on each of the simulator's service boards, so the settings page
+# shows no warning and a Help Desk ticket links cleanly; demo changes are linked to tickets on the
+# Service Board and Change Management (their tickets stay put as the demo grows).
+DEMO_TICKET_BOARDS = (1, 2)
 CW_STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
                    "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
                    "status_change_cancelled": "Cancelled"}
@@ -261,15 +261,15 @@ def _backdate(change: Change, created: datetime) -> None:
 
 
 def demo_ticket(company: str, words: str, taken: set[int]) -> LinkedTicket:
-    """An open simulator ticket of the company's ConnectWise company, on its filtered boards (or a board
-    with every demo status name), whose
+    """An open simulator ticket of the company's ConnectWise company, on its filtered boards (or the demo's
+    ticket boards), whose
     summary holds `words` (else any such ticket), not linked to another demo change yet.
 
     Read from the simulator's own seed data, so seeding needs no running simulator and the widget
     shows a live ticket as soon as the demo opens.
     """
     cw_company_id = CW_COMPANIES[company][0]
-    boards = [board_id for board_id, _ in CW_BOARD_FILTERS.get(company, [])] or BOARDS_WITH_EVERY_STATUS
+    boards = [board_id for board_id, _ in CW_BOARD_FILTERS.get(company, [])] or DEMO_TICKET_BOARDS
     candidates = [t for t in build_seed()["collections"]["tickets"]
                   if t["company"]["id"] == cw_company_id and not t["closedFlag"] and t["id"] not in taken
                   and t["board"]["id"] in boards]

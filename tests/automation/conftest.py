@@ -15,7 +15,8 @@ from cbcw.connectwise.settings.mappings import get_settings
 from tests.fixtures.cw_simulator import point_at_simulator
 
 TICKET = 5001  # on the simulator's board 1 "Service Board": status id = 100 + position
-HELP_DESK_TICKET = 5007  # board 3 "Help Desk", which has no "Change Linked" status
+HELP_DESK_TICKET = 5007  # board 3 "Help Desk", which has no "Awaiting CAB" status
+MISSING_ON_HELP_DESK = "Awaiting CAB"
 WINDOW_START = datetime(2030, 5, 1, 22, 0, tzinfo=timezone.utc)
 WINDOW_END = WINDOW_START + timedelta(hours=2)
 STATUS_NAMES = {"status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
@@ -42,6 +43,14 @@ def cw_org(db, org, cw_sim):
         setattr(settings, attr, name)
     db.session.commit()
     return settings
+
+
+@pytest.fixture
+def created_status_missing_on_help_desk(db, cw_org):
+    """"Change Created" names a status the Help Desk board lacks (the others have it)."""
+    cw_org.status_change_created = MISSING_ON_HELP_DESK
+    db.session.commit()
+    return MISSING_ON_HELP_DESK
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from tests.automation.conftest import HELP_DESK_TICKET, deliver_all, outbox
 ACTIVITY = "/settings/integrations/activity"
 
 
-def test_organisation_activity_shows_each_write_with_its_request_and_error(db, linked, client, login, admin, cw_sim):
+def test_organisation_activity_shows_each_write_with_its_request_and_error(
+        db, linked, client, login, admin, cw_sim, created_status_missing_on_help_desk):
     """Admins see every write: event, kind, state, attempts, the plain error and the request (no secrets)."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
@@ -32,7 +33,8 @@ def test_only_admin_and_msp_see_the_organisation_activity(make_user, client, log
     assert client.get(ACTIVITY).status_code == 403
 
 
-def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, client, login, admin, post, cw_org, cw_sim):
+def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, client, login, admin, post, cw_org, cw_sim,
+        created_status_missing_on_help_desk):
     """Fix the status name, press Retry: the failed write is delivered (right after the request)."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
@@ -49,7 +51,8 @@ def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, c
     assert failed.state == "sent" and failed.attempts == 2
 
 
-def test_retry_all_failed_and_foreign_ids(db, linked, client, login, admin, post, make_org, make_user, cw_sim):
+def test_retry_all_failed_and_foreign_ids(db, linked, client, login, admin, post, make_org, make_user, cw_sim,
+        created_status_missing_on_help_desk):
     """Retry all failed requeues this organisation's failed writes; another organisation's write is a 404."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
@@ -119,7 +122,8 @@ def test_plan_block_is_found_by_markers_even_when_line_breaks_became_spaces():
     assert "[ChangeBreeze plan CHG-000123]" in other and "[ChangeBreeze plan CHG-000999]" in other
 
 
-def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(db, linked, client, login, admin, post, cw_sim):
+def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(db, linked, client, login, admin, post, cw_sim,
+        created_status_missing_on_help_desk):
     """A state filter with no write says so for that state (not "no writes yet"); Retry all failed returns to the filter."""
     linked(ticket=HELP_DESK_TICKET)
     deliver_all()

@@ -4,6 +4,7 @@ import pytest
 from cbcw.changes import operations
 from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
+from cbcw.connectwise.automation import activity
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from tests.automation.conftest import (HELP_DESK_TICKET, MEMBER_IDS, TICKET, WINDOW_END, WINDOW_START,
@@ -199,7 +200,9 @@ def test_implementation_completion_failure_and_cancellation_notes(db, linked, dr
     assert "Rollback notes: Snapshot restored" in failed
     completed = notes[-1]["json"]["text"]
     assert "Completion notes: All patched" in completed and "Test results: Login OK" in completed
-    assert _status_patch(writes(cw_sim)[-2], 105)  # "Resolved", just before the completion note
+    sent = writes(cw_sim)
+    completion = next(i for i, w in enumerate(sent) if w["path"] == NOTES and w["json"]["text"] == completed)
+    assert _status_patch(sent[completion - 1], 105)  # "Resolved", just before the completion note
 
     other = linked()
     deliver_all()
@@ -261,13 +264,14 @@ def test_no_status_change_without_auto_update_or_without_a_name(db, linked, driv
     assert [(r.change_id, r.payload["status"]) for r in statuses] == [(change.id, "Change Linked")]
 
 
-def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(db, linked, cw_sim):
-    """Help Desk has no "Change Linked": that write fails with the board named; the note is sent."""
+def test_a_status_missing_on_the_board_fails_visibly_and_the_note_still_goes(
+        db, linked, cw_sim, created_status_missing_on_help_desk):
+    """Help Desk has no "Awaiting CAB": that write fails with the board named; the note is sent."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
     rows = {r.kind: r for r in outbox(db, change)}
     assert rows["status"].state == "failed"
-    assert "“Change Linked”" in rows["status"].last_error and "“Help Desk”" in rows["status"].last_error
+    assert f"“{created_status_missing_on_help_desk}”" in rows["status"].last_error and "“Help Desk”" in rows["status"].last_error
     assert rows["note"].state == "sent"
     assert not any(w["method"] == "PATCH" for w in writes(cw_sim))
     assert any(w["path"] == f"{API}/service/tickets/{HELP_DESK_TICKET}/notes" for w in writes(cw_sim))
@@ -316,3 +320,108 @@ def test_only_connectwise_tickets_get_connectwise_writes(db, org, company, cast,
     tickets = {int(w["path"].split("/service/tickets/")[1].split("/")[0]) for w in sent if "/service/tickets/" in w["path"]}
     entries = {w["json"]["objectId"] for w in sent if w["path"].endswith("/schedule/entries")}
     assert tickets == entries == {OTHER_TICKET}
+
+
+def _description(cw_sim, ticket=TICKET):
+    notes = cw_sim.raw("GET", f"/service/tickets/{ticket}/notes", params={"conditions": "detailDescriptionFlag=true"}).json()
+    return notes[0]["text"] if notes else None
+
+
+def test_plan_block_holds_the_window_and_plan_only(db, linked, drive, cw_sim):
+    """The description is customer-facing (PRODUCT §3.7): no link into ChangeBreeze, no rollback or
+    test plan; the plan's CRLF line breaks arrive as plain newlines."""
+    change = linked(implementation_plan="1. Snapshot\r\n2. Patch  \r\n3. Reboot", rollback_plan="Restore the snapshot",
+                    test_plan="Log in as a user")
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    block = _description(cw_sim).split(f"[ChangeBreeze plan {change.reference}]")[1]
+    assert "1. Snapshot\n2. Patch\n3. Reboot\n[/ChangeBreeze plan]" in block
+    assert "Window: 2030-05-01 22:00 UTC to 2030-05-02 00:00 UTC" in block
+    assert "http" not in block and "/changes/" not in block
+    assert "Restore the snapshot" not in block and "Log in as a user" not in block
+
+
+def test_a_ticket_without_description_gets_no_customer_facing_note(db, linked, drive, cw_sim):
+    """No description note on the ticket: none is created; the plan goes out as an internal note."""
+    [seeded] = cw_sim.raw("GET", f"/service/tickets/{TICKET}/notes").json()
+    cw_sim.raw("PATCH", f"/service/tickets/{TICKET}/notes/{seeded['id']}",
+               json=[{"op": "replace", "path": "detailDescriptionFlag", "value": False},
+                     {"op": "replace", "path": "internalAnalysisFlag", "value": True}])
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    assert _description(cw_sim) is None
+    plans = [w for w in writes(cw_sim) if w["path"] == NOTES and "[ChangeBreeze plan" in w["json"]["text"]]
+    assert len(plans) == 1 and _is_internal_note(plans[0])
+
+
+def _entries_of(cw_client, ticket=TICKET):
+    return cw_client.list_ticket_schedule_entries(ticket)
+
+
+def _in_progress(linked, drive, cast):
+    change = linked()
+    drive.approve(change)
+    drive.schedule(change)
+    apply(operations.start_implementation, change, cast.creator)
+    return change
+
+
+def test_completing_closes_every_schedule_entry_of_the_change(db, linked, drive, cw_sim, cast, cw_client):
+    """Completed: each of the change's entries (resources and window) is done, so no dispatch calendar
+    keeps stale work (PRODUCT §3.7); sent again, nothing is patched twice."""
+    change = _in_progress(linked, drive, cast)
+    apply(operations.complete, change, cast.creator, completion_notes="Done", test_results="OK")
+    deliver_all()
+    entries = _entries_of(cw_client)
+    assert len(entries) == 3 and all(e["doneFlag"] for e in entries)  # creator (implementer) and two approvers
+    [closing] = [r for r in outbox(db, change) if r.kind == "unschedule"]
+    assert closing.state == "sent"
+    activity.retry([closing])
+    db.session.commit()
+    cw_sim.clear_journal()
+    deliver_all()
+    assert not [w for w in writes(cw_sim) if "/schedule/entries" in w["path"]]
+
+
+def test_failing_closes_the_window_and_rescheduling_opens_it_again(db, linked, drive, cw_sim, cast, cw_client):
+    """Failed: the window's entries are done (undated resources would stay open for the rollback); a
+    new window reopens the same entries."""
+    change = _in_progress(linked, drive, cast)
+    apply(operations.fail, change, cast.creator, failure_reason="Disk full", rollback_notes="Restored")
+    deliver_all()
+    entries = _entries_of(cw_client)
+    assert [e["doneFlag"] for e in entries if e.get("dateStart")] == [True, True, True]
+    later = WINDOW_START.replace(day=9)
+    drive.schedule(change, later, later + (WINDOW_END - WINDOW_START))
+    deliver_all()
+    assert {e["doneFlag"] for e in _entries_of(cw_client) if e.get("dateStart")} == {False}
+
+
+def test_moving_a_change_removes_its_resources_from_the_old_ticket(db, linked, cw_sim, cast, cw_client):
+    """Linked to another ticket: the old ticket loses the change's entries and gets a note; the new
+    ticket gets the change's resources."""
+    change = linked()
+    deliver_all()
+    assert _entries_of(cw_client, TICKET)
+    apply(operations.link_ticket, change, cast.creator, ticket=LinkedTicket(OTHER_TICKET, system=TICKET_SYSTEM))
+    deliver_all()
+    assert _entries_of(cw_client, TICKET) == []
+    assert _entries_of(cw_client, OTHER_TICKET)
+    old_notes = cw_sim.raw("GET", f"/service/tickets/{TICKET}/notes").json()
+    assert any("resources were removed from this ticket" in n["text"] for n in old_notes)
+
+
+def test_the_organisation_may_add_the_test_and_rollback_plans_to_the_block(db, linked, drive, cw_sim, cw_org):
+    """With the setting on, the block also holds the test and rollback plans (still no link)."""
+    cw_org.plan_includes_test_and_rollback = True
+    db.session.commit()
+    change = linked(rollback_plan="Restore the snapshot\r\nthen reboot", test_plan="Log in as a user")
+    drive.approve(change)
+    drive.schedule(change)
+    deliver_all()
+    block = _description(cw_sim).split(f"[ChangeBreeze plan {change.reference}]")[1]
+    assert "Test plan:\nLog in as a user" in block and "Rollback plan:\nRestore the snapshot\nthen reboot" in block
+    assert "/changes/" not in block

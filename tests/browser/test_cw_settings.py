@@ -120,19 +120,19 @@ def test_filter_boards_dialog(page, login, demo):
 
 
 def test_status_names_warn_about_missing_board_status(page, login, demo):
-    """Saving "Change Linked" as the Change Created status warns that board Help Desk lacks it."""
+    """The demo starts without a warning; saving "Awaiting CAB" as the Change Created status warns that board Help Desk lacks it."""
     open_settings(page, login)
     statuses = page.locator("#statuses")
     expect(statuses.locator(".status-warnings")).to_have_count(0)
-    statuses.get_by_label("Change Created").fill("Change Linked")
+    statuses.get_by_label("Change Created").fill("Awaiting CAB")
     statuses.get_by_label("Fully Approved").fill("Scheduled")
     statuses.get_by_role("button", name="Save Settings").click()
 
     expect(page.locator(".flash-warning")).to_contain_text("with warnings")
     warning = page.locator("#statuses .status-warnings")
     expect(warning).to_be_visible()
-    expect(warning.get_by_role("listitem").filter(has_text="Help Desk")).to_contain_text("“Change Linked”")
-    expect(statuses.get_by_label("Change Created")).to_have_value("Change Linked")
+    expect(warning.get_by_role("listitem").filter(has_text="Help Desk")).to_contain_text("“Awaiting CAB”")
+    expect(statuses.get_by_label("Change Created")).to_have_value("Awaiting CAB")
 
 
 def test_configuration_type_mapping_loads_and_saves_in_place(page, login, demo):

@@ -41,13 +41,13 @@ def test_company_search_skips_deleted_companies(cw_client):
 
 
 def test_boards_and_per_board_statuses(cw_client):
-    """Service boards only; Help Desk lacks Change Linked; ids differ per board."""
+    """Service boards only; Help Desk lacks Awaiting CAB; ids differ per board."""
     assert [b["name"] for b in cw_client.list_boards()] == ["Service Board", "Change Management", "Help Desk"]
-    assert cw_client.find_board_status(3, "Change Linked") is None
+    assert cw_client.find_board_status(3, "Awaiting CAB") is None
     assert cw_client.find_board_status(1, "change linked")["id"] == 102
     assert cw_client.find_board_status(2, "Change Linked")["id"] == 202
     assert all(not s["inactive"] for s in cw_client.list_board_statuses(1))
-    assert len(cw_client.list_board_statuses(1, include_inactive=True)) == 8
+    assert len(cw_client.list_board_statuses(1, include_inactive=True)) == 9
 
 
 def test_ticket_search_by_words_number_company_and_boards(cw_client):

@@ -107,13 +107,13 @@ def test_status_warning_names_the_board(client, post, login, admin, company, cw_
     """A status name missing on a board in use is a warning naming that board; saving still succeeds."""
     login(admin)
     response = post(f"{URL}/statuses", {
-        "auto_update_status": "y", "status_change_created": "Change Linked", "status_fully_approved": "Scheduled",
+        "auto_update_status": "y", "status_change_created": "Awaiting CAB", "status_fully_approved": "Scheduled",
         "status_change_scheduled": "In Progress", "status_change_completed": "Resolved",
         "status_change_cancelled": "Cancelled"}, follow_redirects=True)
     assert b"saved, with warnings" in response.data
-    assert "“Change Linked” (Change Created) does not exist on board <strong>Help Desk</strong>".encode() in response.data
+    assert "“Awaiting CAB” (Change Created) does not exist on board <strong>Help Desk</strong>".encode() in response.data
     assert b"Service Board</strong>" not in response.data
-    assert get_settings(admin.organisation_id).status_change_created == "Change Linked"
+    assert get_settings(admin.organisation_id).status_change_created == "Awaiting CAB"
 
 
 def test_board_filter_limits_the_status_check(post, login, admin, company, cw_settings):
@@ -121,7 +121,7 @@ def test_board_filter_limits_the_status_check(post, login, admin, company, cw_se
     login(admin)
     map_company(post, company, 101)
     post(f"{URL}/companies/{company.id}/boards", {"board_id": ["1"]}, headers=HX)
-    response = post(f"{URL}/statuses", {"status_change_created": "Change Linked"}, follow_redirects=True)
+    response = post(f"{URL}/statuses", {"status_change_created": "Awaiting CAB"}, follow_redirects=True)
     assert b"Every status exists on every board in use." in response.data
 
 
@@ -184,3 +184,16 @@ def test_sections_explain_missing_configuration(client, login, admin, company):
     login(admin)
     response = client.get(f"{URL}/types", headers=HX)
     assert b"Save the Base URL, Company ID and both API keys first." in response.data
+
+
+def test_what_the_discussion_receives_is_saved_with_the_statuses(post, login, admin, cw_settings):
+    """Both customer-facing choices are off until an admin ticks them on the status form."""
+    login(admin)
+    assert not cw_settings.plan_includes_test_and_rollback and not cw_settings.time_notes_to_discussion
+    post(f"{URL}/statuses", {"plan_includes_test_and_rollback": "y", "time_notes_to_discussion": "y"},
+         follow_redirects=True)
+    settings = get_settings(admin.organisation_id)
+    assert settings.plan_includes_test_and_rollback and settings.time_notes_to_discussion
+    post(f"{URL}/statuses", {}, follow_redirects=True)
+    settings = get_settings(admin.organisation_id)
+    assert not settings.plan_includes_test_and_rollback and not settings.time_notes_to_discussion

@@ -1,7 +1,8 @@
 """The settings page: read-only GETs, a constant statement count, Test Connection's place and words,
-and a member picker that warns before matching a member twice."""
+and a member picker that warns before moving a member to another user."""
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
 
 from cbcw.connectwise.settings.models import CompanyMapping, ConnectWiseSettings, MemberMatch
 
@@ -27,7 +28,7 @@ def _fill(db, org, make_company, make_user, n):
         db.session.add(CompanyMapping(organisation_id=org.id, company_id=company.id, cw_company_id=1000 + i,
                                       cw_company_identifier=f"C{i}", cw_company_name=f"CW {i}",
                                       board_ids=[1], board_names=["Service Board"]))
-        db.session.add(MemberMatch(organisation_id=org.id, user_id=user.id, cw_member_id=i + 1,
+        db.session.add(MemberMatch(organisation_id=org.id, user_id=user.id, cw_member_id=10_000 + user.id,
                                    cw_member_identifier=f"m{i}", cw_member_name=f"M {i}", method="auto"))
     db.session.commit()
 
@@ -86,12 +87,26 @@ def test_member_picker_marks_members_matched_to_someone_else_and_has_cancel(clie
     assert client.get(f"{URL}/members", headers=HX).status_code == 200
 
 
-def test_picking_a_member_matched_elsewhere_asks_first(client, post, login, admin, db, cw_settings, matched_elsewhere):
-    """The first POST only warns (nothing saved); "Match anyway" saves the match."""
+def test_picking_a_member_matched_elsewhere_asks_first_and_moves_the_match(client, post, login, admin, db, cw_settings,
+                                                                          matched_elsewhere):
+    """The first POST only warns (nothing saved); "Move the match" gives the member to this user and
+    leaves the other without one: one member, one user (PRODUCT §3.10)."""
     login(admin)
     response = post(f"{URL}/members/{admin.id}", {"cw_member_id": 152}, headers=HX)
-    assert b"is already matched to Olive Other" in response.data and b"Match anyway" in response.data
+    assert b"is already matched to Olive Other" in response.data and b"Move the match" in response.data
+    assert b"belongs to one user only" in response.data
     assert response.headers["HX-Retarget"] == f"#member-pick-{admin.id}"
     assert db.session.scalar(select(MemberMatch).where(MemberMatch.user_id == admin.id)) is None
     post(f"{URL}/members/{admin.id}", {"cw_member_id": 152, "confirm": "y"}, headers=HX)
-    assert db.session.scalar(select(MemberMatch.cw_member_id).where(MemberMatch.user_id == admin.id)) == 152
+    holders = db.session.scalars(select(MemberMatch.user_id).where(MemberMatch.cw_member_id == 152)).all()
+    assert holders == [admin.id]
+
+
+def test_two_users_cannot_hold_one_member(db, admin, make_user, cw_settings):
+    """The database refuses a second user on a member, whatever the code path."""
+    other = make_user("engineer")
+    with pytest.raises(IntegrityError), db.session.begin_nested():
+        db.session.add_all([
+            MemberMatch(organisation_id=admin.organisation_id, user_id=admin.id, cw_member_id=153, method="manual"),
+            MemberMatch(organisation_id=admin.organisation_id, user_id=other.id, cw_member_id=153, method="manual")])
+        db.session.flush()

@@ -127,14 +127,18 @@ def test_deleted_configuration_is_deactivated_by_a_full_run(db, org, cw_sim, map
     assert device is not None and not device.active
 
 
-def test_unmapped_company_is_skipped_with_a_reason(db, org, cw_sim, mapped, sync):
-    """Configurations of a company without a mapping are skipped, and the reason names the company."""
+def test_unmapped_company_is_never_fetched_and_counted_as_skipped(db, org, cw_sim, mapped, sync):
+    """ConnectWise is asked for the mapped companies' configurations only (`company/id in (…)`); one
+    count says how many other companies' configurations were left out."""
     db.session.delete(db.session.scalar(select(CompanyMapping).where(CompanyMapping.company_id == mapped["companies"][103].id)))
     db.session.commit()
     northwind = [c for c in all_configurations(cw_sim) if c["company"]["id"] == 103 and c["type"]["id"] != 5]
+    cw_sim.clear_journal()
     run = sync()
-    assert run.skip_reasons["company not mapped: Northwind Logistics"] == len(northwind)
+    assert run.skip_reasons["company not mapped (other ConnectWise companies)"] == len(northwind)
     assert not any(d.company_id == mapped["companies"][103].id for d in synced(db, org).values())
+    listings = [e for e in cw_sim.journal() if e["path"].endswith("/company/configurations")]
+    assert listings and all("company/id in (101,102)" in e["query"]["conditions"] for e in listings)
 
 
 def test_failure_on_page_three_leaves_consistent_data_and_next_run_completes(db, org, scripted_sim, mapped, sync):

@@ -48,6 +48,25 @@ def test_a_number_finds_that_ticket(cw_client, acme, seed_tickets):
         assert [t.id for t in tickets.search(cw_client, acme, typed)] == [ticket["id"]]
 
 
+def test_a_partial_number_finds_the_tickets_it_begins(cw_client, acme, seed_tickets):
+    """"501" offers the company's open #5010–#5019 (and #501 if it existed): id ranges, since
+    ConnectWise cannot match a prefix of a number."""
+    wanted = sorted((t["id"] for t in seed_tickets if t["company"]["id"] == ACME_CW_ID and not t["closedFlag"]
+                     and str(t["id"]).startswith("501")), reverse=True)
+    assert wanted
+    assert [t.id for t in tickets.search(cw_client, acme, "501")] == wanted
+
+
+def test_id_prefix_ranges_stay_within_ticket_ids():
+    from cbcw.connectwise.api.endpoints.service import MAX_TICKET_ID, id_prefix_conditions
+    ranges = id_prefix_conditions("501")
+    assert ranges[:3] == ["id = 501", "(id >= 5010) AND (id <= 5019)", "(id >= 50100) AND (id <= 50199)"]
+    assert ranges[-1] == "(id >= 501000000) AND (id <= 501999999)" and len(ranges) == 7
+    assert id_prefix_conditions("2")[-1] == f"(id >= 2000000000) AND (id <= {MAX_TICKET_ID})"
+    assert id_prefix_conditions("0501") == [] and id_prefix_conditions("9" * 11) == []
+    assert id_prefix_conditions("2147483647") == ["id = 2147483647"]
+
+
 @pytest.mark.parametrize("typed", ["\u00b2\u00b3", "5001\u00b2", "\u2460"])
 def test_digits_int_cannot_read_are_searched_as_words(cw_client, acme, typed):
     """Superscript or circled digits (str.isdigit() yes, int() no) are words of a summary, not a

@@ -63,7 +63,7 @@ def test_a_viewer_matched_to_a_member_cannot_log_time(client, post, login, make_
     """Viewers only read: even matched to a member they get no button, and the form is refused (403)
     without anything reaching ConnectWise."""
     viewer = make_user("viewer")
-    match_member(viewer)
+    match_member(viewer, 154, "ttech")  # one member, one user: eengineer is the engineer's
     login(viewer)
     assert "Add Time Entry" not in text(client.get(f"/changes/{linked.id}/connectwise-ticket", headers=HTMX))
     url = f"/changes/{linked.id}/connectwise-ticket/time-entry"
@@ -98,6 +98,33 @@ def test_saving_creates_one_entry_as_the_member_on_the_ticket(client, post, logi
     # 09:00 and 10:30 in Sydney (UTC+11 in March) are 22:00 and 23:30 UTC the day before.
     assert (sent["timeStart"], sent["timeEnd"]) == ("2030-03-03T22:00:00Z", "2030-03-03T23:30:00Z")
     assert sent["notes"] == "Swapped the core switch" and entry["status"] == 201
+    # Nothing reaches the customer: every e-mail action flag off, the notes internal (PRODUCT §3.6).
+    assert (sent["emailContactFlag"], sent["emailResourceFlag"], sent["emailCcFlag"]) == (False, False, False)
+    assert (sent["addToInternalAnalysisFlag"], sent["addToDetailDescriptionFlag"], sent["addToResolutionFlag"]) \
+        == (True, False, False)
+
+
+def test_the_organisation_may_put_time_notes_in_the_discussion(client, post, login, member_user, cw_sim, entry_url,
+                                                                cw_settings, db):
+    """With the setting on, the notes go to the discussion; nobody is e-mailed either way."""
+    cw_settings.time_notes_to_discussion = True
+    db.session.commit()
+    login(member_user)
+    post(entry_url, entry_form(popup="1"))
+    [entry] = time_posts(cw_sim)
+    sent = entry["json"]
+    assert (sent["addToDetailDescriptionFlag"], sent["addToInternalAnalysisFlag"]) == (True, False)
+    assert (sent["emailContactFlag"], sent["emailResourceFlag"], sent["emailCcFlag"]) == (False, False, False)
+
+
+def test_a_role_without_time_entries_names_the_missing_capability(client, post, login, member_user, cw_sim, entry_url):
+    """The API member's role refuses time entries (403 Security): the popup says which permission is missing."""
+    cw_sim.deny("POST /time/entries")
+    login(member_user)
+    body = text(post(entry_url, entry_form(popup="1")))
+    assert "may not add time entries for all members" in body
+    assert "Time &amp; Expense → Time Entry: Add = All" in body
+    assert [e["status"] for e in time_posts(cw_sim)] == [403]
 
 
 def test_without_javascript_saving_returns_to_the_change(client, post, login, member_user, cw_sim, entry_url, linked):

@@ -77,6 +77,11 @@ class C:
         return f"{field(path)} in ({','.join(literal(v) for v in values)})"
 
     @staticmethod
+    def not_in(path, values):
+        """`not` combined with `in` (REFERENCE §3.1)."""
+        return C.in_(path, values).replace(" in (", " not in (", 1)
+
+    @staticmethod
     def and_(*conditions):
         return _join(" AND ", conditions)
 

@@ -9,8 +9,11 @@ internal service it should never have been asked about.
 from __future__ import annotations
 
 import math
+from urllib.parse import urlsplit
 
 import orjson
+
+from cbcw.connectwise.api import capabilities
 
 MAX_DETAIL_CHARS = 200
 
@@ -42,8 +45,18 @@ class AuthenticationError(ConnectWiseError):
 
 
 class PermissionDenied(ConnectWiseError):
+    """403. `.capability` names what the API member's role lacks when ConnectWise said `Security`
+    about a call the integration knows (`capabilities.for_call`)."""
+
     default_message = ("ConnectWise refused access: the API member's security role lacks "
                        "permission for this action.")
+
+    def __init__(self, message: str | None = None, *, capability=None, **kwargs):
+        if message is None and capability is not None:
+            message = (f"ConnectWise refused: the API member's security role may not {capability.words} "
+                       f"(grant {capability.setting} in System → Security Roles).")
+        super().__init__(message, **kwargs)
+        self.capability = capability
 
 
 class NotFound(ConnectWiseError):
@@ -151,10 +164,23 @@ def error_from_response(response, content: bytes | None = None) -> ConnectWiseEr
     if status >= 500:
         return Unavailable(status=status, code=code, detail=detail)
     error_class = _BY_STATUS.get(status, ConnectWiseError)
+    if status == 403 and code == "Security":
+        return PermissionDenied(status=status, code=code, detail=detail, capability=_capability_of(response))
     if error_class is ValidationFailed:
         return ValidationFailed(status=status, code=code, detail=_validation_detail(detail, errors),
                                 errors=errors if isinstance(errors, list) else [])
     return error_class(status=status, code=code, detail=detail)
+
+
+def _capability_of(response):
+    """What the refused call needed, from its method and the path below `/apis/3.0`."""
+    request = getattr(response, "request", None)
+    url = getattr(request, "url", None) or ""
+    path = urlsplit(url).path
+    marker = path.lower().find("/apis/3.0/")
+    if marker < 0 or not getattr(request, "method", None):
+        return None
+    return capabilities.for_call(request.method, path[marker + len("/apis/3.0"):])
 
 
 def parse_retry_after(value: str | None) -> float | None:

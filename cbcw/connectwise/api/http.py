@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import requests
+import urllib3
 
 from cbcw.connectwise.api import errors, shapes
 from cbcw.connectwise.api.addresses import AddressPolicy
@@ -176,22 +177,44 @@ class ApiSession:
         return errors.Timeout(seconds=self.timeout[1])
 
     def _body(self, response: requests.Response) -> bytes:
-        """The whole body, read within the budget and the size limit; the response is closed."""
+        """The whole body, read within the budget and the size limit; the response is closed.
+
+        Under a budget the body is read as it arrives (`read1`: one receive at a most), each
+        receive waiting no longer than what is left, so a server that sends its headers and then
+        trickles the body, a byte a second, is cut when the budget ends (PRODUCT §3.1): a read
+        timeout alone restarts with every byte. Without a budget (background work) the read
+        timeout per receive is the only limit, as before.
+        """
         chunks, size = [], 0
         try:
-            for chunk in response.iter_content(_CHUNK_BYTES):
+            for chunk in self._chunks(response):
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
                     raise errors.BadResponse(detail="the answer is far larger than any ConnectWise page")
                 self._time_left()
                 chunks.append(chunk)
-        except requests.exceptions.Timeout:
+        except (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError):
             raise self._timeout() from None
-        except requests.exceptions.RequestException:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError):
             raise errors.Unavailable() from None
         finally:
             response.close()
         return b"".join(chunks)
+
+    def _chunks(self, response: requests.Response) -> Iterator[bytes]:
+        if self._time_left() is None:
+            yield from response.iter_content(_CHUNK_BYTES)
+            return
+        raw = response.raw
+        while True:
+            left = self._time_left()
+            sock = getattr(getattr(raw, "connection", None), "sock", None)
+            if sock is not None:
+                sock.settimeout(max(0.01, min(self.timeout[1], left)))
+            chunk = raw.read1(_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
 
     def _decode(self, response: requests.Response):
         """The JSON body of a 2xx response (None when empty)."""

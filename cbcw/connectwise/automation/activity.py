@@ -53,8 +53,8 @@ def requests_of(row: OutboxWrite) -> list[dict]:
         return [{"method": "POST", "path": f"/service/tickets/{ticket}/notes",
                  "body": {"text": f"(those of {names} who are not ConnectWise members)", **NOTE_FLAGS}}]
     if row.kind == "unschedule":
-        return [{"method": "DELETE", "path": f"/schedule/entries/(each “{payload['change']} implementation window” entry)",
-                 "body": None}]
+        return [{"method": "PATCH or DELETE", "path": f"/schedule/entries/(each open “{payload['change']} …” entry)",
+                 "body": [{"op": "replace", "path": "doneFlag", "value": True}]}]
     return [{"method": "PATCH", "path": f"/service/tickets/{ticket}/notes/(detail description note)",
              "body": [{"op": "replace", "path": "text", "value": f"(description with the block)\n{payload['text']}"}]}]
 

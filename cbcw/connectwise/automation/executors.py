@@ -15,6 +15,7 @@ from sqlalchemy import select
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation import plan_block, status_cache, texts
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.automation.planning import CANCEL, CLOSE_ALL, CLOSE_WINDOWS, REMOVE
 from cbcw.connectwise.api.client import ConnectWiseClient
 from cbcw.connectwise.api.endpoints.bodies import iso, replace
 from cbcw.connectwise.api.conditions import C
@@ -79,7 +80,9 @@ class Ticket:
         self._entries = [e for e in self.entries() if e.get("id") != entry.get("id")] + [entry]
 
     def find_note(self, reference: str) -> dict | None:
-        notes = self.client.list_ticket_notes(self.id, C.contains("text", reference))
+        """Our note ending with `reference`, looked for among all the ticket's notes: whether
+        ConnectWise filters notes by `text contains` is not confirmed (docs/connectwise-behaviour.md)."""
+        notes = self.client.list_ticket_notes(self.id)
         return next((n for n in notes if reference in (n.get("text") or "")), None)
 
     def post_note(self, text: str, outcome: Outcome) -> dict:
@@ -183,8 +186,9 @@ def _create_entry(ticket: Ticket, match: MemberMatch, name: str, reference: str,
 
 
 def _window_ops(marker: str, reference: str, window) -> list[dict]:
+    """A new window for an entry; one closed when the change failed opens again."""
     return [replace("dateStart", iso(_moment(window["start"]))), replace("dateEnd", iso(_moment(window["end"]))),
-            replace("name", f"{marker} [{reference}]")]
+            replace("name", f"{marker} [{reference}]"), replace("doneFlag", False)]
 
 
 def _update_window(ticket: Ticket, entry: dict, marker: str, reference: str, window) -> None:
@@ -206,15 +210,16 @@ def _unmatched(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
 
 
 def _plan(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
+    """The plan block in the ticket's description note. A ticket without one gets no new
+    customer-facing note (PRODUCT §3.7): the plan goes to the technicians as an internal note."""
     reference, body = row.payload["change"], row.payload["text"]
     described = ticket.client.list_ticket_notes(ticket.id, C.eq("detailDescriptionFlag", True))
     if not described:
-        text = plan_block.block(reference, body)
-        note = {"text": text, "internalAnalysisFlag": False, "detailDescriptionFlag": True,
-                "resolutionFlag": False, "processNotifications": False}
-        ticket.client.create_ticket_note(ticket.id, text, internal_analysis=False, detail_description=True)
-        return Outcome("sent", f"implementation plan written to the description of ticket #{ticket.id}",
-                       [request("POST", f"/service/tickets/{ticket.id}/notes", note)])
+        outcome = Outcome("sent", f"ticket #{ticket.id} has no description: implementation plan posted "
+                                  "as an internal note")
+        if not (check_first and ticket.find_note(row.reference)):
+            ticket.post_note(texts.with_reference(plan_block.block(reference, body), row.reference), outcome)
+        return outcome
     description = min(described, key=lambda n: n.get("id", 0))
     text = plan_block.with_block(description.get("text") or "", reference, body)
     if text == description.get("text"):
@@ -226,21 +231,32 @@ def _plan(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
 
 
 def _unschedule(row: OutboxWrite, ticket: Ticket, check_first: bool) -> Outcome:
-    """Delete the change's implementation-window entries (found by their name, so a retry after an
-    unknown outcome finds what is left); an entry already gone counts as removed."""
-    marker = f"{row.payload['change']} implementation window"
-    windows = [e for e in ticket.entries(refresh=True) if marker in (e.get("name") or "")]
-    if not windows:
-        return Outcome("skipped", f"no implementation window of {row.payload['change']} on ticket #{ticket.id}")
-    outcome = Outcome("sent", f"implementation window removed from ticket #{ticket.id} "
-                              f"({len(windows)} schedule {'entry' if len(windows) == 1 else 'entries'})")
-    for entry in windows:
+    """Close (`doneFlag`) or delete the change's schedule entries on the ticket as its mode says
+    (`planning.CLOSE_ALL` …; rows written before modes existed were cancellations). The entries
+    are found by the change's reference starting their name, so a retry after an unknown outcome
+    finds only what is left: an entry already done or gone counts as handled."""
+    change, mode = row.payload["change"], row.payload.get("mode", CANCEL)
+    ours = [e for e in ticket.entries(refresh=True) if (e.get("name") or "").startswith(f"{change} ")]
+    windows = [e for e in ours if f"{change} implementation window" in (e.get("name") or "")]
+    delete = {REMOVE: ours, CANCEL: windows}.get(mode, [])
+    close = [e for e in ({CLOSE_ALL: ours, CANCEL: ours, CLOSE_WINDOWS: windows}.get(mode, []))
+             if e not in delete and not e.get("doneFlag")]
+    if not delete and not close:
+        return Outcome("skipped", f"no open schedule entry of {change} on ticket #{ticket.id}")
+    done = [f"{len(delete)} removed"] if delete else []
+    done += [f"{len(close)} closed"] if close else []
+    outcome = Outcome("sent", f"schedule entries of {change} on ticket #{ticket.id}: {', '.join(done)}")
+    for entry in delete:
         outcome.requests.append(request("DELETE", f"/schedule/entries/{entry['id']}", None))
         try:
             ticket.client.delete_schedule_entry(entry["id"])
         except errors.NotFound as gone:
             if not gone.record_gone:
                 raise
+    for entry in close:
+        operations = [replace("doneFlag", True)]
+        outcome.requests.append(request("PATCH", f"/schedule/entries/{entry['id']}", operations))
+        ticket.remember_entry(ticket.client.update_schedule_entry(entry["id"], operations))
     return outcome
 
 

@@ -14,7 +14,7 @@ STATES = ("pending", "sent", "skipped", "failed")
 STATE_LABELS = {"pending": "Pending", "sent": "Sent", "skipped": "Not needed", "failed": "Failed"}
 KIND_LABELS = {"status": "Ticket status", "note": "Internal note", "resource": "Resource",
                "unmatched": "Users not in ConnectWise", "plan": "Implementation plan",
-               "unschedule": "Implementation window removed"}
+               "unschedule": "Schedule entries closed"}
 KINDS = tuple(KIND_LABELS)
 
 

@@ -12,7 +12,7 @@ from cbcw.accounts.models import User
 from cbcw.changes import signals
 from cbcw.changes.approvals import active_vcab_members
 from cbcw.changes.models import Change
-from cbcw.connectwise.automation import texts
+from cbcw.connectwise.automation import plan_block, texts
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import ConnectWiseSettings
 from cbcw.db import utcnow
@@ -138,8 +138,11 @@ def _linked(c: _Context) -> list[Planned]:
     # went, so nobody follows it there any more.
     previous = c.details.get("previous_ticket_id") \
         if c.details.get("previous_ticket_system") == TICKET_SYSTEM else None
-    moved = [c.note(f"moved to ticket #{c.details.get('ticket_id')}",
-                    [("Note", "This ticket no longer follows the change; its updates go to the new ticket.")],
+    # The old ticket loses the change's resources (PRODUCT §3.7), then says where it went.
+    moved = [Planned("unschedule", {"change": change.reference, "mode": "remove"}, ticket_id=previous),
+             c.note(f"moved to ticket #{c.details.get('ticket_id')}",
+                    [("Note", "This ticket no longer follows the change; its updates go to the new ticket; "
+                              "its resources were removed from this ticket.")],
                     ticket_id=previous)] if previous else []
     return [*moved, *c.status(*CREATED), c.note("linked to this ticket", fields),
             *c.resources(people(change, LINK_ROLES), window=False)]
@@ -166,18 +169,9 @@ def _fully_approved(c: _Context) -> list[Planned]:
 def _scheduled(c: _Context) -> list[Planned]:
     change = c.change
     implementer = db.session.get(User, change.implementer_id) if change.implementer_id else None
-    window = f"{texts.when(change.window_start)} to {texts.when(change.window_end)}" \
-        if change.window_start and change.window_end else "to be set"
-    plan_text = "\n".join(part for part in (
-        f'Implementation plan for {change.reference} "{change.title}"',
-        f"Window: {window}; implementer: {implementer.display_name if implementer else 'not set'}",
-        change.implementation_plan.strip(),
-        f"Rollback plan: {change.rollback_plan.strip()}" if change.rollback_plan.strip() else "",
-        f"Test plan: {change.test_plan.strip()}" if change.test_plan.strip() else "",
-        f"Change: {texts.change_link(change)}",
-    ) if part)
     return [*c.status(*SCHEDULED), *c.resources(people(change, WINDOW_ROLES), window=True),
-            Planned("plan", {"change": change.reference, "text": plan_text})]
+            Planned("plan", {"change": change.reference, "text": plan_block.plan_text(
+                change, implementer, with_test_and_rollback=c.settings.plan_includes_test_and_rollback)})]
 
 
 def _started(c: _Context) -> list[Planned]:
@@ -186,22 +180,34 @@ def _started(c: _Context) -> list[Planned]:
                    started_at)]
 
 
+# What a finished change does to its schedule entries (PRODUCT §3.7: closed or removed, so no
+# dispatch calendar keeps stale work); see `executors._unschedule`.
+CLOSE_ALL = "close"            # completed: every entry of the change done (doneFlag)
+CLOSE_WINDOWS = "close_windows"  # failed: the window's entries done; the resources stay for the rollback
+CANCEL = "cancel"              # cancelled: the window's entries deleted, the other entries done
+REMOVE = "remove"              # moved to another ticket: every entry deleted from the old one
+
+
+def _closing(change: Change, mode: str) -> Planned:
+    return Planned("unschedule", {"change": change.reference, "mode": mode})
+
+
 def _completed(c: _Context) -> list[Planned]:
     return [*c.status(*COMPLETED),
             c.note("Completed", [("Completion notes", c.details.get("completion_notes") or ""),
-                                 ("Test results", c.details.get("test_results") or "")])]
+                                 ("Test results", c.details.get("test_results") or "")]),
+            _closing(c.change, CLOSE_ALL)]
 
 
 def _failed(c: _Context) -> list[Planned]:
     return [c.note("Failed - Rollback Required", [("Failure reason", c.details.get("failure_reason") or ""),
-                                                  ("Rollback notes", c.details.get("rollback_notes") or "")])]
+                                                  ("Rollback notes", c.details.get("rollback_notes") or "")]),
+            _closing(c.change, CLOSE_WINDOWS)]
 
 
 def _cancelled(c: _Context) -> list[Planned]:
-    change = c.change
-    # A cancelled change's window leaves the engineers' ConnectWise calendars.
-    unschedule = [Planned("unschedule", {"change": change.reference})] if change.window_start else []
-    return [*c.status(*CANCELLED), c.note("Cancelled", [("Reason", c.details.get("reason") or "")]), *unschedule]
+    return [*c.status(*CANCELLED), c.note("Cancelled", [("Reason", c.details.get("reason") or "")]),
+            _closing(c.change, CANCEL)]
 
 
 # `change_created` writes nothing itself: a change reaches ConnectWise when a ticket is linked

@@ -57,7 +57,7 @@ def summarise(planned: list[Planned], organisation_id: int) -> str:
     if any(p.kind == "plan" for p in planned):
         parts.append("the implementation plan in the ticket's description")
     if any(p.kind == "unschedule" for p in planned):
-        parts.append("the implementation window removed from the schedule")
+        parts.append("the change's schedule entries closed or removed")
     return ", ".join(parts)
 
 

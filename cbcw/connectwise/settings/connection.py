@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from cbcw.connectwise.api import errors, shapes
+from cbcw.connectwise.api import capabilities, errors, shapes
 from cbcw.connectwise.api.addresses import AddressPolicy
 from cbcw.connectwise.api.client import ConnectWiseClient
 from cbcw.connectwise.api.http import log_response
@@ -63,6 +63,8 @@ class ConnectionResult:
     ok: bool
     message: str
     version: str = ""
+    # What the API member's role allows, [{"words", "granted": True|False|None, "setting"}]
+    capabilities: tuple = ()
 
 
 def test_connection(settings: ConnectWiseSettings) -> ConnectionResult:
@@ -87,7 +89,40 @@ def test_connection(settings: ConnectWiseSettings) -> ConnectionResult:
     except errors.ConnectWiseError as error:
         return ConnectionResult(False, _failure_message(error, settings))
     version = shapes.text(info, "version").strip()[:errors.MAX_DETAIL_CHARS]
-    return ConnectionResult(True, "Connection successful" + (f" (ConnectWise {version})" if version else ""), version)
+    message = "Connection successful" + (f" (ConnectWise {version})" if version else "")
+    checks, role_note = role_checks(client)
+    missing = [c["words"] for c in checks if c["granted"] is False]
+    if missing:
+        message += f", but the API member's security role may not: {', '.join(missing)}."
+    elif role_note:
+        message += f". {role_note}"
+    return ConnectionResult(True, message[:500], version, tuple(checks))
+
+
+def role_checks(client: ConnectWiseClient) -> tuple[list[dict], str]:
+    """Each capability the integration needs (`capabilities.CAPABILITIES`) against the API member's
+    security role, and a note when the role could not be read. ConnectWise has no documented
+    "who am I" for an API key, so the role is the one of the site's active API members
+    (`/system/apiMembers`) when they all share one role."""
+    try:
+        roles = {role.get("id"): role for role in client.api_member_roles() if role.get("id") is not None}
+        if len(roles) != 1:
+            return [], (ROLE_UNKNOWN_SEVERAL if roles else ROLE_UNKNOWN_NONE)
+        [role_id] = roles
+        settings = client.security_role_settings(role_id)
+    except errors.PermissionDenied:
+        return [], ROLE_UNREADABLE
+    except errors.ConnectWiseError as error:
+        return [], f"The security role could not be read: {error}"
+    return [{"words": check.capability.words, "granted": check.granted, "setting": check.capability.setting}
+            for check in capabilities.check_role(settings)], ""
+
+
+ROLE_UNKNOWN_SEVERAL = ("The API members use different security roles, so the capabilities were not checked: "
+                        "see the README for the role the integration needs.")
+ROLE_UNKNOWN_NONE = "No active API member was found, so the security role was not checked."
+ROLE_UNREADABLE = ("The API member's role may not read security roles (System → Security Roles: Inquire), "
+                   "so the capabilities were not checked.")
 
 
 CLIENT_ID_OR_ROLE = (

@@ -32,6 +32,10 @@ class StatusForm(FlaskForm):
     status_change_scheduled = StringField("Change Scheduled", validators=[Length(max=50)])
     status_change_completed = StringField("Change Completed", validators=[Length(max=50)])
     status_change_cancelled = StringField("Change Cancelled", validators=[Length(max=50)])
+    plan_includes_test_and_rollback = BooleanField(
+        "Add the test and rollback plans to the plan block in the ticket's description (the customer sees it)")
+    time_notes_to_discussion = BooleanField(
+        "Put time entry notes in the ticket's discussion (the customer sees them) instead of its internal analysis")
 
 
 class MapCompanyForm(FlaskForm):

@@ -90,6 +90,8 @@ def save_connection(settings: ConnectWiseSettings, data: dict, allow_http: bool)
 
 def save_statuses(settings: ConnectWiseSettings, data: dict) -> None:
     settings.auto_update_status = data["auto_update_status"]
+    settings.plan_includes_test_and_rollback = bool(data.get("plan_includes_test_and_rollback"))
+    settings.time_notes_to_discussion = bool(data.get("time_notes_to_discussion"))
     for attr, _label in STATUS_EVENTS:
         setattr(settings, attr, (data.get(attr) or "").strip())
 

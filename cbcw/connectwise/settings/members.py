@@ -31,22 +31,42 @@ def matched_elsewhere(user: User) -> dict[int, str]:
 
 
 def refresh_matches(organisation_id: int, client: ConnectWiseClient) -> dict[str, int]:
-    """Re-match every active user by email in one ConnectWise request; hand-picked matches stay."""
-    rows = [(user, match) for user, match in match_rows(organisation_id) if user.active]
+    """Re-match every active user by email in one ConnectWise request; hand-picked matches stay.
+
+    A member is matched to one user at most (PRODUCT §3.6, §3.10), so nobody can log time as
+    someone else: a member already picked by hand for another user, or found first for another
+    user (in the list's order), leaves this user without a match.
+    """
+    rows = match_rows(organisation_id)
+    taken = {match.cw_member_id for _, match in rows
+             if match is not None and match.method == "manual" and match.cw_member_id}
+    rows = [(user, match) for user, match in rows if user.active]
     found = client.find_members_by_emails(user.email for user, _ in rows)
     counts = {"matched": 0, "unmatched": 0, "manual": 0}
     for user, match in rows:
         if match is not None and match.method == "manual":
             counts["manual"] += 1
             continue
-        _store(organisation_id, user, match, found.get(user.email.lower()), method="auto")
-        counts["matched" if user.email.lower() in found else "unmatched"] += 1
-    db.session.flush()
+        member = found.get(user.email.lower())
+        if member is not None and member.get("id") in taken:
+            member = None
+        _store(organisation_id, user, match, member, method="auto")
+        db.session.flush()  # one member, one user: free a member before another user takes it
+        if member is not None:
+            taken.add(member.get("id"))
+        counts["matched" if member is not None else "unmatched"] += 1
     return counts
 
 
 def pick_member(user: User, member: dict | None) -> MemberMatch:
-    """An admin's choice for a user; None clears it back to "no match"."""
+    """An admin's choice for a user; None clears it back to "no match". A member matched to
+    another user moves to this one (the other user is left without a match)."""
+    if member is not None:
+        for other in db.session.scalars(select(MemberMatch).where(
+                MemberMatch.organisation_id == user.organisation_id, MemberMatch.user_id != user.id,
+                MemberMatch.cw_member_id == member["id"])):
+            _store(user.organisation_id, other.user, other, None, method="manual")
+        db.session.flush()
     match = db.session.scalar(select(MemberMatch).where(MemberMatch.user_id == user.id))
     return _store(user.organisation_id, user, match, member, method="manual")
 

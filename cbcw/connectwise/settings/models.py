@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw import crypto
@@ -39,9 +39,15 @@ class ConnectWiseSettings(db.Model):
     status_change_cancelled: Mapped[str] = mapped_column(String(50), default="")
     # Result of the last check of the status names against the boards: [{status, board}]
     status_warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The ticket's discussion is customer-facing (PRODUCT §3.6, §3.7): by default the plan block holds
+    # the window and implementation plan only, and time entry notes go to the internal analysis.
+    plan_includes_test_and_rollback: Mapped[bool] = mapped_column(default=False)
+    time_notes_to_discussion: Mapped[bool] = mapped_column(default=False)
     last_test_ok: Mapped[Optional[bool]]
     last_test_message: Mapped[Optional[str]] = mapped_column(String(500))
     last_test_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # What the last test found the API member's role allows: [{words, granted, setting}]
+    last_test_capabilities: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     public_key = crypto.EncryptedText("public_key_encrypted")
@@ -94,7 +100,9 @@ class MemberMatch(db.Model):
     """Which ConnectWise member a user is (PRODUCT §3.10); method is auto, manual or none."""
 
     __tablename__ = "cw_member_matches"
-    __table_args__ = (one_of("method", MATCH_METHODS),)
+    # One member, one user per organisation (PRODUCT §3.6, §3.10): nobody logs time as another.
+    __table_args__ = (one_of("method", MATCH_METHODS),
+                      Index("uq_cw_member_matches_member", "organisation_id", "cw_member_id", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

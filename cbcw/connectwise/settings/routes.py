@@ -111,6 +111,7 @@ def test():
     settings = _settings()
     result = test_connection(settings)
     settings.last_test_ok, settings.last_test_message, settings.last_test_at = result.ok, result.message, utcnow()
+    settings.last_test_capabilities = list(result.capabilities)
     db.session.commit()
     if wants_partial():
         return _after_post("connectwise/_test_result.html", settings=settings)

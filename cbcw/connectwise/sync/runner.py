@@ -62,7 +62,8 @@ def _sync(run: SyncRun) -> None:
     db.session.commit()
     client = client_for(get_settings(run.organisation_id), interactive=False)
     tally = Tally()
-    pages = client.iter_configuration_pages(sorted(scope.device_types), None, since=run.since,
+    # ConnectWise is asked for the mapped companies' configurations only (PRODUCT §3.7).
+    pages = client.iter_configuration_pages(sorted(scope.device_types), sorted(scope.companies), since=run.since,
                                             page_size=current_app.config["CW_SYNC_PAGE_SIZE"])
     for page in pages:
         apply_page(scope, page, tally, utcnow())
@@ -73,6 +74,7 @@ def _sync(run: SyncRun) -> None:
     if run.full:
         tally.counts["deactivated"] += deactivate_missing(scope, tally.seen, utcnow())
         _count_unmapped_types(client, run.organisation_id, scope, tally)
+        _count_unmapped_companies(client, scope, tally)
     run.members_matched = members.refresh_matches(run.organisation_id, client)["matched"]
     _progress(run, tally)
 
@@ -96,6 +98,13 @@ def _count_unmapped_types(client, organisation_id: int, scope: Scope, tally: Tal
     count = client.count_configurations([m.cw_type_id for m in unmapped], None)
     if count:
         tally.skip("type not mapped: " + ", ".join(m.cw_type_name for m in unmapped), count)
+
+
+def _count_unmapped_companies(client, scope: Scope, tally: Tally) -> None:
+    """Configurations of unmapped companies are never fetched either; one count says how many."""
+    count = client.count_configurations_elsewhere(sorted(scope.device_types), sorted(scope.companies))
+    if count:
+        tally.skip("company not mapped (other ConnectWise companies)", count)
 
 
 def _progress(run: SyncRun, tally: Tally) -> None:

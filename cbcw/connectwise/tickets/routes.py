@@ -157,7 +157,8 @@ def time_entry(change_id: int):
     elif form.validate_on_submit():
         start, end = form.utc_times()
         try:
-            entry = record_time(client_for(settings, interactive=True), change, member, start, end, form.notes.data)
+            entry = record_time(client_for(settings, interactive=True), change, member, start, end, form.notes.data,
+                                discussion=settings.time_notes_to_discussion)
         except TimeEntryRefused as refused:
             error = str(refused)
         except (ConnectWiseError, SecretUnreadable) as failure:

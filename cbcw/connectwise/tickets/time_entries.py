@@ -19,7 +19,7 @@ class TimeEntryRefused(Exception):
 
 
 def record_time(client: ConnectWiseClient, change: Change, member: MemberMatch, start: datetime, end: datetime,
-                notes: str) -> dict:
+                notes: str, *, discussion: bool = False) -> dict:
     """Create the entry; a refusal (closed ticket, a status without time entry, a deleted ticket,
     ConnectWise down) raises TimeEntryRefused with a message naming the cause.
 
@@ -28,7 +28,8 @@ def record_time(client: ConnectWiseClient, change: Change, member: MemberMatch, 
     """
     ticket_id = linked_ticket_id(change)
     try:
-        entry = client.create_time_entry(ticket_id, member.cw_member_id, start, end, notes=notes.strip())
+        entry = client.create_time_entry(ticket_id, member.cw_member_id, start, end, notes=notes.strip(),
+                                         discussion=discussion)
     except errors.ValidationFailed as error:
         raise TimeEntryRefused(f"ConnectWise refused the time entry on ticket #{ticket_id}: "
                                f"{error.detail or 'the entry is invalid'}.") from None

@@ -63,6 +63,15 @@ class CompanyEndpoints(ApiSession):
         return sum(shapes.count(self.request("GET", "/company/configurations/count", params={"conditions": conditions}))
                    for conditions in self._configuration_queries(types, companies, since))
 
+    def count_configurations_elsewhere(self, type_ids: Iterable[int], company_ids: Iterable[int]) -> int | None:
+        """How many configurations of those types belong to other companies than these (one count
+        with `company/id not in (…)`); None when the id list does not fit in one URL."""
+        conditions = C.and_(C.in_("type/id", sorted({int(t) for t in type_ids})),
+                            C.not_in("company/id", sorted({int(c) for c in company_ids})))
+        if self._list_url_length("/company/configurations/count", conditions, None) > MAX_URL_CHARS:
+            return None
+        return shapes.count(self.request("GET", "/company/configurations/count", params={"conditions": conditions}))
+
     def _configuration_queries(self, types: set[int], companies: set[int] | None,
                                since: datetime | None) -> Iterator[str]:
         """Conditions strings covering every (type, company) pair within the URL limit."""

@@ -10,6 +10,7 @@ from cbcw.connectwise.api.http import ApiSession
 
 TICKET_FIELDS = "id,summary,board,status,company,closedFlag,_info"
 TICKET_STATE_FIELDS = "id,board,status,closedFlag"
+MAX_TICKET_ID = 2**31 - 1  # ConnectWise record ids are 32-bit integers (REFERENCE: `int` in the spec)
 
 
 class ServiceEndpoints(ApiSession):
@@ -51,7 +52,7 @@ class ServiceEndpoints(ApiSession):
             scope.append(C.in_("board/id", sorted(boards)))
         number = text.isascii() and text.isdigit()  # isdigit() alone accepts "²", which int() refuses
         if number:
-            match = C.or_(C.eq("id", int(text)), C.contains("summary", text))
+            match = C.or_(*id_prefix_conditions(text), C.contains("summary", text))
         else:
             match = C.and_(*(C.contains("summary", word) for word in words))
         found = self._first_page("/service/tickets", C.and_(*scope, match), limit, "id desc", TICKET_FIELDS)
@@ -60,7 +61,7 @@ class ServiceEndpoints(ApiSession):
             summary = shapes.text(ticket, "summary").lower()
             return (shapes.reference_id(ticket, "company") == int(company_id) and not shapes.flag(ticket, "closedFlag")
                     and (not boards or shapes.reference_id(ticket, "board") in boards)
-                    and ((number and ticket["id"] == int(text)) or all(w.lower() in summary for w in words)))
+                    and ((number and str(ticket["id"]).startswith(text)) or all(w.lower() in summary for w in words)))
 
         return [t for t in found if fits(t)]
 
@@ -104,6 +105,22 @@ class ServiceEndpoints(ApiSession):
 
     def patch_ticket_note(self, ticket_id: int, note_id: int, operations: list[dict]) -> dict:
         return self.request("PATCH", f"/service/tickets/{int(ticket_id)}/notes/{int(note_id)}", json=operations)
+
+
+def id_prefix_conditions(digits: str) -> list[str]:
+    """Conditions matching every ticket id that starts with `digits`: ConnectWise cannot match a
+    prefix of a number, but ranges can ("501": 501, 5010–5019, 50100–50199, … up to the largest
+    id). A number with a leading zero is no id prefix: nothing."""
+    if not digits or digits.startswith("0"):
+        return []
+    low = int(digits)
+    if low > MAX_TICKET_ID:
+        return []
+    parts, width = [C.eq("id", low)], 10
+    while low * width <= MAX_TICKET_ID:
+        parts.append(C.and_(C.ge("id", low * width), C.le("id", min(MAX_TICKET_ID, (low + 1) * width - 1))))
+        width *= 10
+    return parts
 
 
 def ticket_resource_identifiers(ticket: dict) -> list[str]:

@@ -26,34 +26,42 @@ class SystemEndpoints(ApiSession):
         info = self._decode(self._call("GET", path, base=f"{parts.scheme}://{parts.netloc}"))
         return None if info is None else shapes.obj(info, "company info")
 
+    def api_member_roles(self) -> list[dict]:
+        """The security role reference (`{id, name}`) of each active API member (`/system/apiMembers`,
+        REFERENCE §14); ConnectWise names no "current member" of an API key, so the caller decides
+        what several API members mean."""
+        members = map(shapes.record, self.iter_list("/system/apiMembers", fields="id,identifier,inactiveFlag,securityRole"))
+        return [m.get("securityRole") for m in members
+                if not shapes.flag(m, "inactiveFlag") and isinstance(m.get("securityRole"), dict)]
+
+    def security_role_settings(self, role_id: int) -> list[dict]:
+        """`GET /system/securityroles/{id}/settings`: one row per module function with its levels."""
+        return [shapes.record(s) for s in self.iter_list(f"/system/securityroles/{int(role_id)}/settings")]
+
     def find_members_by_emails(self, emails: Iterable[str]) -> dict[str, dict]:
         """{lower-cased email: member} for active, non-API members whose office or primary
-        email matches; emails without a member are absent. The emails are sent in as few
-        requests as the URL length limit allows (`MAX_URL_CHARS`)."""
-        wanted = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        email matches (case-insensitively); emails without a member are absent.
+
+        Matched here, over the active members: whether ConnectWise filters on `primaryEmail` or
+        `licenseClass` in conditions is not confirmed by public material (only `officeEmail`
+        and `inactiveFlag` are seen working), so the product does not depend on it
+        (docs/connectwise-behaviour.md). A site has a few hundred members at most: a page or two.
+        """
+        wanted = {e.strip().lower() for e in emails if e and e.strip()}
         if not wanted:
             return {}
-
-        def conditions(run):
-            return C.and_(C.or_(C.in_("officeEmail", run), C.in_("primaryEmail", run)),
-                          C.eq("inactiveFlag", False), C.ne("licenseClass", "A"))
-
         matches: dict[str, dict] = {}
-        for run in self._runs("/system/members", wanted, conditions, fields=MEMBER_FIELDS):
-            for member in self.iter_list("/system/members", conditions(run), fields=MEMBER_FIELDS):
-                member = shapes.record(member, "a member")
-                if not _is_person(member):
-                    continue
-                for key in ("officeEmail", "primaryEmail"):
-                    email = shapes.text(member, key).lower()
-                    if email in run:
-                        matches.setdefault(email, member)
+        for member in self.list_members():
+            for key in ("officeEmail", "primaryEmail"):
+                email = shapes.text(member, key).strip().lower()
+                if email in wanted:
+                    matches.setdefault(email, member)
         return matches
 
     def list_members(self) -> list[dict]:
-        """Active, non-API members, for picking a member by hand."""
-        conditions = C.and_(C.eq("inactiveFlag", False), C.ne("licenseClass", "A"))
-        members = map(shapes.record, self.iter_list("/system/members", conditions, fields=MEMBER_FIELDS))
+        """Active, non-API members (licenseClass A is an API member), for matching and picking."""
+        members = map(shapes.record, self.iter_list("/system/members", C.eq("inactiveFlag", False),
+                                                    fields=MEMBER_FIELDS))
         return [m for m in members if _is_person(m)]
 
 
