@@ -31,8 +31,14 @@ def zoned_header(names: Sequence[str], timed: frozenset[str], zone: ZoneInfo) ->
 
 
 def csv_time(value: datetime | None, zone: ZoneInfo) -> str:
-    """A time cell: sortable text in the downloading user's zone (blank when there is none)."""
-    return localtime(value, TIME_FORMAT, zone)
+    """A time cell, "2026-05-01 13:00" in `zone` (blank when there is none). `isoformat` rather than
+    `strftime`, which costs four times as much: a CSV of 20,000 rows has 60,000 of these."""
+    if value is None:
+        return ""
+    try:
+        return value.astimezone(zone).isoformat(" ", "minutes")[:16]
+    except (OverflowError, ValueError):  # beyond year 1…9999 in the zone: localtime shows it in UTC
+        return localtime(value, TIME_FORMAT, zone)
 
 
 def safe_cell(value) -> str:
