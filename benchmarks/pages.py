@@ -81,7 +81,7 @@ def main() -> None:
             "/calendar (week)": "/calendar",
             "/calendar?view=month": "/calendar?view=month",
             "/reports/device-changes": "/reports/device-changes",
-            "  … its last page": "/reports/device-changes?page=999999",
+            "  … its page 400 (of 401)": "/reports/device-changes?page=400",
             "  … its CSV": "/reports/device-changes?format=csv",
             "/changes?format=csv": "/changes?format=csv",
         }
