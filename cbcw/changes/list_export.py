@@ -46,8 +46,9 @@ def export_rows(filtered: Select) -> Select:
 
 
 def row_cells(row, zone: ZoneInfo) -> list:
-    """One CSV row, times in `zone`."""
-    return [reference_of(row.number), row.title, row.change_type.capitalize(), row.company or "",
-            STATE_LABELS[row.state], row.risk.capitalize(), csv_time(row.window_start, zone),
-            csv_time(row.window_end, zone), row.implementer or "", row.requester or "", csv_time(row.updated_at, zone)]
+    """One CSV row (an `export_rows` row, unpacked: cheaper than reading it by name), times in `zone`."""
+    number, title, change_type, company, state, risk, start, end, implementer, requester, updated = row
+    return [reference_of(number), title, change_type.capitalize(), company or "", STATE_LABELS[state],
+            risk.capitalize(), csv_time(start, zone), csv_time(end, zone), implementer or "", requester or "",
+            csv_time(updated, zone)]
 
