@@ -114,7 +114,7 @@ def _report(pages: dict, firsts: dict, totals: dict, cpus: dict, sizes: dict) ->
         if streamed:
             line += f"   first byte {first * 1000:.0f} ms"
             if first > FIRST_BYTE_SECONDS:
-                misses.append(f"{name}: first byte {first:.2f} s")
+                misses.append(f"{name.strip(' …')}: first byte {first:.2f} s")
         if total > LIST_MULTIPLE * base:
             misses.append(f"{name.strip(' …')}: {total / base:.1f}× the list" + (" (to its last byte)" if streamed else ""))
         print(line)
