@@ -60,6 +60,7 @@ class Config:
     LOGIN_MAX_DELAY_SECONDS = _int("LOGIN_MAX_DELAY_SECONDS", 60)
     CHANGES_PER_PAGE = 25
     DEVICES_PER_PAGE = 50
+    CSV_BATCH_ROWS = 500  # rows a CSV download reads and sends at a time (cbcw/main/csv_download.py)
     PASSWORD_HASH_METHOD = "scrypt"
     # In this order: the change page's panels and previews, and the first ticket system enabled
     # for an organisation is the one its change form uses (cbcw/integrations/registry.py).

@@ -26,6 +26,11 @@ APPROVAL_KINDS = ("technical", "operational", "vcab")
 DECISIONS = ("approved", "rejected")
 
 
+def reference_of(number: int) -> str:
+    """How a change number is shown ("CHG-000012"), also where only the number was read."""
+    return f"CHG-{number:06d}"
+
+
 class Change(db.Model):
     """A change control (PRODUCT §2.1)."""
 
@@ -100,7 +105,7 @@ class Change(db.Model):
 
     @property
     def reference(self) -> str:
-        return f"CHG-{self.number:06d}"
+        return reference_of(self.number)
 
     @property
     def state_label(self) -> str:

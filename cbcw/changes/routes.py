@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import operations, policy, queries
+from cbcw.changes import list_export, operations, policy, queries
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
@@ -88,6 +88,8 @@ def list_changes():
     form.company.choices = options([("", "Any company"), *((c.id, c.name) for c in queries.companies())])
     form.validate()  # an invalid filter shows its error beside the field and is left out
     stmt = queries.filtered_changes(current_user, **form.filters())
+    if request.args.get("format") == "csv":
+        return list_export.download(stmt)
     pagination = queries.page_of(stmt, form.page_number(), current_app.config["CHANGES_PER_PAGE"])
     return render_partial_or_page(
         "changes/_results.html", "changes/list.html", form=form, pagination=pagination, filters=form.query_args()

@@ -52,7 +52,8 @@ class DeviceFilterForm(_QueryForm):
 
 class ReportFilterForm(_QueryForm):
     company = SelectField("Company", coerce=bounded_id, validate_choice=False)
-    device = SelectField("Device", coerce=bounded_id, validate_choice=False)
+    # A hostname (or part of one), not a dropdown: at 10,000 changes one lists 20,000 devices.
+    device = SearchField("Device", validators=[Optional(), Length(max=100)])
     type = SelectField("Type", coerce=bounded_id, validate_choice=False)
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

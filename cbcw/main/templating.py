@@ -20,8 +20,9 @@ def user_zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def localtime(value: datetime | str | None, fmt: str = DEFAULT_FORMAT) -> str:
-    """A UTC datetime (or the ISO text timeline details store) in the viewer's timezone."""
+def localtime(value: datetime | str | None, fmt: str = DEFAULT_FORMAT, zone: ZoneInfo | None = None) -> str:
+    """A UTC datetime (or the ISO text timeline details store) in the viewer's timezone (or `zone`,
+    which a long CSV looks up once instead of once per cell)."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -30,7 +31,7 @@ def localtime(value: datetime | str | None, fmt: str = DEFAULT_FORMAT) -> str:
         except ValueError:
             return value
     try:
-        return value.astimezone(user_zone()).strftime(fmt)
+        return value.astimezone(zone or user_zone()).strftime(fmt)
     except (OverflowError, ValueError):  # beyond year 1…9999 once shifted into the zone
         return f"{value.strftime(fmt)} UTC"
 

@@ -86,6 +86,7 @@ class Page:
     htmx: bool
     status: int
     body: str
+    content_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _walk(client, urls: list[str], result: Crawl, anonymous: bool) -> None:
         if response.status_code in (301, 302, 303) and anonymous:
             queue.append((response.location, False))
         body = response.get_data(as_text=True)
-        pages[(url, htmx)] = Page(url, htmx, response.status_code, body)
+        pages[(url, htmx)] = Page(url, htmx, response.status_code, body, response.content_type or "")
         if response.status_code != 200 or "html" not in response.content_type:
             continue
         for form in forms_in(body, url):
