@@ -150,11 +150,12 @@ def test_htmx_list_request_returns_only_the_results_partial(client, login, engin
 
 
 def test_filter_form_works_with_and_without_htmx(client, login, engineer):
-    """The filter form is a real GET form that htmx enhances with a debounced, synced search."""
+    """The filter form is a real GET form that htmx enhances with a debounced, synced search (the
+    form's own trigger, so Enter replaces a pending typed search rather than adding a request)."""
     login(engineer)
     page = text(client.get("/changes"))
     assert 'method="get" action="/changes"' in page
-    assert 'hx-trigger="input changed delay:300ms, search"' in page
+    assert 'hx-trigger="submit, input changed delay:300ms from:#q"' in page
     assert 'hx-push-url="true"' in page and 'hx-sync="this:replace"' in page
 
 
