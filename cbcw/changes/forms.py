@@ -77,7 +77,13 @@ def long_text(*validators) -> list:
 
 
 def _text(field) -> str:
-    return (field.data or "").strip()
+    return one_newline(field.data or "").strip()
+
+
+def one_newline(text: str) -> str:
+    """Text with every line break as "\n": browsers post a textarea's lines with "\r\n", and
+    what is saved is shown, compared and posted to ticket systems as it is stored."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _to_utc(value: datetime | None) -> datetime | None:
@@ -128,9 +134,10 @@ class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
         start, end = self.utc_window()
         return ChangeFields(
             title=_text(self.title), company_id=self.company_id.data, risk=self.risk.data,
-            description=self.description.data or "", reason=self.reason.data or "",
-            impact=self.impact.data or "", implementation_plan=self.implementation_plan.data or "",
-            rollback_plan=self.rollback_plan.data or "", test_plan=self.test_plan.data or "",
+            description=one_newline(self.description.data or ""), reason=one_newline(self.reason.data or ""),
+            impact=one_newline(self.impact.data or ""),
+            implementation_plan=one_newline(self.implementation_plan.data or ""),
+            rollback_plan=one_newline(self.rollback_plan.data or ""), test_plan=one_newline(self.test_plan.data or ""),
             window_start=start, window_end=end, implementer_id=self.implementer_id.data,
             technical_approver_id=self.technical_approver_id.data,
             operational_approver_id=self.operational_approver_id.data,
