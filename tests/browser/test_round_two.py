@@ -212,3 +212,19 @@ def test_every_table_reads_as_labelled_rows_at_390_px(page, login, demo):
     goto(page, "/changes")
     for name in ("State", "Risk"):
         expect(page.locator(f"#results td[data-label={name}] .badge").first).to_be_in_viewport()
+
+
+def test_activity_dates_stay_on_one_line_and_paths_break_only_at_slashes_at_1366(page, login, demo):
+    """At 1366 px each write's time is one line, and a request path never wraps inside a word."""
+    completed_change(demo)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    login(page, ADMIN)
+    goto(page, "/settings/integrations/activity")
+    times = page.locator("td[data-label=Time] > time")
+    expect(times.first).to_be_visible()
+    assert all(n == 1 for n in times.evaluate_all("ts => ts.map(t => t.getClientRects().length)"))
+    words = page.locator("td[data-label=Request] code").evaluate_all(
+        "cs => cs.flatMap(c => { const r = document.createRange(); const out = [];"
+        " for (const node of c.childNodes) { if (node.nodeType !== 3) continue;"
+        "   r.selectNodeContents(node); out.push(r.getClientRects().length); } return out; })")
+    assert words and max(words) == 1, words  # each piece between two slashes sits on one line
