@@ -1,5 +1,5 @@
 """One date-and-time control for every form: the change form's window, the schedule panel and
-the time-entry popup.
+the time-entry popup; and its date-only sibling for date filters (the device change report).
 
 It is the browser's own `<input type="datetime-local">`: its picker shows the date in the format
 of the user's own browser and language (10/12/2026 in the UK, 12/10/2026 in the US), posts ISO
@@ -20,6 +20,7 @@ from wtforms.widgets import html_params
 from cbcw.main.templating import user_zone
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M"
+DATE_ACCEPTED = ("%Y-%m-%d", "%d %b %Y", "%d %B %Y")
 ACCEPTED = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
             "%d %b %Y %H:%M", "%d %B %Y %H:%M")
 EXAMPLE = "2026-12-10 22:00"
@@ -53,15 +54,29 @@ def parse_local(text: str) -> datetime:
     raise ValueError(problem_with(text))
 
 
-def problem_with(text: str) -> str:
-    """What is wrong with text that is not a date and time."""
+def parse_date(text: str) -> date:
+    """The calendar date `text` names, or ValueError saying what is wrong."""
+    text = " ".join(text.split())
+    for fmt in DATE_ACCEPTED:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(problem_with(text, with_time=False))
+
+
+def problem_with(text: str, with_time: bool = True) -> str:
+    """What is wrong with text that is not a date (and time, if `with_time`)."""
     shown = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX] + "…"
+    example = EXAMPLE if with_time else EXAMPLE.split()[0]
+    generic = (f"“{shown}” is not a date{' and time' if with_time else ''}: pick one in the calendar, "
+               f"or type it as {example}.")
     if _SLASHED.match(text):
         return (f"“{shown}” can be read two ways (day or month first): pick the date in the calendar, "
-                f"or type it as {EXAMPLE}.")
+                f"or type it as {example}.")
     iso, named = _ISO_DATE.match(text), _NAMED_DATE.match(text)
     if not (iso or named):
-        return f"“{shown}” is not a date and time: pick one in the calendar, or type it as {EXAMPLE}."
+        return generic
     if iso:
         year, month, day, rest = int(iso[1]), int(iso[2]), int(iso[3]), iso[4]
     else:
@@ -78,6 +93,8 @@ def problem_with(text: str) -> str:
         if year < 1:
             return f"{said} is not a date."
         return f"{said} is not a date: {calendar.month_name[month]} {year} has {calendar.monthrange(year, month)[1]} days."
+    if not with_time:
+        return generic
     if not rest:
         return "Add the time as well as the date (for example 22:00)."
     clock = _TIME.match(rest)
@@ -85,22 +102,30 @@ def problem_with(text: str) -> str:
         return f"“{rest[:QUOTE_MAX]}” is not a time: give it as 22:00 (24-hour)."
     if int(clock[1]) > 23 or int(clock[2]) > 59 or int(clock[3] or 0) > 59:
         return f"{rest} is not a time of day (00:00 to 23:59)."
-    return f"“{shown}” is not a date and time: pick one in the calendar, or type it as {EXAMPLE}."
+    return generic
 
 
-class DateTimeLocalInput:
-    """The field as one native date-and-time input, its value in the user's timezone."""
+class NativeInput:
+    """The field as one native date (or date-and-time) input showing `field.input_value()`."""
+
+    def __init__(self, input_type: str, **attributes):
+        self.input_type, self.attributes = input_type, attributes
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        params = html_params(type="datetime-local", name=field.name, value=field.input_value(), step=60, **kwargs)
+        params = html_params(type=self.input_type, name=field.name, value=field.input_value(),
+                             **self.attributes, **kwargs)
         return Markup(f"<input {params}>")
+
+
+def _typed(field) -> str:
+    return " ".join(value.strip() for value in field.raw_data or () if value)
 
 
 class LocalDateTimeField(Field):
     """A moment in the user's timezone, as an aware datetime (None when left blank)."""
 
-    widget = DateTimeLocalInput()
+    widget = NativeInput("datetime-local", step=60)
 
     def input_value(self) -> str:
         """The ISO text the input shows: the moment read, or what was typed if it was not one."""
@@ -110,10 +135,25 @@ class LocalDateTimeField(Field):
             except OverflowError:  # stored at the ends of the calendar: shown as it is kept
                 local = self.data
             return local.strftime(ISO_FORMAT)
-        return " ".join(value.strip() for value in self.raw_data or () if value)
+        return _typed(self)
 
     def process_formdata(self, valuelist):
         text = " ".join(value.strip() for value in valuelist if value)
         self.data = None
         if text:
             self.data = parse_local(text)
+
+
+class LocalDateField(Field):
+    """A calendar date (a date filter), None when left blank."""
+
+    widget = NativeInput("date")
+
+    def input_value(self) -> str:
+        return self.data.isoformat() if self.data is not None else _typed(self)
+
+    def process_formdata(self, valuelist):
+        text = " ".join(value.strip() for value in valuelist if value)
+        self.data = None
+        if text:
+            self.data = parse_date(text)
