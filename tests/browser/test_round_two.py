@@ -228,3 +228,16 @@ def test_activity_dates_stay_on_one_line_and_paths_break_only_at_slashes_at_1366
         " for (const node of c.childNodes) { if (node.nodeType !== 3) continue;"
         "   r.selectNodeContents(node); out.push(r.getClientRects().length); } return out; })")
     assert words and max(words) == 1, words  # each piece between two slashes sits on one line
+
+
+def test_tables_keep_their_roles_in_the_phone_layout(page, login, demo):
+    """At 390 px the list's table, rows, headings and cells still carry table roles, also after an htmx swap."""
+    page.set_viewport_size(PHONE)
+    login(page, ENGINEER)
+    goto(page, "/changes")
+    expect(page.get_by_role("table")).to_have_count(1)
+    expect(page.get_by_role("columnheader", name="State")).to_be_attached()
+    with htmx_swap(page, url_with("/changes", sort="title")):
+        page.get_by_role("columnheader", name="Title").get_by_role("link").click()
+    expect(page.get_by_role("table").get_by_role("row").nth(1).get_by_role("cell").first).to_be_attached()
+    assert page.locator("#results td:not([role=cell])").count() == 0
