@@ -1,7 +1,7 @@
 """Forms for change controls: the change itself, the list filters and one form per transition.
 
 Forms parse and bound what people type (lengths, dates, choices); the operations enforce the
-rules. Times are typed in the user's timezone (a date and a 24-hour time, `datetime_field.py`)
+rules. Times are typed in the user's timezone (the one date-and-time control, `cbcw/main/datetime_field.py`)
 and handed to the operations as aware UTC datetimes. Transition forms carry a prefix (their
 action name) so several can share the detail page without clashing ids; their CSRF field is
 prefixed too, which Flask-WTF accepts.
@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SearchField,
@@ -18,14 +19,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from cbcw.changes import sorting
 from cbcw.changes.conflicts import conflicts_for
-from cbcw.changes.datetime_field import DATE_FORMAT, FORMAT_HELP, TIME_FORMAT, LocalDateTimeField, OutOfRange
 from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
 from cbcw.changes.ticket_choice import TicketChoiceMixin
+from cbcw.main.datetime_field import LocalDateTimeField, OutOfRange
 from cbcw.main.forms import options
 
 
@@ -48,8 +50,8 @@ class WindowField(LocalDateTimeField):
     """
 
     def __init__(self, label: str, required: bool, **kwargs):
-        super().__init__(label, description=FORMAT_HELP,
-                         validators=[InputRequired() if required else Optional()], **kwargs)
+        super().__init__(label, validators=[InputRequired("Choose the date and time.") if required else Optional()],
+                         **kwargs)
 
     def process_formdata(self, valuelist):
         try:
@@ -67,12 +69,6 @@ class WindowField(LocalDateTimeField):
         first, last = WINDOW_YEARS
         return f"Choose a date between the years {first} and {last}."
 
-    def parts(self) -> tuple[str, str]:
-        try:
-            return super().parts()
-        except OverflowError:
-            return self.data.strftime(DATE_FORMAT), self.data.strftime(TIME_FORMAT)
-
 
 def long_text(*validators) -> list:
     """The validators of a long text field: the given ones, then the length limit."""
@@ -81,7 +77,13 @@ def long_text(*validators) -> list:
 
 
 def _text(field) -> str:
-    return (field.data or "").strip()
+    return one_newline(field.data or "").strip()
+
+
+def one_newline(text: str) -> str:
+    """Text with every line break as "\n": browsers post a textarea's lines with "\r\n", and
+    what is saved is shown, compared and posted to ticket systems as it is stored."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _to_utc(value: datetime | None) -> datetime | None:
@@ -132,9 +134,10 @@ class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
         start, end = self.utc_window()
         return ChangeFields(
             title=_text(self.title), company_id=self.company_id.data, risk=self.risk.data,
-            description=self.description.data or "", reason=self.reason.data or "",
-            impact=self.impact.data or "", implementation_plan=self.implementation_plan.data or "",
-            rollback_plan=self.rollback_plan.data or "", test_plan=self.test_plan.data or "",
+            description=one_newline(self.description.data or ""), reason=one_newline(self.reason.data or ""),
+            impact=one_newline(self.impact.data or ""),
+            implementation_plan=one_newline(self.implementation_plan.data or ""),
+            rollback_plan=one_newline(self.rollback_plan.data or ""), test_plan=one_newline(self.test_plan.data or ""),
             window_start=start, window_end=end, implementer_id=self.implementer_id.data,
             technical_approver_id=self.technical_approver_id.data,
             operational_approver_id=self.operational_approver_id.data,
@@ -168,6 +171,7 @@ class FilterForm(FlaskForm):
     )
     company = SelectField("Company", coerce=optional_id)
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1)])
+    sort = HiddenField("Sort", validators=[Optional(), AnyOf([*sorting.COLUMNS, *(f"-{c}" for c in sorting.COLUMNS)])])
 
     def filters(self) -> dict:
         """The valid filters as `queries.filtered_changes` takes them."""
@@ -175,12 +179,13 @@ class FilterForm(FlaskForm):
             return empty if field.errors else (field.data or empty)
 
         return {"q": valid(self.q, ""), "mine": valid(self.mine, ""), "state": valid(self.state, ""),
-                "company_id": valid(self.company, None)}
+                "company_id": valid(self.company, None), "sort": valid(self.sort, None)}
 
     def query_args(self) -> dict:
         """The valid filters as URL parameters (for the pagination links)."""
         values = self.filters()
-        args = {"q": values["q"], "mine": values["mine"], "state": values["state"], "company": values["company_id"]}
+        args = {"q": values["q"], "mine": values["mine"], "state": values["state"], "company": values["company_id"],
+                "sort": values["sort"]}
         return {key: value for key, value in args.items() if value}
 
     def page_number(self) -> int:

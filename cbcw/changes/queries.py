@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, se
 from sqlalchemy.orm import joinedload, selectinload
 
 from cbcw.accounts.models import User
-from cbcw.changes import policy
+from cbcw.changes import policy, sorting
 from cbcw.changes.models import STATES, Approval, Change, ChangeDevice, TimelineEntry
 from cbcw.devices.models import Device
 from cbcw.extensions import db
@@ -47,9 +47,11 @@ def parse_number(query: str) -> int | None:
 
 
 def filtered_changes(
-    user: User, q: str = "", state: str = "", company_id: int | None = None, mine: str = ""
+    user: User, q: str = "", state: str = "", company_id: int | None = None, mine: str = "",
+    sort: str | None = None,
 ) -> Select:
-    """Changes matching the list filters, most recently updated first.
+    """Changes matching the list filters, in `sort` order (`cbcw.changes.sorting`; by default
+    most recently updated first).
 
     `q` matches changes whose title, number or description contains every word (in any order);
     `mine` is a PRODUCT §2.6 quick filter ("approval", "assigned" or "requested") for `user`.
@@ -62,7 +64,7 @@ def filtered_changes(
     if mine in MY_WORK:
         stmt = stmt.where(MY_WORK[mine](user))
     stmt = stmt.where(*_search_terms(q))
-    return stmt.options(joinedload(Change.company)).order_by(Change.updated_at.desc(), Change.id.desc())
+    return sorting.apply(stmt.options(joinedload(Change.company), joinedload(Change.implementer)), sort)
 
 
 def change_for_detail(change_id: int, tab: str) -> Change:

@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import list_export, operations, policy, queries
+from cbcw.changes import list_export, operations, policy, queries, sorting, timeline_filter
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
@@ -34,7 +34,7 @@ from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS
 from cbcw.changes.models import Change
-from cbcw.changes.template_filters import highlight_mentions
+from cbcw.changes.template_filters import device_links, highlight_mentions
 from cbcw.changes.unit_of_work import apply
 from cbcw.db import utcnow
 from cbcw.extensions import db, htmx
@@ -46,6 +46,9 @@ from cbcw.tenancy import get_or_404
 
 bp = Blueprint("changes", __name__)
 bp.add_app_template_filter(highlight_mentions, "mentions")
+bp.add_app_template_global(device_links, "device_links")
+bp.add_app_template_global(sorting.link_value, "sort_link_value")
+bp.add_app_template_global(sorting.parse, "sort_of")
 bp.add_app_template_global(lambda change, action: registry.current().previews(change, action, current_user),
                            "transition_previews")
 bp.add_app_template_global(lambda change: registry.current().panels(change), "change_panels")
@@ -213,16 +216,20 @@ def _save_edit(change: Change, actor, fields, relink: bool, ticket: LinkedTicket
 @bp.get("/changes/<int:change_id>")
 @login_required
 def detail(change_id: int):
-    tab = "timeline" if request.args.get("tab") == "timeline" else "overview"
+    asked = request.args.get("tab")
+    tab = asked if asked == "timeline" else "overview"
     change = queries.change_for_detail(change_id, tab)
-    context = _detail_context(change, tab, open_panel=request.args.get("action"))
+    panels = registry.current().panels(change)
+    if any(panel.tab == asked for panel in panels if panel.tab):
+        tab = asked  # an integration's own tab (its panel loads from its URL)
+    context = _detail_context(change, tab, open_panel=request.args.get("action"), panels=panels)
     # The action toolbar swaps only itself (opening a panel); the tabs swap the tab panel.
     partial = "changes/_actions.html" if htmx.target == "change-actions" else "changes/_tabs.html"
-    return render_partial_or_page(partial, "changes/detail.html", **context)
+    return timeline_filter.remember(render_partial_or_page(partial, "changes/detail.html", **context))
 
 
 def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None = None,
-                    open_panel: str | None = None) -> dict:
+                    open_panel: str | None = None, panels: list | None = None) -> dict:
     """What the detail page shows; `bound` is a posted form to show again with its errors."""
     allowed = policy.allowed_actions(change, current_user)
     forms = _action_forms(change, allowed, bound)
@@ -234,12 +241,13 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
         "open_panel": open_panel if open_panel in PANELS and open_panel in forms else None,
         # Starting outside the window asks first: it is posted to the ticket and dates the reports.
         "start_off_window": change.window_position(utcnow()) if "start" in forms else None,
+        "panels": registry.current().panels(change) if panels is None else panels,
     }
     if context["open_panel"] == "start" and not context["start_off_window"]:
         context["open_panel"] = None  # inside the window Start is one button, no panel
     if tab == "timeline":
-        context["entries"] = queries.timeline(change)
-    else:
+        context["timeline"] = timeline_filter.shown(queries.timeline(change))
+    elif tab == "overview":
         context["approvals"] = approval_status(change)
     context["conflicts"] = conflicts_for(change) if change.state in OCCUPYING_STATES else []
     return context

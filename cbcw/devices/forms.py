@@ -1,10 +1,11 @@
 """Filters of the device list and the device change report, read from the query string."""
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField
+from wtforms import SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cbcw.devices import queries
+from cbcw.main.datetime_field import LocalDateField
 from cbcw.main.forms import options
 from cbcw.main.numbers import DATABASE_INT_MAX
 
@@ -55,8 +56,8 @@ class ReportFilterForm(_QueryForm):
     # A hostname (or part of one), not a dropdown: at 10,000 changes one lists 20,000 devices.
     device = SearchField("Device", validators=[Optional(), Length(max=100)])
     type = SelectField("Type", coerce=bounded_id, validate_choice=False)
-    date_from = DateField("From", validators=[Optional()])
-    date_to = DateField("To", validators=[Optional()])
+    date_from = LocalDateField("From", validators=[Optional()])
+    date_to = LocalDateField("To", validators=[Optional()])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -40,10 +40,16 @@ class LinkedChange(Protocol):
 
 @dataclass(frozen=True)
 class Panel:
-    """A panel on a change's detail page, loaded from `url` (an HTMX fragment, also a full page)."""
+    """A panel on a change's detail page, loaded from `url` (an HTMX fragment, also a full page).
+
+    With a `tab` key the panel is a tab of its own (`/changes/<id>?tab=<key>`, a real URL) and
+    `summary` is its one line on the Overview, so a busy integration does not drown the Overview;
+    without one it is a section under the tabs (for what must not be missed, e.g. drift)."""
 
     title: str
     url: str
+    tab: str = ""
+    summary: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 // - Dialog buttons: [data-close-dialog] closes its dialog; after a successful HTMX request,
 //   [data-open-dialog-on-success="id"] opens that dialog and [data-close-dialog-on-success]
 //   closes the one it sits in (these replace inline onclick / hx-on handlers).
+// - Tables keep their table roles when the phone layout turns their rows into blocks.
 (function () {
   "use strict";
 
@@ -55,6 +56,32 @@
       var own = element.closest("dialog");
       if (own) own.close();
     }
+  });
+
+  // At phone width the stylesheet shows each table row as a block of labelled values; some
+  // browsers (Safari) then drop the table from the accessibility tree. Explicit roles keep the
+  // rows, cells and column headings announced as a table, whatever the layout.
+  var TABLE_ROLES = [["table", "table"], ["thead, tbody, tfoot", "rowgroup"], ["tr", "row"],
+                     ["thead th", "columnheader"], ["tbody th", "rowheader"], ["td", "cell"]];
+
+  function keepTableRoles(root) {
+    // A swapped-in row or cell: its own table; otherwise every table inside what was swapped in.
+    var own = root.closest && root.closest("table");
+    var tables = own ? [own] : Array.prototype.slice.call(root.querySelectorAll("table"));
+    tables.forEach(function (table) {
+      TABLE_ROLES.forEach(function (pair) {
+        var found = pair[0] === "table" ? [table] : table.querySelectorAll(pair[0]);
+        Array.prototype.forEach.call(found, function (element) {
+          if (!element.hasAttribute("role")) element.setAttribute("role", pair[1]);
+        });
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { keepTableRoles(document); });
+  document.addEventListener("htmx:load", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.querySelectorAll) keepTableRoles(elt);
   });
 
   document.addEventListener("click", function (event) {

@@ -98,10 +98,14 @@
       if (!option || !token) {
         return;
       }
-      var text = "@" + option.dataset.hostname + " ";
+      // Replace the whole word being typed (also what follows the caret), and add a space only
+      // where none follows already: picking never leaves a double space.
       var value = textarea.value;
-      textarea.value = value.slice(0, token.start) + text + value.slice(token.end);
-      var caret = token.start + text.length;
+      var end = token.end + value.slice(token.end).match(/^[A-Za-z0-9._-]*/)[0].length;
+      var rest = value.slice(end);
+      var text = "@" + option.dataset.hostname + (/^\s/.test(rest) ? "" : " ");
+      textarea.value = value.slice(0, token.start) + text + rest;
+      var caret = token.start + text.length + (/^ /.test(rest) ? 1 : 0);
       textarea.setSelectionRange(caret, caret);
       close();
       status.textContent = "Inserted " + text.trim() + ".";

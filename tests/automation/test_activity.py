@@ -46,7 +46,7 @@ def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, c
     db.session.commit()
     login(admin)
     response = post(f"{ACTIVITY}/{failed.id}/retry", {"back": "change"})
-    assert response.status_code == 302 and response.location.endswith(f"/changes/{change.id}/integration")
+    assert response.status_code == 302 and response.location.endswith(f"/changes/{change.id}?tab=integration")
     db.session.refresh(failed)
     assert failed.state == "sent" and failed.attempts == 2
 
@@ -75,13 +75,22 @@ def test_retry_needs_a_csrf_token(db, linked, client, login, admin, cw_sim):
     assert client.post(f"{ACTIVITY}/{row.id}/retry").status_code == 400
 
 
-def test_change_page_has_the_activity_panel_and_the_panel_lists_the_changes_writes(db, linked, client, login, cast, cw_sim):
-    """The change page loads a ConnectWise activity panel; it lists this change's writes only."""
+def test_change_page_has_the_activity_tab_and_the_panel_lists_the_changes_writes(db, linked, client, login, cast, cw_sim):
+    """The Overview says in one line what was written and links the ConnectWise activity tab; the
+    tab (a real URL, selected) loads the panel, which lists this change's writes only."""
     change = linked()
     other = linked(ticket=5004)
     deliver_all()
     login(cast.creator)
-    page = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    overview = client.get(f"/changes/{change.id}").get_data(as_text=True)
+    assert f'hx-get="/changes/{change.id}/integration"' not in overview  # not 30 rows on the Overview
+    summary = " ".join(overview.split("panel-summary")[1].split("</p>")[0].split())
+    writes = outbox(db, change)
+    sent = sum(w.state == "sent" for w in writes)
+    assert f"ConnectWise activity:</strong> {len(writes)} writes to the ticket: {sent} sent" in summary
+    assert f'href="/changes/{change.id}?tab=integration"' in overview
+    page = client.get(f"/changes/{change.id}?tab=integration").get_data(as_text=True)
+    assert 'id="tab-integration" aria-controls="change-tabpanel"\n     aria-selected="true"' in page
     assert f'hx-get="/changes/{change.id}/integration"' in page
     panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "#5001" in panel and "#5004" not in panel and "<html" not in panel
@@ -135,3 +144,37 @@ def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(d
     failed = client.get(ACTIVITY + "?state=failed").get_data(as_text=True)
     assert 'name="state" value="failed"' in failed  # each Retry form on the filtered list carries the filter
     assert post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "<bogus>"}).location.endswith(ACTIVITY)
+
+
+def test_the_activity_sub_page_keeps_the_change_tabs_with_its_own_selected(db, linked, client, login, cast, cw_sim):
+    """/changes/<id>/integration as a page of its own shows the change's tabs, ConnectWise activity selected."""
+    change = linked()
+    login(cast.creator)
+    page = client.get(f"/changes/{change.id}/integration").get_data(as_text=True)
+    assert 'id="tab-integration" aria-controls="change-tabpanel"\n     aria-selected="true"' in page
+    assert 'id="tab-overview" aria-controls="change-tabpanel"\n     aria-selected="false"' in page
+
+
+def test_a_viewer_sees_what_was_written_but_not_the_request_bodies(db, linked, client, login, make_user, cw_sim):
+    """Viewers see each write, its state and where it went; the bodies (internal note texts) are not in the page."""
+    change = linked(ticket=HELP_DESK_TICKET)
+    deliver_all()
+    note = next(r for r in outbox(db, change) if r.kind == "note")
+    login(make_user("viewer"))
+    panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Internal note" in panel and "Sent" in panel and "POST /<wbr>service/<wbr>tickets" in panel
+    assert note.payload["text"] not in panel and "<pre" not in panel and "internalAnalysisFlag" not in panel
+
+
+def test_activity_paths_break_only_after_a_slash_and_an_empty_error_column_is_left_out(db, linked, client, login, admin, cw_sim):
+    """A request path may wrap only at its slashes; with no write in error there is no Last error column."""
+    change = linked()
+    deliver_all()
+    login(admin)
+    page = client.get(ACTIVITY).get_data(as_text=True)
+    assert f"POST /<wbr>service/<wbr>tickets/<wbr>{change.linked_ticket_id}/<wbr>notes" in page
+    assert "Last error" not in page
+    linked(ticket=HELP_DESK_TICKET)  # its status write fails: the column appears, with the error
+    deliver_all()
+    page = client.get(ACTIVITY).get_data(as_text=True)
+    assert "Last error" in page and "does not exist on the board “Help Desk”" in page

@@ -74,15 +74,15 @@ def test_test_connection_names_rejected_keys(page, login, demo):
 
 
 def test_map_company_through_typeahead(page, login, demo):
-    """Typing "north" in Bluewater Dental's search lists Northwind Logistics; clicking it maps the row."""
+    """Typing "north" in Bluewater Dental's picker lists Northwind Logistics; clicking the option maps the row."""
     open_settings(page, login)
     row = company_row(page, "Bluewater Dental")
     expect(row.locator(".mapped")).to_contain_text("Bluewater Dental")
     expect(row.locator(".boards")).to_have_text("Service Board, Change Management")
 
     with htmx_swap(page, url_with(SETTINGS_URL + "/companies/search", q="north")):
-        row.get_by_role("searchbox").press_sequentially("north")
-    choice = row.locator(".typeahead-results").get_by_role("button", name=re.compile("^Northwind Logistics"))
+        row.get_by_role("combobox").press_sequentially("north")
+    choice = row.get_by_role("listbox").get_by_role("option", name=re.compile("^Northwind Logistics"))
     expect(choice).to_be_visible()
     htmx_click(page, choice, re.compile(r"/companies/\d+/map$"), "POST")
 

@@ -17,7 +17,7 @@ def text(response) -> str:
 
 def titles(response) -> set[str]:
     """The titles of the rows the list shows."""
-    return set(re.findall(r'<td><a href="/changes/\d+">(?!CHG-)([^<]+)</a></td>', text(response)))
+    return set(re.findall(r'<td data-label="Title"><a href="/changes/\d+">([^<]+)</a></td>', text(response)))
 
 
 # --- Search ------------------------------------------------------------------------------------

@@ -41,13 +41,26 @@ def test_typeahead_with_awkward_characters_is_exact(client, login, admin, compan
     assert b"Acme*Star" not in response.data
 
 
-def test_blank_typeahead_query_returns_empty_partial(client, login, admin, company, cw_settings, cw_sim):
-    """A blank query answers 200 with nothing, without calling ConnectWise."""
+def test_blank_typeahead_query_lists_companies_as_options(client, login, admin, company, cw_settings):
+    """Focusing the picker (a blank query) lists the first active ConnectWise companies by name, as
+    listbox options carrying their ids (the combobox's ↑ ↓ and Enter)."""
     login(admin)
-    cw_sim_journal_before = len(cw_sim.journal())
     response = client.get(f"{URL}/companies/search", query_string={"company_id": company.id, "q": " "}, headers=HX)
-    assert response.status_code == 200 and b"<li" not in response.data
-    assert len(cw_sim.journal()) == cw_sim_journal_before
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'role="option"' in page and 'data-value="101"' in page
+    assert "Acme Manufacturing" in page and "Acme Defunct Widgets" not in page
+
+
+def test_a_company_mapped_to_another_client_says_which(post, client, login, admin, company, make_company, cw_settings):
+    """Mapping a second client to a ConnectWise company already mapped warns, naming the first
+    client, in the picker's options and in the row after mapping."""
+    other = make_company("Second Client")
+    login(admin)
+    map_company(post, company, 101)
+    options = client.get(f"{URL}/companies/search", query_string={"company_id": other.id, "q": "acme"}, headers=HX)
+    assert f"already mapped to {company.name}" in options.get_data(as_text=True)
+    row = map_company(post, other, 101).get_data(as_text=True)
+    assert f"is also mapped to {company.name}:" in " ".join(row.split())
 
 
 def test_map_company_shows_it_in_the_row(post, login, admin, company, cw_settings, db):
@@ -114,6 +127,17 @@ def test_status_warning_names_the_board(client, post, login, admin, company, cw_
     assert "“Awaiting CAB” (Change Created) does not exist on board <strong>Help Desk</strong>".encode() in response.data
     assert b"Service Board</strong>" not in response.data
     assert get_settings(admin.organisation_id).status_change_created == "Awaiting CAB"
+
+
+def test_status_fields_offer_the_boards_statuses(client, login, admin, company, cw_settings):
+    """The status fields share a pick-list of the statuses of the boards in use, each saying where it
+    exists ("Change Linked" is missing on Help Desk, so it is offered as only on the other boards)."""
+    login(admin)
+    page = client.get(URL).get_data(as_text=True)
+    assert page.count('list="cw-status-names"') == 5
+    options = client.get(f"{URL}/statuses/names", headers=HX).get_data(as_text=True)
+    assert '<option value="Change Linked" label="Change Linked (only on ' in options
+    assert "Help Desk" not in options.split('value="Change Linked"')[1].split("</option>")[0]
 
 
 def test_board_filter_limits_the_status_check(post, login, admin, company, cw_settings):

@@ -110,3 +110,27 @@ def test_two_users_cannot_hold_one_member(db, admin, make_user, cw_settings):
             MemberMatch(organisation_id=admin.organisation_id, user_id=admin.id, cw_member_id=153, method="manual"),
             MemberMatch(organisation_id=admin.organisation_id, user_id=other.id, cw_member_id=153, method="manual")])
         db.session.flush()
+
+
+def test_change_form_has_no_ticket_field_while_the_integration_is_off(client, login, admin, company, cw_settings, db,
+                                                                      make_change):
+    """Switched off (keys still stored), the integration adds no ConnectWise ticket field to the
+    new or the edit form; switched on, it does."""
+    login(admin)
+    assert "linked_ticket_query" in client.get("/changes/new").get_data(as_text=True)
+    cw_settings.enabled = False
+    db.session.commit()
+    change = make_change(created_by=admin)
+    for url in ("/changes/new", f"/changes/{change.id}/edit"):
+        page = client.get(url).get_data(as_text=True)
+        assert "linked_ticket_query" not in page and "ConnectWise ticket" not in page, url
+
+
+def test_settings_page_has_a_table_of_contents_and_no_duplicate_landmark(client, login, admin, company, cw_settings):
+    """The six sections are linked from one named navigation; the company pickers are no search landmarks."""
+    login(admin)
+    page = client.get("/settings/integrations/connectwise").get_data(as_text=True)
+    assert '<nav class="in-page-nav" aria-label="ConnectWise sections">' in page
+    for anchor in ("connection", "companies", "types", "sync", "statuses", "members"):
+        assert f'href="#{anchor}"' in page and f'id="{anchor}"' in page
+    assert 'role="search"' not in page and 'role="combobox"' in page

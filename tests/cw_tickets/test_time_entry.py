@@ -144,7 +144,8 @@ def test_without_javascript_saving_returns_to_the_change(client, post, login, me
     ({"time_start": "1999-12-31T23:00"}, "between 2000 and 2100"),
     ({"time_end": "2101-01-01T10:00"}, "between 2000 and 2100"),
     ({"time_start": "9999-12-31T23:59"}, "between 2000 and 2100"),
-    ({"time_start": "not a date"}, "Not a valid datetime value"),
+    ({"time_start": "not a date"}, "“not a date” is not a date and time"),
+    ({"time_start": "2030-02-30T10:00"}, "30 Feb 2030 is not a date: February 2030 has 28 days."),
 ])
 def test_invalid_entries_are_refused_in_the_popup(client, post, login, member_user, cw_sim, entry_url, overrides,
                                                   message):

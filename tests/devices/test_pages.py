@@ -194,3 +194,15 @@ def test_change_form_wires_the_autocomplete_from_a_static_script(client, login, 
     page = client.get("/changes/new").text
     assert page.count('data-mentions="/devices/mentions"') == 4
     assert '<script src="/static/js/mentions.js" defer></script>' in page
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2030-02-30", "30 Feb 2030 is not a date: February 2030 has 28 days."),
+    ("12/05/2030", "“12/05/2030” can be read two ways (day or month first)"),
+    ("soon", "“soon” is not a date: pick one in the calendar, or type it as 2026-12-10."),
+])
+def test_report_date_filter_says_what_is_wrong(client, login, viewer, value, message):
+    """The report's date filter is the date control of the app's date-and-time control, with its errors."""
+    login(viewer)
+    page = client.get("/reports/device-changes", query_string={"date_from": value}).text
+    assert 'type="date"' in page and message in page

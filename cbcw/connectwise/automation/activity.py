@@ -1,5 +1,6 @@
 """Integration activity (PRODUCT §3.8): the writes of a change or an organisation, the exact
 request each sends, and Retry."""
+from markupsafe import Markup, escape
 from sqlalchemy import Select, update
 
 from cbcw.connectwise.automation.models import OutboxWrite
@@ -57,6 +58,11 @@ def requests_of(row: OutboxWrite) -> list[dict]:
                  "body": [{"op": "replace", "path": "doneFlag", "value": True}]}]
     return [{"method": "PATCH", "path": f"/service/tickets/{ticket}/notes/(detail description note)",
              "body": [{"op": "replace", "path": "text", "value": f"(description with the block)\n{payload['text']}"}]}]
+
+
+def breakable_path(path: str) -> Markup:
+    """The path, escaped, allowed to wrap only after a slash: never inside a word ("tic kets")."""
+    return Markup("/<wbr>").join(escape(part) for part in path.split("/"))
 
 
 def retry(rows: list[OutboxWrite]) -> int:

@@ -2,13 +2,13 @@
 ("status → Scheduled, 1 internal note, schedule entry for 3 members"), and the change page's
 ConnectWise activity panel. Both are declared in `cbcw/connectwise/integration.py`."""
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cbcw.changes import signals
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
-from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, plan
 from cbcw.connectwise.linked import linked_ticket_id
 from cbcw.connectwise.settings.mappings import active_settings
@@ -77,9 +77,25 @@ def _member_user_ids(organisation_id: int, user_ids: list[int]) -> set[int]:
         MemberMatch.cw_member_id.is_not(None))))
 
 
+ACTIVITY_TAB = "integration"
+
+
 def activity_panel(change: Change) -> Panel | None:
-    """The ConnectWise activity panel, on changes that have (or had) writes or a linked ticket."""
-    has_writes = db.session.scalar(select(OutboxWrite.id).where(OutboxWrite.change_id == change.id).limit(1))
-    if has_writes is None and linked_ticket_id(change) is None:
+    """The ConnectWise activity tab, on changes that have (or had) writes or a linked ticket, with
+    its one line for the Overview ("12 writes: 11 sent, 1 failed")."""
+    counts = dict(db.session.execute(
+        select(OutboxWrite.state, func.count()).where(OutboxWrite.change_id == change.id,
+                                                      OutboxWrite.organisation_id == change.organisation_id)
+        .group_by(OutboxWrite.state)).all())
+    if not counts and linked_ticket_id(change) is None:
         return None
-    return Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id))
+    return Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id),
+                 tab=ACTIVITY_TAB, summary=activity_summary(counts))
+
+
+def activity_summary(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "no writes yet"
+    parts = [f"{counts[state]} {label.lower()}" for state, label in STATE_LABELS.items() if counts.get(state)]
+    return f"{total} write{'s' if total != 1 else ''} to the ticket: {', '.join(parts)}"

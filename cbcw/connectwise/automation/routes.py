@@ -7,11 +7,13 @@ from cbcw.accounts.permissions import settings_required
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import activity
 from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
+from cbcw.connectwise.automation.preview import ACTIVITY_TAB
 from cbcw.extensions import db
 from cbcw.main.partials import render_partial_or_page
 from cbcw.tenancy import get_or_404
 
 bp = Blueprint("cw_activity", __name__)
+bp.add_app_template_filter(activity.breakable_path, "breakable_path")
 
 
 @bp.get("/settings/integrations/activity")
@@ -33,7 +35,8 @@ def change_activity(change_id: int):
     partial = "connectwise/_activity_table.html"
     return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
                                   heading="ConnectWise activity", change=change, writes=activity.writes_of_change(change.id),
-                                  requests_of=activity.requests_of, show_change=False, back="change")
+                                  requests_of=activity.requests_of, show_change=False, back="change",
+                                  tab=ACTIVITY_TAB)
 
 
 @bp.post("/settings/integrations/activity/<int:write_id>/retry")
@@ -64,6 +67,6 @@ def retry_failed():
 def _back(change_id: int | None):
     """Back where the button was pressed: the change's activity, or the list with its filter kept."""
     if request.form.get("back") == "change" and change_id is not None:
-        return redirect(url_for(".change_activity", change_id=change_id))
+        return redirect(url_for("changes.detail", change_id=change_id, tab=ACTIVITY_TAB))
     state = request.form.get("state")
     return redirect(url_for(".organisation_activity", state=state if state in STATE_LABELS else None))

@@ -121,6 +121,21 @@ def map_company(company: Company, cw_company: dict) -> CompanyMapping:
     return mapping
 
 
+def clients_of(organisation_id: int, cw_company_ids: list[int], but: int) -> dict[int, list[str]]:
+    """The names of the clients (other than company `but`) already mapped to each of these
+    ConnectWise companies: mapping two clients to one is allowed, but never silently."""
+    if not cw_company_ids:
+        return {}
+    rows = db.session.execute(
+        select(CompanyMapping.cw_company_id, Company.name).join(Company, Company.id == CompanyMapping.company_id)
+        .where(CompanyMapping.organisation_id == organisation_id, CompanyMapping.cw_company_id.in_(cw_company_ids),
+               CompanyMapping.company_id != but).order_by(Company.name))
+    found: dict[int, list[str]] = {}
+    for cw_id, name in rows:
+        found.setdefault(cw_id, []).append(name)
+    return found
+
+
 def set_board_filter(mapping: CompanyMapping, chosen_ids: list[int], boards: list[dict]) -> None:
     """Keep only ids of boards ConnectWise really has; none chosen means all boards."""
     by_id = {board["id"]: board["name"] for board in boards}

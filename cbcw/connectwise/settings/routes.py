@@ -139,13 +139,21 @@ def save_statuses():
     return redirect(url_for(".settings_page") + "#statuses")
 
 
+@bp.get("/statuses/names")
+def status_names():
+    """The status pick-list's options (a <datalist>): the statuses of the boards in use."""
+    choices, _error = _cw(lambda client: statuses.status_choices(_settings(), client))
+    return render_template("connectwise/_status_options.html", choices=choices or [])
+
+
 @bp.get("/companies/search")
 def search_companies():
     company = get_or_404(Company, request.args.get("company_id", type=int) or 0)
-    query = request.args.get("q", "").strip()
-    results, error = _cw(lambda client: client.search_companies(query)) if query else ([], None)
+    query = request.args.get("q", "").strip()[:100]
+    results, error = _cw(lambda client: client.search_companies(query))
+    taken = mappings.clients_of(company.organisation_id, [r["id"] for r in results or []], but=company.id)
     return render_partial_or_page("connectwise/_company_results.html", "connectwise/company_search.html",
-                                  company=company, query=query, results=results, error=error)
+                                  company=company, query=query, results=results, error=error, taken=taken)
 
 
 @bp.post("/companies/<int:company_id>/map")
@@ -155,14 +163,20 @@ def map_company(company_id: int):
     if not form.validate_on_submit():
         abort(400)
     cw_company, error = _cw(lambda client: client.get_company(form.cw_company_id.data))
+    also = []
     if cw_company:
         mapping = mappings.map_company(company, cw_company)
+        also = mappings.clients_of(company.organisation_id, [mapping.cw_company_id], but=company.id).get(
+            mapping.cw_company_id, [])
         db.session.commit()
         _mappings_changed()
+        if also and not wants_partial():
+            flash(f"{company.name} is mapped to {mapping.cw_company_name}, which is also mapped to "
+                  f"{', '.join(also)}.", "warning")
     else:
         mapping = db.session.scalar(db.select(CompanyMapping).filter_by(company_id=company.id))
         flash(f"Could not map {company.name}: {error}", "error")
-    return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=error)
+    return _after_post("connectwise/_company_row.html", company=company, mapping=mapping, error=error, also=also)
 
 
 @bp.route("/companies/<int:company_id>/boards", methods=["GET", "POST"])

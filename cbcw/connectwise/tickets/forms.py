@@ -2,15 +2,15 @@
 from datetime import datetime, timedelta, timezone
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, TextAreaField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from cbcw.changes.ticket_choice import TicketChoiceMixin
+from cbcw.main.datetime_field import LocalDateTimeField
 from cbcw.main.templating import user_zone
 
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 LONGEST_ENTRY = timedelta(hours=24)  # PRODUCT §3.6
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def _within_years(form, field):
@@ -21,10 +21,8 @@ def _within_years(form, field):
 class TimeEntryForm(FlaskForm):
     """Time on the linked ticket, typed in the user's timezone (PRODUCT §3.6)."""
 
-    time_start = DateTimeLocalField("Start", format=LOCAL_FORMATS, tz=user_zone,
-                                    validators=[InputRequired("Enter when the work started."), _within_years])
-    time_end = DateTimeLocalField("End", format=LOCAL_FORMATS, tz=user_zone,
-                                  validators=[InputRequired("Enter when the work ended."), _within_years])
+    time_start = LocalDateTimeField("Start", validators=[InputRequired("Enter when the work started."), _within_years])
+    time_end = LocalDateTimeField("End", validators=[InputRequired("Enter when the work ended."), _within_years])
     notes = TextAreaField("Work description", validators=[
         DataRequired("Describe the work: ConnectWise shows it on the ticket."), Length(max=4000)])
 

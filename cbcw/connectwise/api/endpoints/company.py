@@ -17,16 +17,16 @@ class CompanyEndpoints(ApiSession):
     """Companies to link a change to, and the configurations synced as devices."""
 
     def search_companies(self, text: str, limit: int = 25) -> list[dict]:
-        """Active companies whose name or identifier contains `text` (typeahead).
+        """Active companies whose name or identifier contains `text` (typeahead); for a blank
+        `text`, the first `limit` by name (what the picker lists when it is focused).
 
         Matches are re-checked here so that a result that does not really contain the text (or
         is deleted) is never offered, whatever the server did with the conditions.
         """
         text = text.strip()
-        if not text:
-            return []
-        conditions = C.and_(C.eq("deletedFlag", False),
-                            C.or_(C.contains("name", text), C.contains("identifier", text)))
+        conditions = C.eq("deletedFlag", False)
+        if text:
+            conditions = C.and_(conditions, C.or_(C.contains("name", text), C.contains("identifier", text)))
         found = self._first_page("/company/companies", conditions, limit, "name asc", COMPANY_FIELDS)
         needle = text.lower()
         return [c for c in found if not shapes.flag(c, "deletedFlag")
