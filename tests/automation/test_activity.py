@@ -166,7 +166,8 @@ def test_a_viewer_sees_what_was_written_but_not_the_request_bodies(db, linked, c
     assert note.payload["text"] not in panel and "<pre" not in panel and "internalAnalysisFlag" not in panel
 
 
-def test_activity_paths_break_only_after_a_slash_and_an_empty_error_column_is_left_out(db, linked, client, login, admin, cw_sim):
+def test_activity_paths_break_only_after_a_slash_and_an_empty_error_column_is_left_out(
+        db, linked, client, login, admin, cw_sim, created_status_missing_on_help_desk):
     """A request path may wrap only at its slashes; with no write in error there is no Last error column."""
     change = linked()
     deliver_all()

@@ -131,13 +131,14 @@ def test_status_warning_names_the_board(client, post, login, admin, company, cw_
 
 def test_status_fields_offer_the_boards_statuses(client, login, admin, company, cw_settings):
     """The status fields share a pick-list of the statuses of the boards in use, each saying where it
-    exists ("Change Linked" is missing on Help Desk, so it is offered as only on the other boards)."""
+    exists ("Awaiting CAB" is missing on Help Desk, so it is offered as only on the other boards)."""
     login(admin)
     page = client.get(URL).get_data(as_text=True)
     assert page.count('list="cw-status-names"') == 5
     options = client.get(f"{URL}/statuses/names", headers=HX).get_data(as_text=True)
-    assert '<option value="Change Linked" label="Change Linked (only on ' in options
-    assert "Help Desk" not in options.split('value="Change Linked"')[1].split("</option>")[0]
+    assert '<option value="Awaiting CAB" label="Awaiting CAB (only on ' in options
+    assert "Help Desk" not in options.split('value="Awaiting CAB"')[1].split("</option>")[0]
+    assert '<option value="Change Linked" label="Change Linked (on every board in use)">' in options
 
 
 def test_board_filter_limits_the_status_check(post, login, admin, company, cw_settings):
