@@ -100,6 +100,7 @@ class Change(db.Model):
     approvals = relationship("Approval", back_populates="change", order_by="Approval.decided_at")
     devices = relationship("ChangeDevice", back_populates="change")
     template_version = relationship("TemplateVersion")
+    review = relationship("ChangeReview", uselist=False, viewonly=True)
 
     @property
     def current_decisions(self) -> list["Approval"]:
@@ -113,6 +114,12 @@ class Change(db.Model):
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def review_due(self) -> bool:
+        """An emergency change that completed or failed counts as closed only once its
+        post-implementation review is recorded (PRODUCT §2.7)."""
+        return self.change_type == "emergency" and self.state in ("completed", "failed") and self.review is None
 
     def window_position(self, moment: datetime) -> str | None:
         """"before" or "after" when `moment` falls outside the implementation window, else None
