@@ -196,3 +196,21 @@ def usage(template_ids: list[int]) -> dict[int, Usage]:
     ).all()
     found = {row[0]: Usage(row[1], int(row[2] or 0), int(row[3] or 0)) for row in rows}
     return {tid: found.get(tid, Usage(0, 0, 0)) for tid in template_ids}
+
+
+PREFILLED = ("title", "description", "implementation_plan", "rollback_plan", "test_plan")
+
+
+def prefill(version: TemplateVersion, standard: bool) -> dict:
+    """The change form's values from a template version: its fields, its risk answers, its
+    devices as @mentions in the description; a standard change when the template is usable."""
+    description = version.description
+    if version.devices.strip():
+        description = f"{description.rstrip()}\n\nDevices: {version.devices.strip()}".lstrip()
+    return {
+        "title": version.title_pattern, "company_id": version.template.company_id,
+        "description": description, "implementation_plan": version.implementation_plan,
+        "rollback_plan": version.rollback_plan, "test_plan": version.test_plan,
+        "risk_answers": dict(version.risk_answers), "change_type": "standard" if standard else "normal",
+        "template_version_id": version.id,
+    }

@@ -22,7 +22,7 @@ from cbcw.changes.fields import ChangeFields, LinkedTicket, window_problem
 from cbcw.changes.labels import APPROVAL_TITLES, FIELD_LABELS, KIND_LABELS, spoken_list
 from cbcw.changes.mentions import mentioned_names, resolve_mentions, sync_mentions
 from cbcw.changes.models import CHANGE_TYPES, RISKS, Approval, Change
-from cbcw.changes.risk import assess
+from cbcw.changes.risk import assess, is_higher
 from cbcw.changes.type_models import ChangeReview
 from cbcw.changes.numbering import next_change_number
 from cbcw.db import utcnow
@@ -126,7 +126,7 @@ def _check_template(organisation_id: int, values: dict[str, Any], current: Optio
     if values["change_type"] == "standard":
         version = current.template_version if unchanged else catalogue.require_standard_source(
             organisation_id, version_id, values["company_id"])
-        if RISKS.index(values["risk"]) > RISKS.index(version.risk):
+        if is_higher(values["risk"], version.risk):
             raise LifecycleError(
                 f"These risk answers make the change {values['risk']} risk, more than its template "
                 f"({version.risk}): make it a normal change so it is approved.")
@@ -336,7 +336,7 @@ def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
     the approvals the new level needs are asked for in the same round."""
     policy.require_risk_raise(change, actor)
     reason = _required(reason, "Say why you raise the risk.")
-    if risk not in RISKS or RISKS.index(risk) <= RISKS.index(change.risk):
+    if not is_higher(risk, change.risk):
         raise LifecycleError(f"Choose a risk higher than {change.risk}: risk is raised, never lowered.")
     previous = change.risk
     change.risk = risk

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from cbcw.changes.errors import LifecycleError
+from cbcw.changes.models import RISKS
 from cbcw.changes.type_models import ChangePolicy, RiskQuestion
 from cbcw.extensions import db
 
@@ -77,6 +78,10 @@ def policy_row(organisation_id: int) -> ChangePolicy | None:
 def thresholds(organisation_id: int) -> tuple[int, int]:
     row = policy_row(organisation_id)
     return (row.medium_threshold, row.high_threshold) if row else DEFAULT_THRESHOLDS
+
+
+def is_higher(level: str, than: str) -> bool:
+    return level in RISKS and RISKS.index(level) > RISKS.index(than)
 
 
 @dataclass(frozen=True)
