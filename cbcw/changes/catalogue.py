@@ -138,9 +138,10 @@ def usable_refusal(template: ChangeTemplate) -> Optional[str]:
 
 
 def require_standard_source(organisation_id: int, version_id: Optional[int],
-                            company_id: Optional[int]) -> TemplateVersion:
-    """The version a standard change comes from: the latest approved one of a template that is
-    not suspended, for the change's company (or the whole organisation)."""
+                            company_id: Optional[int], new: bool = True) -> TemplateVersion:
+    """The version a standard change comes from: an approved one of a template that is not
+    suspended, for the change's company (or the whole organisation); a new change takes the latest
+    approved version, a change made earlier keeps its own."""
     version = db.session.get(TemplateVersion, version_id) if version_id is not None else None
     if version is None or version.organisation_id != organisation_id:
         raise LifecycleError("A standard change is made from an approved template: choose one.")
@@ -148,7 +149,9 @@ def require_standard_source(organisation_id: int, version_id: Optional[int],
     refusal = usable_refusal(template)
     if refusal:
         raise LifecycleError(refusal)
-    if latest_approved(template).id != version.id:
+    if version.approved_at is None:
+        raise LifecycleError(f"Version {version.version} of “{template.name}” is not approved.")
+    if new and latest_approved(template).id != version.id:
         raise LifecycleError(f"“{template.name}” has a newer approved version: start again from the template.")
     if template.company_id is not None and company_id is not None and template.company_id != company_id:
         raise LifecycleError(f"The template “{template.name}” is for {template.company.name} only.")
