@@ -13,11 +13,11 @@ LOW_RISK_ANSWERS = {"users_affected": "none", "services_affected": "one", "teste
 def approved_template(org: Organisation, author: User, approver: User, company: Company) -> TemplateVersion:
     template = catalogue.create_template(org.id, author, "Quarterly backup restore test", company.id, catalogue.TemplateFields(
         title_pattern="Quarterly backup restore test",
-        description="Restore last night's backup of @acme-dc01 to the isolated test network and check it boots.",
-        implementation_plan="1. Pick last night's restore point\n2. Restore to the test network\n3. Boot and log in",
-        rollback_plan="Delete the restored VM; production is not touched.",
-        test_plan="Domain login works on the restored VM; event log clean.",
-        risk_answers=LOW_RISK_ANSWERS, default_duration_minutes=60, devices="@acme-dc01",
+        description="Restore last night's configuration backup of @bw-fw01 to the spare unit and check it boots.",
+        implementation_plan="1. Pick last night's backup\n2. Restore it to the spare unit\n3. Boot and log in",
+        rollback_plan="Wipe the spare unit; production is not touched.",
+        test_plan="The spare unit boots with the production rules.",
+        risk_answers=LOW_RISK_ANSWERS, default_duration_minutes=60, devices="@bw-fw01",
     ))
     version = template.versions[0]
     catalogue.approve_version(version, approver)

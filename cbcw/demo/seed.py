@@ -218,11 +218,11 @@ def _seed_changes(org, companies, users, now: datetime) -> None:
     operations.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
     _backdate(sql, start - timedelta(days=5))
 
-    # PRODUCT §2.7: a standard change from an approved template, approved on submit.
-    version = catalogue_seed.approved_template(org, users["msp"], admin, companies["Acme Manufacturing"])
-    standard = new(ticket_words="backup", **catalogue_seed.standard_change_fields(version, "Acme Manufacturing"))
+    # PRODUCT §2.7: a standard change from an approved template, approved on submit, for the
+    # new user to schedule.
+    version = catalogue_seed.approved_template(org, users["msp"], admin, companies["Bluewater Dental"])
+    standard = new(ticket_words="backup", **catalogue_seed.standard_change_fields(version, "Bluewater Dental"))
     operations.submit(standard, engineer)
-    operations.schedule(standard, engineer, soon + timedelta(hours=3), soon + timedelta(hours=4), engineer.id)
     _backdate(standard, days_ago(5, 10))
 
     fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket_words="vpn",
