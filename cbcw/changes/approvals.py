@@ -16,36 +16,30 @@ from cbcw.changes.models import Approval, Change
 from cbcw.extensions import db
 
 
-def active_vcab_members(organisation_id: int) -> list[User]:
-    """The organisation's active vCAB members who can act (viewers cannot approve)."""
+def _active_members(organisation_id: int, board) -> list[User]:
+    """The organisation's active users with this board flag who can act (viewers cannot approve)."""
     return list(
         db.session.scalars(
             select(User)
             .where(
                 User.organisation_id == organisation_id,
-                User.vcab_member.is_(True),
+                board.is_(True),
                 User.active.is_(True),
                 User.role != "viewer",
             )
             .order_by(User.display_name, User.id)
         )
     )
+
+
+def active_vcab_members(organisation_id: int) -> list[User]:
+    """The organisation's active vCAB members who can act."""
+    return _active_members(organisation_id, User.vcab_member)
 
 
 def active_ecab_members(organisation_id: int) -> list[User]:
     """The organisation's active emergency approvers (ECAB) who can act."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.organisation_id == organisation_id,
-                User.ecab_member.is_(True),
-                User.active.is_(True),
-                User.role != "viewer",
-            )
-            .order_by(User.display_name, User.id)
-        )
-    )
+    return _active_members(organisation_id, User.ecab_member)
 
 
 def vcab_board_too_small(change: Change) -> bool:

@@ -304,18 +304,19 @@ def _require_approvers(change: Change) -> None:
             "An emergency change needs an ECAB member other than its requester, and your organisation has "
             "none: an admin marks emergency approvers in Settings → Users."
         )
-    if "vcab" in requirements.policy_kinds(change.organisation_id, change.change_type, change.risk):
-        change.requires_vcab = True
-    if change.requires_vcab and not vcab_voters(change):
+    needs_vcab = change.requires_vcab or "vcab" in requirements.policy_kinds(
+        change.organisation_id, change.change_type, change.risk)
+    if needs_vcab and not vcab_voters(change):
         raise LifecycleError(
             "This change requires vCAB approval, but your organisation has no active vCAB members "
             "whose vote can count (the requester's and the approvers' votes do not)."
         )
-    if change.requires_vcab and vcab_board_too_small(change):
+    if needs_vcab and vcab_board_too_small(change):
         raise LifecycleError(
             "Too few vCAB members could vote on this change: its requester and approvers do not vote, and "
             "fewer than half of the active board would be left. Choose approvers from outside the vCAB."
         )
+    change.requires_vcab = needs_vcab  # set after the checks' queries: one write of the change
 
 
 def _approve_on_submit(change: Change, actor: User) -> None:
