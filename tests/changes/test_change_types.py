@@ -26,6 +26,7 @@ def cast(make_user):
         author = make_user("msp", display_name="Tina Templates")
         admin = make_user("admin", display_name="Ada Admin")
         outsider = make_user("engineer", display_name="Nick Nobody")
+        viewer = make_user("viewer", display_name="Vic Viewer", ecab_member=True, vcab_member=True)
 
     return Cast
 
@@ -120,7 +121,7 @@ def test_normal_change_needs_what_the_policy_asks_for_its_risk(db, draft, cast, 
 
 @pytest.mark.parametrize("level", RISK_LEVELS)
 @pytest.mark.parametrize("who, kind", [("requester", "technical"), ("ecab", "ecab"), ("outsider", "technical"),
-                                       ("operational", "technical")])
+                                       ("operational", "technical"), ("viewer", "vcab"), ("admin", "operational")])
 def test_normal_change_refuses_those_who_may_not_decide(draft, cast, level, who, kind):
     change = draft(risk_answers=ANSWERS[level])
     apply(operations.submit, change, cast.requester)
@@ -224,7 +225,7 @@ def test_emergency_change_needs_one_ecab_approval_whatever_its_risk(draft, cast,
     assert change.state == "approved"
 
 
-@pytest.mark.parametrize("who", ["requester", "technical", "outsider", "admin"])
+@pytest.mark.parametrize("who", ["requester", "technical", "outsider", "admin", "viewer"])
 def test_emergency_change_is_approved_by_no_one_but_an_ecab_member(db, org, draft, cast, who):
     """Not the requester even if they are on the ECAB, nor on a small team."""
     cast.requester.ecab_member = True
