@@ -36,7 +36,7 @@ from cbcw.changes.forms import (
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS, TYPE_LABELS
-from cbcw.changes.models import Change
+from cbcw.changes.models import RISKS, Change
 from cbcw.changes.type_models import ChangeTemplate
 from cbcw.changes.template_filters import highlight_mentions
 from cbcw.changes.unit_of_work import apply
@@ -164,7 +164,7 @@ def _requirement_context(form: ChangeForm) -> dict:
     """What the form's questionnaire gives: the assessment (or why none yet) and the requirement."""
     assessment, problem = None, None
     answers = form.risk_answers()
-    level = form.risk.data if form.risk.data in ("low", "medium", "high") else "low"
+    level = form.risk.data if form.risk.data in RISKS else "low"
     if answers:
         try:
             assessment = risk.assess(current_user.organisation_id, answers)

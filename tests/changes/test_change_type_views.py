@@ -230,6 +230,7 @@ def test_the_review_is_asked_for_and_recorded_on_the_page(client, post, login_as
     login_as(people.implementer)
     page = text(client.get(f"/changes/{change.id}"))
     assert "counts as closed once its post-implementation review is recorded" in page and "Record review…" in page
+    assert "<dt>ECAB</dt><dd>" in page and f"by {ecab.display_name}" in page
     response = post(f"/changes/{change.id}/review", {"review-what_was_done": "Patched", "review-why_urgent": "",
                                                      "review-outcome": "Fine", "review-follow_ups": "None"})
     assert response.status_code == 200 and "This field is required." in text(response)
