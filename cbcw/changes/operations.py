@@ -288,9 +288,10 @@ def submit(change: Change, actor: User) -> None:
     db.session.flush()
 
 
-def _require_approvers(change: Change) -> None:
+def _require_approvers(change: Change, risk: Optional[str] = None) -> None:
     """The people who will decide can: named approvers active, duties separated, an ECAB
-    member besides the requester, a vCAB whose eligible members are at least half the board."""
+    member besides the requester, a vCAB whose eligible members are at least half the board.
+    `risk`: the level the change is about to have (its own by default)."""
     for name in ("technical_approver_id", "operational_approver_id"):
         if getattr(change, name) is not None:
             _org_person(change.organisation_id, getattr(change, name), FIELD_LABELS[name])
@@ -305,7 +306,7 @@ def _require_approvers(change: Change) -> None:
             "none: an admin marks emergency approvers in Settings → Users."
         )
     needs_vcab = change.requires_vcab or "vcab" in requirements.policy_kinds(
-        change.organisation_id, change.change_type, change.risk)
+        change.organisation_id, change.change_type, risk or change.risk)
     if needs_vcab and not vcab_voters(change):
         raise LifecycleError(
             "This change requires vCAB approval, but your organisation has no active vCAB members "
@@ -340,8 +341,6 @@ def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
     reason = _required(reason, "Say why you raise the risk.")
     if not is_higher(risk, change.risk):
         raise LifecycleError(f"Choose a risk higher than {change.risk}: risk is raised, never lowered.")
-    previous = change.risk
-    change.risk = risk
     missing = [FIELD_LABELS[f"{kind}_approver_id"] for kind in ("technical", "operational")
                if kind in requirements.policy_kinds(change.organisation_id, change.change_type, risk)
                and getattr(change, f"{kind}_approver_id") is None]
@@ -349,7 +348,8 @@ def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
         raise LifecycleError(
             f"At {risk} risk this change needs an {spoken_list(missing)}, and it has none: reject it instead, "
             "so the requester names one.")
-    _require_approvers(change)
+    _require_approvers(change, risk)
+    previous, change.risk = change.risk, risk  # after the checks' queries: one write of the change
     _bump(change)
     timeline.record(change, actor, "risk_raised", f"Raised the risk from {previous} to {risk}: {reason}",
                     previous=previous, risk=risk, reason=reason)

@@ -402,3 +402,19 @@ def test_usage_counts_uses_and_the_success_rate(db, org, company, draft, cast):
     db.session.commit()
     usage = catalogue.usage([template.id])[template.id]
     assert (usage.used, usage.completed, usage.success_rate) == (3, 2, 100)
+
+
+def test_raising_the_risk_writes_the_change_once(draft, cast):
+    change = draft(risk_answers=ANSWERS["medium"])
+    apply(operations.submit, change, cast.requester)
+    version = change.version
+    apply(operations.raise_risk, change, cast.technical, risk="high", reason="Payroll")
+    assert change.version == version + 1
+
+
+def test_raising_the_risk_asks_for_an_approver_the_change_lacks(draft, cast):
+    change = draft(risk_answers=ANSWERS["low"], operational_approver_id=None)
+    apply(operations.submit, change, cast.requester)
+    with pytest.raises(LifecycleError, match="At medium risk this change needs an operational approver"):
+        apply(operations.raise_risk, change, cast.technical, risk="medium", reason="Wider impact")
+    assert change.risk == "low"
