@@ -42,6 +42,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.calendar.routes import bp as calendar_bp
     from cbcw.changes.device_routes import bp as device_changes_bp
     from cbcw.changes.routes import bp as changes_bp
+    from cbcw.changes.settings_routes import bp as change_settings_bp
+    from cbcw.changes.template_routes import bp as change_templates_bp
     from cbcw.demo.cli import seed_demo_command
     from cbcw.devices.routes import bp as devices_bp
     from cbcw.integrations import registry
@@ -51,7 +53,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.scheduler.cli import scheduler_command
 
     for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, devices_bp,
-                      calendar_bp):
+                      calendar_bp, change_templates_bp, change_settings_bp):
         app.register_blueprint(blueprint)
     sessions.init_app(app)
     errors.init_app(app)

@@ -2,6 +2,9 @@
 integration's own models are imported by `cbcw.integrations.registry` from its declaration."""
 from cbcw.accounts.models import LoginThrottle, User  # noqa: F401
 from cbcw.changes.models import Approval, Change, ChangeDevice, TimelineEntry  # noqa: F401
+from cbcw.changes.type_models import (  # noqa: F401
+    ChangePolicy, ChangeReview, ChangeTemplate, RiskQuestion, TemplateVersion,
+)
 from cbcw.devices.models import Device, DeviceType  # noqa: F401
 from cbcw.organisations.models import Company, Organisation  # noqa: F401
 from cbcw.scheduler.models import JobLease  # noqa: F401

@@ -4,7 +4,7 @@ Forms build these values from what a user typed (and check the limits there, nex
 field); services take them as they are and enforce the rules that need the database or the
 change's state. The limits live here once, so the form and the service read the same numbers.
 """
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass, field, fields as dataclass_fields
 from datetime import datetime
 from typing import Optional
 
@@ -45,6 +45,10 @@ class ChangeFields:
     technical_approver_id: Optional[int] = None
     operational_approver_id: Optional[int] = None
     requires_vcab: bool = False
+    change_type: str = "normal"
+    template_version_id: Optional[int] = None
+    # {question key: answer value}; empty: the risk above is kept as given (no questionnaire).
+    risk_answers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, change: Change) -> "ChangeFields":

@@ -24,11 +24,12 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from cbcw.changes import sorting
 from cbcw.changes.conflicts import conflicts_for
 from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
-from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
-from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
+from cbcw.changes.labels import KIND_LABELS, STATE_LABELS, TYPE_LABELS
+from cbcw.changes.models import APPROVAL_KINDS, CHANGE_TYPES, RISKS, STATES
 from cbcw.changes.ticket_choice import TicketChoiceMixin
 from cbcw.main.datetime_field import LocalDateTimeField, OutOfRange
 from cbcw.main.forms import options
+from cbcw.main.numbers import bounded_int
 
 
 BLANK = ("", "— none —")
@@ -121,7 +122,20 @@ class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
     implementer_id = SelectField("Implementer", coerce=optional_id)
     technical_approver_id = SelectField("Technical approver", coerce=optional_id)
     operational_approver_id = SelectField("Operational approver", coerce=optional_id)
-    requires_vcab = BooleanField("Requires vCAB approval")
+    requires_vcab = BooleanField("Ask the vCAB too")
+    change_type = SelectField("Type", choices=options((t, TYPE_LABELS[t]) for t in CHANGE_TYPES), default="normal")
+    template_version_id = HiddenField(filters=[lambda value: optional_template(value)])
+
+    # The risk questionnaire's fields (`risk_<question key>`), added per organisation by
+    # `with_questionnaire`; their keys, in order.
+    risk_keys: tuple[str, ...] = ()
+
+    def risk_fields(self) -> list:
+        return [self[f"risk_{key}"] for key in self.risk_keys]
+
+    def risk_answers(self) -> dict[str, str]:
+        """The answers given (blank ones left out: none given keeps the Risk field's level)."""
+        return {key: self[f"risk_{key}"].data for key in self.risk_keys if self[f"risk_{key}"].data}
 
     def set_choices(self, companies, users) -> None:
         self.company_id.choices = options([BLANK, *((c.id, c.name) for c in companies)])
@@ -142,7 +156,30 @@ class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
             technical_approver_id=self.technical_approver_id.data,
             operational_approver_id=self.operational_approver_id.data,
             requires_vcab=bool(self.requires_vcab.data),
+            change_type=self.change_type.data, template_version_id=self.template_version_id.data,
+            risk_answers=self.risk_answers(),
         )
+
+
+def optional_template(value) -> int | None:
+    """The hidden template version id: blank, not a number or beyond an id column (hostile) is none."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return bounded_int(str(value))
+    except ValueError:
+        return None
+
+
+def with_questionnaire(form_class: type, questions) -> type:
+    """`form_class` with one select per risk question, named `risk_<key>` (PRODUCT §5)."""
+    attributes = {
+        f"risk_{q.key}": SelectField(q.label, choices=options([("", "— choose —"), *((a.value, a.label) for a in q.answers)]),
+                                     default="")
+        for q in questions
+    }
+    attributes["risk_keys"] = tuple(q.key for q in questions)
+    return type(form_class.__name__, (form_class,), attributes)
 
 
 # PRODUCT §2.6 My work: `?mine=` values, bookmarkable.
@@ -259,6 +296,20 @@ class FailForm(TransitionForm):
     ARGUMENTS = ("failure_reason", "rollback_notes")
     failure_reason = TextAreaField("Failure reason", validators=long_text(DataRequired()))
     rollback_notes = TextAreaField("Rollback notes", validators=long_text(DataRequired()))
+
+
+class RaiseRiskForm(TransitionForm):
+    ARGUMENTS = ("risk", "reason")
+    risk = SelectField("New risk", choices=RISK_CHOICES)
+    reason = TextAreaField("Why the risk is higher", validators=long_text(DataRequired()))
+
+
+class ReviewForm(TransitionForm):
+    ARGUMENTS = ("what_was_done", "why_urgent", "outcome", "follow_ups")
+    what_was_done = TextAreaField("What was done", validators=long_text(DataRequired()))
+    why_urgent = TextAreaField("Why it could not wait", validators=long_text(DataRequired()))
+    outcome = TextAreaField("Outcome", validators=long_text(DataRequired()))
+    follow_ups = TextAreaField("Follow-up actions", validators=long_text(DataRequired()))
 
 
 class CancelForm(TransitionForm):

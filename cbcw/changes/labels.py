@@ -16,18 +16,22 @@ KIND_LABELS = {
     "technical": "technical approver",
     "operational": "operational approver",
     "vcab": "vCAB member",
+    "ecab": "ECAB member",
 }
 # Who holds that role, for refusals ("Only the technical approver can …").
 KIND_HOLDERS = {
     "technical": "the technical approver",
     "operational": "the operational approver",
     "vcab": "vCAB members",
+    "ecab": "ECAB members (emergency approvers)",
 }
 APPROVAL_TITLES = {
     "technical": "Technical approval",
     "operational": "Operational approval",
     "vcab": "vCAB approval",
+    "ecab": "Emergency approval (ECAB)",
 }
+TYPE_LABELS = {"normal": "Normal", "standard": "Standard", "emergency": "Emergency"}
 
 # Field names as the "Updated …" timeline entry and refusals name them.
 FIELD_LABELS = {
@@ -37,6 +41,7 @@ FIELD_LABELS = {
     "technical_approver_id": "technical approver", "operational_approver_id": "operational approver",
     "implementer_id": "implementer", "requires_vcab": "vCAB requirement",
     "window_start": "window start", "window_end": "window end",
+    "change_type": "type", "template_version_id": "template", "risk_answers": "risk answers",
 }
 
 

@@ -22,7 +22,8 @@ RISKS = ("low", "medium", "high")
 # PRODUCT §2.7: normal follows the approval policy, standard comes from an approved template,
 # emergency needs one ECAB approval and a post-implementation review.
 CHANGE_TYPES = ("normal", "standard", "emergency")
-APPROVAL_KINDS = ("technical", "operational", "vcab")
+# "ecab": the one approval an emergency change needs, from any ECAB member (PRODUCT §2.7).
+APPROVAL_KINDS = ("technical", "operational", "vcab", "ecab")
 DECISIONS = ("approved", "rejected")
 
 
@@ -52,6 +53,12 @@ class Change(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     change_type: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
     risk: Mapped[str] = mapped_column(String(8), default="low")
+    # PRODUCT §2.7/§2.8: the template version a change came from; the questionnaire's answers
+    # ({question key: answer value}), the score they gave and the answers that drove it.
+    template_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("template_versions.id"), index=True)
+    risk_answers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
+    risk_score: Mapped[Optional[int]]
+    risk_drivers: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     impact: Mapped[str] = mapped_column(Text, default="")
     implementation_plan: Mapped[str] = mapped_column(Text, default="")
     rollback_plan: Mapped[str] = mapped_column(Text, default="")
@@ -97,6 +104,8 @@ class Change(db.Model):
     # Loaded by the query that needs them (cbcw/changes/queries.py), never for every page.
     approvals = relationship("Approval", back_populates="change", order_by="Approval.decided_at")
     devices = relationship("ChangeDevice", back_populates="change")
+    template_version = relationship("TemplateVersion")
+    review = relationship("ChangeReview", uselist=False, viewonly=True)
 
     @property
     def current_decisions(self) -> list["Approval"]:
@@ -110,6 +119,12 @@ class Change(db.Model):
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def review_due(self) -> bool:
+        """An emergency change that completed or failed counts as closed only once its
+        post-implementation review is recorded (PRODUCT §2.7)."""
+        return self.change_type == "emergency" and self.state in ("completed", "failed") and self.review is None
 
     def window_position(self, moment: datetime) -> str | None:
         """"before" or "after" when `moment` falls outside the implementation window, else None

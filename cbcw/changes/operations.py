@@ -15,19 +15,23 @@ from typing import Any, Optional
 from sqlalchemy.orm.attributes import flag_modified
 
 from cbcw.accounts.models import User
-from cbcw.changes import policy, signals, timeline
-from cbcw.changes.approvals import approval_status, vcab_voters
+from cbcw.changes import catalogue, policy, requirements, signals, timeline
+from cbcw.changes.approvals import active_ecab_members, approval_status, vcab_board_too_small, vcab_voters
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import ChangeFields, LinkedTicket, window_problem
 from cbcw.changes.labels import APPROVAL_TITLES, FIELD_LABELS, KIND_LABELS, spoken_list
 from cbcw.changes.mentions import mentioned_names, resolve_mentions, sync_mentions
-from cbcw.changes.models import RISKS, Approval, Change
+from cbcw.changes.models import CHANGE_TYPES, RISKS, Approval, Change
+from cbcw.changes.risk import assess, is_higher
+from cbcw.changes.type_models import ChangeReview
 from cbcw.changes.numbering import next_change_number
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
 
 PERSON_FIELDS = ("technical_approver_id", "operational_approver_id", "implementer_id")
+# Written with the fields, from the risk answers; never named on their own in "Updated …".
+DERIVED_FIELDS = ("risk_score", "risk_drivers")
 
 
 # --- checks on the values ---------------------------------------------------------------------
@@ -77,8 +81,9 @@ def _checked(organisation_id: int, requester_id: int, fields: ChangeFields,
     """
     values = {name: getattr(fields, name) for name in ChangeFields.names()}
     values["title"] = (fields.title or "").strip()
-    if fields.risk not in RISKS:
-        raise LifecycleError("Risk must be low, medium or high.")
+    if fields.change_type not in CHANGE_TYPES:
+        raise LifecycleError("The type must be normal, standard or emergency.")
+    values.update(_risk(organisation_id, fields))
     for name in ("window_start", "window_end"):
         values[name] = _utc(name, values[name])
     _require_window(values["window_start"], values["window_end"])
@@ -94,7 +99,41 @@ def _checked(organisation_id: int, requester_id: int, fields: ChangeFields,
     for name in PERSON_FIELDS:
         if is_new(name):
             _org_person(organisation_id, values[name], FIELD_LABELS[name])
+    _check_template(organisation_id, values, current)
+    values["requires_vcab"] = requirements.vcab_needed(
+        organisation_id, values["change_type"], values["risk"], bool(fields.requires_vcab))
     return values
+
+
+def _risk(organisation_id: int, fields: ChangeFields) -> dict[str, Any]:
+    """The risk level, from the questionnaire's answers when given (with its score and the
+    answers that drove it), else as given."""
+    if fields.risk_answers:
+        assessment = assess(organisation_id, dict(fields.risk_answers))
+        return {"risk": assessment.level, "risk_answers": dict(fields.risk_answers),
+                "risk_score": assessment.score, "risk_drivers": assessment.drivers}
+    if fields.risk not in RISKS:
+        raise LifecycleError("Risk must be low, medium or high.")
+    return {"risk_answers": {}, "risk_score": None, "risk_drivers": []}
+
+
+def _check_template(organisation_id: int, values: dict[str, Any], current: Optional[Change]) -> None:
+    """A standard change comes from the latest approved version of a usable template and is no
+    riskier than it; any change may keep the template version it was started from."""
+    version_id = values["template_version_id"]
+    unchanged = current is not None and (current.change_type, current.template_version_id) == (
+        values["change_type"], version_id)
+    if values["change_type"] == "standard":
+        version = current.template_version if unchanged else catalogue.require_standard_source(
+            organisation_id, version_id, values["company_id"])
+        if is_higher(values["risk"], version.risk):
+            raise LifecycleError(
+                f"These risk answers make the change {values['risk']} risk, more than its template "
+                f"({version.risk}): make it a normal change so it is approved.")
+    elif version_id is not None and not unchanged:
+        version = catalogue.template_version(version_id)
+        if version is None or version.organisation_id != organisation_id:
+            raise LifecycleError("That template is not one of your organisation's.")
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -195,7 +234,7 @@ def update_change(change: Change, actor: User, fields: ChangeFields) -> Change:
     _bump(change)
     timeline.record(
         change, actor, "updated",
-        "Updated " + ", ".join(FIELD_LABELS[name] for name in changed),
+        "Updated " + ", ".join(FIELD_LABELS[name] for name in changed if name not in DERIVED_FIELDS),
         fields=changed,
     )
     sync_mentions(change, actor)
@@ -220,32 +259,100 @@ def link_ticket(change: Change, actor: User, ticket: Optional[LinkedTicket]) -> 
 
 
 def submit(change: Change, actor: User) -> None:
-    """Draft → pending approval, once the change names its company and both approvers."""
+    """Draft → pending approval, once the change names its company and the approvers its type
+    and risk need (PRODUCT §2.8). A change that needs no approval (a standard change, or a
+    normal one the policy asks none of) goes straight to approved."""
     policy.require("submit", change, actor)
+    by_policy = requirements.policy_kinds(change.organisation_id, change.change_type, change.risk)
     missing = [
         label for label, present in (
             ("a title", bool((change.title or "").strip())),
             ("a company", change.company_id is not None),
-            ("a technical approver", change.technical_approver_id is not None),
-            ("an operational approver", change.operational_approver_id is not None),
+            ("a technical approver", "technical" not in by_policy or change.technical_approver_id is not None),
+            ("an operational approver", "operational" not in by_policy or change.operational_approver_id is not None),
         ) if not present
     ]
     if missing:
         raise LifecycleError("Before submitting, give the change " + spoken_list(missing) + ".")
+    if change.change_type == "standard":
+        catalogue.require_standard_source(change.organisation_id, change.template_version_id, change.company_id,
+                                          new=False)
+    _require_approvers(change)
+    needed = requirements.of_change(change).kinds
+    if not needed:
+        _approve_on_submit(change, actor)
+        return
+    change.state = "pending_approval"
+    _bump(change)
+    timeline.record(change, actor, "submitted", "Submitted for approval", round=change.approval_round)
+    db.session.flush()
+
+
+def _require_approvers(change: Change, risk: Optional[str] = None) -> None:
+    """The people who will decide can: named approvers active, duties separated, an ECAB
+    member besides the requester, a vCAB whose eligible members are at least half the board.
+    `risk`: the level the change is about to have (its own by default)."""
     for name in ("technical_approver_id", "operational_approver_id"):
-        _org_person(change.organisation_id, getattr(change, name), FIELD_LABELS[name])
+        if getattr(change, name) is not None:
+            _org_person(change.organisation_id, getattr(change, name), FIELD_LABELS[name])
     policy.require_separate_approvers(
         change.organisation_id, change.created_by_id,
         change.technical_approver_id, change.operational_approver_id,
     )
-    if change.requires_vcab and not vcab_voters(change):
+    if change.change_type == "emergency" and not any(
+            member.id != change.created_by_id for member in active_ecab_members(change.organisation_id)):
+        raise LifecycleError(
+            "An emergency change needs an ECAB member other than its requester, and your organisation has "
+            "none: an admin marks emergency approvers in Settings → Users."
+        )
+    needs_vcab = change.requires_vcab or "vcab" in requirements.policy_kinds(
+        change.organisation_id, change.change_type, risk or change.risk)
+    if needs_vcab and not vcab_voters(change):
         raise LifecycleError(
             "This change requires vCAB approval, but your organisation has no active vCAB members "
             "whose vote can count (the requester's and the approvers' votes do not)."
         )
-    change.state = "pending_approval"
+    if needs_vcab and vcab_board_too_small(change):
+        raise LifecycleError(
+            "Too few vCAB members could vote on this change: its requester and approvers do not vote, and "
+            "fewer than half of the active board would be left. Choose approvers from outside the vCAB."
+        )
+    change.requires_vcab = needs_vcab  # set after the checks' queries: one write of the change
+
+
+def _approve_on_submit(change: Change, actor: User) -> None:
+    version = change.template_version
+    message = (f"Approved as a standard change from template “{version.label}”"
+               if change.change_type == "standard" and version is not None
+               else "Approved on submit: the approval policy asks no approval of this change")
+    change.state = "approved"
     _bump(change)
-    timeline.record(change, actor, "submitted", "Submitted for approval", round=change.approval_round)
+    timeline.record(change, actor, "submitted", "Submitted", round=change.approval_round)
+    timeline.record(change, actor, "fully_approved", message, round=change.approval_round,
+                    template_version_id=change.template_version_id)
+    db.session.flush()
+    _send(signals.change_fully_approved, change, actor)
+
+
+def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
+    """An approver raises (never lowers) the risk of a change awaiting approval, with a reason;
+    the approvals the new level needs are asked for in the same round."""
+    policy.require_risk_raise(change, actor)
+    reason = _required(reason, "Say why you raise the risk.")
+    if not is_higher(risk, change.risk):
+        raise LifecycleError(f"Choose a risk higher than {change.risk}: risk is raised, never lowered.")
+    missing = [FIELD_LABELS[f"{kind}_approver_id"] for kind in ("technical", "operational")
+               if kind in requirements.policy_kinds(change.organisation_id, change.change_type, risk)
+               and getattr(change, f"{kind}_approver_id") is None]
+    if missing:
+        raise LifecycleError(
+            f"At {risk} risk this change needs an {spoken_list(missing)}, and it has none: reject it instead, "
+            "so the requester names one.")
+    _require_approvers(change, risk)
+    previous, change.risk = change.risk, risk  # after the checks' queries: one write of the change
+    _bump(change)
+    timeline.record(change, actor, "risk_raised", f"Raised the risk from {previous} to {risk}: {reason}",
+                    previous=previous, risk=risk, reason=reason)
     db.session.flush()
 
 
@@ -387,11 +494,46 @@ def complete(change: Change, actor: User, completion_notes: str, test_results: s
 
 
 def fail(change: Change, actor: User, failure_reason: str, rollback_notes: str) -> None:
-    """In progress → failed, with the failure reason and rollback notes; it may be rescheduled."""
+    """In progress → failed, with the failure reason and rollback notes; it may be rescheduled.
+    A failed standard change suspends its template until an admin reviews it."""
     _finish(change, actor, "fail", "failed", "Failed - rollback required", {
         "failure_reason": (failure_reason, "A failure reason is required."),
         "rollback_notes": (rollback_notes, "Rollback notes are required."),
     }, signals.change_failed)
+    if catalogue.suspend_after_failure(change):
+        timeline.record(change, None, "template_suspended",
+                        f"Template “{change.template_version.template.name}” suspended until an admin reviews it")
+        db.session.flush()
+
+
+REVIEW_TEXTS = {
+    "what_was_done": "Say what was done.",
+    "why_urgent": "Say why it could not wait.",
+    "outcome": "Describe the outcome.",
+    "follow_ups": "List the follow-up actions (or write “none”).",
+}
+
+
+def record_review(change: Change, actor: User, what_was_done: str, why_urgent: str, outcome: str,
+                  follow_ups: str) -> ChangeReview:
+    """The post-implementation review of an emergency change that completed or failed; once
+    recorded, the change counts as closed (PRODUCT §2.7). Sends `review_recorded`."""
+    policy.require("review", change, actor)
+    if change.change_type != "emergency":
+        raise LifecycleError("Only emergency changes have a post-implementation review.")
+    if change.review is not None:
+        raise LifecycleError("This change's review is already recorded.")
+    given = dict(what_was_done=what_was_done, why_urgent=why_urgent, outcome=outcome, follow_ups=follow_ups)
+    values = {name: _required(given[name], refusal) for name, refusal in REVIEW_TEXTS.items()}
+    review = ChangeReview(organisation_id=change.organisation_id, change_id=change.id, author_id=actor.id,
+                          created_at=utcnow(), **values)
+    db.session.add(review)
+    _bump(change)
+    timeline.record(change, actor, "reviewed", "Post-implementation review recorded", **values)
+    db.session.flush()  # a second review at the same moment breaks the unique change_id here
+    db.session.expire(change, ["review"])
+    _send(signals.review_recorded, change, actor, **values)
+    return review
 
 
 def cancel(change: Change, actor: User, reason: str) -> None:

@@ -7,11 +7,15 @@ would accept it (state and person; the typed values are checked when posted).
 Who may do what (viewers, inactive users and other organisations' users: nothing):
 - create and comment: admin, msp, engineer;
 - edit, submit, cancel: the requester (creator), or an admin/MSP user;
-- schedule, reschedule, start, complete, fail: the implementer, the requester, or an admin/MSP user;
+- schedule, reschedule, start, complete, fail, and the post-implementation review of an emergency
+  change: the implementer, the requester, or an admin/MSP user;
 - link_ticket (change or remove the linked ticket): the requester, or an admin/MSP user, until
   the change is completed or cancelled;
 - approve/reject: the technical approver (kind "technical"), the operational approver
-  ("operational") and active vCAB members ("vcab", only when the change requires vCAB).
+  ("operational") and active vCAB members ("vcab", only when the change requires vCAB), each only
+  when the change needs that approval (`requirements`); on an emergency change, any ECAB member
+  ("ecab") but its requester, whatever the small-team setting;
+- raise_risk: whoever may decide on the change now, while it awaits approval.
 Segregation of duties:
 - the requester never decides on their own change, in any role, and may not be named one of
   its approvers, unless the organisation's small-team setting allows self-approval; every
@@ -24,8 +28,11 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from cbcw.accounts.models import User
+from cbcw.changes import requirements
 from cbcw.changes.errors import LifecycleError
-from cbcw.changes.labels import FIELD_LABELS, KIND_HOLDERS, KIND_LABELS, STATE_LABELS, spoken_list
+from cbcw.changes.labels import (
+    APPROVAL_TITLES, FIELD_LABELS, KIND_HOLDERS, KIND_LABELS, STATE_LABELS, spoken_list,
+)
 from cbcw.changes.models import APPROVAL_KINDS, Approval, Change
 from cbcw.extensions import db
 from cbcw.organisations.models import Organisation
@@ -79,6 +86,8 @@ RULES: dict[str, Rule] = {
     "fail": Rule(_implementer_requester_or_manager, "mark the change failed", ("in_progress",),
                  "record a failure on"),
     "comment": Rule(_editor, "comment", None),
+    "review": Rule(_implementer_requester_or_manager, "record the post-implementation review",
+                   ("completed", "failed"), "review"),
     "link_ticket": Rule(_requester_or_manager, "change the ticket of this change", TICKET_STATES,
                         "change the linked ticket of"),
 }
@@ -169,6 +178,8 @@ def _named_for(change: Change, user: User, kind: str) -> bool:
         return user.id == change.technical_approver_id
     if kind == "operational":
         return user.id == change.operational_approver_id
+    if kind == "ecab":
+        return bool(user.ecab_member)
     return bool(change.requires_vcab and user.vcab_member)
 
 
@@ -183,8 +194,12 @@ def require_decision(change: Change, user: Optional[User], kind: str) -> None:
     _require_state(change, ("pending_approval",), "approve or reject")
     if kind == "vcab" and not change.requires_vcab:
         raise LifecycleError("This change does not require vCAB approval.")
+    if kind not in requirements.of_change(change).kinds:
+        raise LifecycleError(f"This change does not need {APPROVAL_TITLES[kind].lower()}.")
     if not _named_for(change, user, kind):
         raise LifecycleError(f"Only {KIND_HOLDERS[kind]} can decide as {KIND_LABELS[kind]}.")
+    if kind == "ecab" and is_self_approval(change, user):
+        raise LifecycleError("You requested this emergency change, so another ECAB member must approve it.")
     if is_self_approval(change, user) and not small_team(change.organisation_id):
         raise LifecycleError(
             f"You requested this change, so you cannot approve or reject it ({SMALL_TEAM_HINT})."
@@ -202,6 +217,14 @@ def _permits(check: Callable[[], None]) -> bool:
     return True
 
 
+def require_risk_raise(change: Change, user: Optional[User]) -> None:
+    """Refuse unless `user` may raise the change's risk: an approver who may still decide now."""
+    _require_access(change, user)
+    _require_state(change, ("pending_approval",), "raise the risk of")
+    if not decision_kinds(change, user):
+        raise LifecycleError("Only an approver who has still to decide can raise the risk of this change.")
+
+
 def decision_kinds(change: Change, user: User) -> list[str]:
     """Approval kinds this user may still decide in the current round (empty if none)."""
     return [k for k in APPROVAL_KINDS if _permits(lambda: require_decision(change, user, k))]
@@ -213,9 +236,13 @@ def allowed_actions(change: Change, user: User) -> frozenset[str]:
     "schedule" on a scheduled change is reported as "reschedule".
     """
     allowed = {action for action in RULES if _permits(lambda: require(action, change, user))}
+    if not change.review_due:
+        allowed.discard("review")
     if "schedule" in allowed and change.state == "scheduled":
         allowed.remove("schedule")
         allowed.add("reschedule")
     if decision_kinds(change, user):
         allowed |= {"approve", "reject"}
+        if change.risk != "high":
+            allowed.add("raise_risk")
     return frozenset(allowed)

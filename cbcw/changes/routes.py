@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import list_export, operations, policy, queries, sorting, timeline_filter
+from cbcw.changes import (catalogue, differences, list_export, operations, policy, queries, requirements, risk,
+                          sorting, timeline_filter)
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
@@ -25,16 +26,20 @@ from cbcw.changes.forms import (
     CompleteForm,
     FailForm,
     FilterForm,
+    RaiseRiskForm,
     RejectForm,
+    ReviewForm,
     ScheduleForm,
     StartForm,
     SubmitForm,
+    with_questionnaire,
 )
 from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
 from cbcw.changes.fields import LinkedTicket
-from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS
-from cbcw.changes.models import Change
+from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS, TYPE_LABELS
+from cbcw.changes.models import RISKS, Change
 from cbcw.changes.template_filters import device_links, highlight_mentions
+from cbcw.changes.type_models import ChangeTemplate
 from cbcw.changes.unit_of_work import apply
 from cbcw.db import utcnow
 from cbcw.extensions import db, htmx
@@ -74,9 +79,11 @@ TRANSITIONS = {
     "complete": Transition(CompleteForm, operations.complete, "Change completed."),
     "fail": Transition(FailForm, operations.fail, "Change marked as failed."),
     "cancel": Transition(CancelForm, operations.cancel, "Change cancelled."),
+    "raise_risk": Transition(RaiseRiskForm, operations.raise_risk, "Risk raised."),
+    "review": Transition(ReviewForm, operations.record_review, "Post-implementation review recorded."),
 }
 # Transitions that take more than a click open a panel under the action toolbar (?action=<panel>).
-PANELS = ("decide", "schedule", "start", "complete", "fail", "cancel")
+PANELS = ("decide", "schedule", "start", "complete", "fail", "cancel", "raise_risk", "review")
 PANEL_OF = {"approve": "decide", "reject": "decide"}
 TRANSITION_URL = "/changes/<int:change_id>/<any(" + ", ".join(TRANSITIONS) + "):action>"
 
@@ -108,8 +115,18 @@ def my_work_counts() -> dict:
 # --- New and edit ----------------------------------------------------------------------------
 
 
-def _change_form(change: Change | None = None) -> ChangeForm:
-    form = ChangeForm(obj=change)
+def _change_form(change: Change | None = None, prefill: dict | None = None) -> ChangeForm:
+    """The change form with the organisation's risk questions; `prefill` (a template's values)
+    fills a new one."""
+    questions = risk.questions(current_user.organisation_id)
+    form = with_questionnaire(ChangeForm, questions)(obj=change, data=prefill)
+    if not form.is_submitted():
+        answers = change.risk_answers if change else (prefill or {}).get("risk_answers", {})
+        for key in form.risk_keys:
+            form[f"risk_{key}"].data = answers.get(key, "")
+        if change is not None:  # the box says what the requester asked, beyond the policy
+            form.requires_vcab.data = change.requires_vcab and "vcab" not in requirements.policy_kinds(
+                change.organisation_id, change.change_type, change.risk)
     form.set_choices(
         queries.companies(include_id=change.company_id if change else None),
         queries.assignable_users(
@@ -123,7 +140,48 @@ def _change_form(change: Change | None = None) -> ChangeForm:
 @bp.route("/changes/new", methods=["GET", "POST"])
 @editor_required
 def new_change():
-    return _change_form_page(None)
+    """A blank draft, or one pre-filled from a template (`?template=<id>`, PRODUCT §5)."""
+    prefill = None
+    if request.args.get("template") is not None:
+        template_id = request.args.get("template", type=int)  # bounded: a huge id is None
+        if template_id is None:
+            abort(404)
+        template = get_or_404(ChangeTemplate, template_id)
+        version = catalogue.latest_approved(template)
+        refusal = catalogue.usable_refusal(template)
+        if refusal:
+            flash(refusal + " A change started from it is a normal change.", "warning")
+        if version is not None:
+            prefill = catalogue.prefill(version, standard=refusal is None)
+    return _change_form_page(None, prefill)
+
+
+@bp.get("/changes/requirement")
+@editor_required
+def requirement():
+    """The risk level and the approvals required for the form's current values (an htmx swap as
+    the user answers; PRODUCT §2.8)."""
+    form = _change_form(None)
+    form.process(request.args)
+    return render_template("changes/_requirement.html", **_requirement_context(form))
+
+
+def _requirement_context(form: ChangeForm) -> dict:
+    """What the form's questionnaire gives: the assessment (or why none yet) and the requirement."""
+    assessment, problem = None, None
+    answers = form.risk_answers()
+    level = form.risk.data if form.risk.data in RISKS else "low"
+    if answers:
+        try:
+            assessment = risk.assess(current_user.organisation_id, answers)
+            level = assessment.level
+        except LifecycleError as error:
+            problem = str(error)
+    change_type = form.change_type.data if form.change_type.data in TYPE_LABELS else "normal"
+    needed = requirements.requirement(
+        current_user.organisation_id, change_type, level, bool(form.requires_vcab.data),
+        form.technical_approver_id.data is not None, form.operational_approver_id.data is not None)
+    return {"assessment": assessment, "risk_problem": problem, "level": level, "needed": needed}
 
 
 @bp.route("/changes/<int:change_id>/edit", methods=["GET", "POST"])
@@ -141,7 +199,7 @@ def edit_change(change_id: int):
     return _change_form_page(change)
 
 
-def _change_form_page(change: Change | None):
+def _change_form_page(change: Change | None, prefill: dict | None = None):
     """Show the change form; on a valid POST create (change is None) or update, then redirect.
 
     The ticket field is the one of the ticket system the organisation uses (the first enabled
@@ -149,7 +207,7 @@ def _change_form_page(change: Change | None):
     ticket link is checked by that system first; if it refuses (or cannot ask its PSA), the form
     comes back with everything typed and the reason.
     """
-    form = _change_form(change)
+    form = _change_form(change, prefill)
     system = registry.current().system_for_organisation(current_user.organisation_id)
     ticket_error = None
     if form.validate_on_submit():
@@ -178,7 +236,8 @@ def _change_form_page(change: Change | None):
                                 ticket_error) if system else Markup("")
     if ticket_error and not ticket_field:  # no field to show it beside
         form.form_errors.append(ticket_error)
-    return render_template("changes/form.html", form=form, change=change, ticket_field=ticket_field)
+    return render_template("changes/form.html", form=form, change=change, ticket_field=ticket_field,
+                           **_requirement_context(form))
 
 
 def _ticket_to_link(form: ChangeForm, change: Change | None,
@@ -236,7 +295,7 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
     if bound:
         open_panel = PANEL_OF.get(bound[0], bound[0])
     context = {
-        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS,
+        "change": change, "tab": tab, "allowed": allowed, "kind_labels": KIND_LABELS, "type_labels": TYPE_LABELS,
         "approval_titles": APPROVAL_TITLES, "forms": forms,
         "open_panel": open_panel if open_panel in PANELS and open_panel in forms else None,
         # Starting outside the window asks first: it is posted to the ticket and dates the reports.
@@ -249,6 +308,7 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
         context["timeline"] = timeline_filter.shown(queries.timeline(change))
     elif tab == "overview":
         context["approvals"] = approval_status(change)
+        context["template_differences"] = differences.from_template(change)
     context["conflicts"] = conflicts_for(change) if change.state in OCCUPYING_STATES else []
     return context
 
@@ -289,6 +349,8 @@ def _prefix(action: str) -> str:
 def _set_form_choices(action: str, form, change: Change, kinds: list[str] | None = None) -> None:
     if action in ("approve", "reject") and kinds is not None:
         form.kind.choices = options((kind, KIND_LABELS[kind]) for kind in kinds)
+    elif action == "raise_risk":
+        form.risk.choices = [choice for choice in form.risk.choices if risk.is_higher(choice.value, change.risk)]
     elif action == "schedule":
         people = queries.assignable_users((change.implementer_id,))
         form.implementer_id.choices = options([BLANK, *((u.id, u.display_name) for u in people)])

@@ -22,6 +22,8 @@ implementation_started = _events.signal("implementation-started")  # + started_a
 change_completed = _events.signal("change-completed")  # + completion_notes, test_results
 change_failed = _events.signal("change-failed")  # + failure_reason, rollback_notes
 change_cancelled = _events.signal("change-cancelled")  # + reason, previous_state
+# An emergency change's post-implementation review (PRODUCT §2.7).
+review_recorded = _events.signal("review-recorded")  # + what_was_done, why_urgent, outcome, follow_ups
 
 ALL_EVENTS = (
     change_created,
@@ -34,4 +36,5 @@ ALL_EVENTS = (
     change_completed,
     change_failed,
     change_cancelled,
+    review_recorded,
 )

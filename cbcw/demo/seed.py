@@ -17,6 +17,7 @@ from cbcw.connectwise.api.errors import ConnectWiseError
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
 from cbcw.db import utcnow
+from cbcw.demo import catalogue_seed
 from cw_simulator.seed import build_seed
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
@@ -69,6 +70,7 @@ def seed_demo(now: datetime | None = None) -> Organisation:
         user = User(organisation_id=org.id, email=email, display_name=name, role=role, vcab_member=vcab, timezone=tz)
         user.set_password(DEMO_PASSWORD)
         users[email.split("@")[0]] = user
+    users["tech.approver"].ecab_member = True  # the demo's emergency approver (PRODUCT §2.7)
     db.session.add_all(users.values())
     for hostname, company, type_name, attributes in DEVICES:
         db.session.add(Device(organisation_id=org.id, company=companies[company], device_type=types[type_name],
@@ -215,6 +217,13 @@ def _seed_changes(org, companies, users, now: datetime) -> None:
     operations.start_implementation(sql, engineer)
     operations.complete(sql, engineer, "CU14 installed; services restarted.", "App login and nightly job verified.")
     _backdate(sql, start - timedelta(days=5))
+
+    # PRODUCT §2.7: a standard change from an approved template, approved on submit, for the
+    # new user to schedule.
+    version = catalogue_seed.approved_template(org, users["msp"], admin, companies["Bluewater Dental"])
+    standard = new(ticket_words="backup", **catalogue_seed.standard_change_fields(version, "Bluewater Dental"))
+    operations.submit(standard, engineer)
+    _backdate(standard, days_ago(5, 10))
 
     fw_rule = new("Open RDP to reception PC", "Bluewater Dental", ticket_words="vpn",
                   description="Requested by the client.")

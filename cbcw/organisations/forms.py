@@ -25,6 +25,7 @@ class UserForm(FlaskForm):
     )
     timezone = TimezoneField()
     vcab_member = BooleanField("vCAB member")
+    ecab_member = BooleanField("ECAB member (emergency approver)")
     active = BooleanField("Active", default=True)
     # Temporary: the user chooses their own at next login (PRODUCT §1).
     password = PasswordField("Password", validators=[Optional(), password_length])

@@ -53,6 +53,8 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
     user.role = data["role"]
     user.timezone = data["timezone"]
     user.vcab_member = data["vcab_member"]
+    if actor.role == "admin":  # only an admin names emergency approvers (PRODUCT §2.7)
+        user.ecab_member = bool(data.get("ecab_member"))
     if user.active and not data["active"]:
         user.end_sessions()  # a deactivated user is logged out everywhere
     user.active = data["active"]

@@ -21,7 +21,7 @@ def test_changes_list_live_search(page, login, demo):
     """Typing in the changes search box narrows the table as you type and the URL keeps the search."""
     login(page, ENGINEER)
     goto(page, "/changes")
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
 
     with htmx_swap(page, url_with("/changes", q="PACS")):
         page.get_by_role("searchbox", name="Search").press_sequentially("PACS")
@@ -113,7 +113,7 @@ def test_filtered_list_survives_back_and_forward(page, login, demo):
 
     page.go_back()  # the unfiltered list
     expect(search).to_have_value("")
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
 
     page.go_forward()
     page.go_forward()
@@ -129,7 +129,7 @@ def test_filter_button_adds_no_duplicate_history_entry_and_back_forward_break_no
     page = watched
     login(page, ENGINEER)
     goto(page, "/changes")
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
     extension_styles = "document.querySelectorAll('input, select').forEach(e => e.style.outline = '1px solid gold')"
     page.evaluate(extension_styles)
     entries = page.evaluate("history.length")
@@ -143,13 +143,13 @@ def test_filter_button_adds_no_duplicate_history_entry_and_back_forward_break_no
     page.evaluate(extension_styles)
     page.go_back()
     expect(page).not_to_have_url(re.compile(r"state=scheduled"))
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
     page.evaluate(extension_styles)
     page.go_forward()
     expect(page).to_have_url(re.compile(r"state=scheduled"))
     expect(results_rows(page)).to_have_count(3)
     page.go_back()
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
     page.wait_for_load_state("networkidle")
     assert violations(page) == []
 
@@ -171,7 +171,7 @@ def test_quick_filter_awaiting_my_approval_is_bookmarkable(page, login, demo):
     expect(results_rows(page)).to_have_count(1)
     with htmx_swap(page, url_with("/changes", mine="")):
         page.get_by_label("All changes").check()
-    expect(results_rows(page)).to_have_count(7)
+    expect(results_rows(page)).to_have_count(8)
 
 
 def test_action_panels_open_one_at_a_time_without_moving_the_toolbar(page, login, demo):

@@ -434,9 +434,10 @@ def test_allowed_actions_for_the_requester(request, engineer, state_fixture, exp
 
 
 def test_allowed_actions_for_implementer_and_approver(in_progress_change, pending_change, people):
-    """The implementer may complete or fail; an approver may approve or reject, and still comment."""
+    """The implementer may complete or fail; an approver may approve, reject or raise the risk
+    (PRODUCT §2.8), and still comment."""
     assert policy.allowed_actions(in_progress_change(), people.implementer) == {"complete", "fail", "comment"}
-    assert policy.allowed_actions(pending_change(), people.technical) == {"approve", "reject", "comment"}
+    assert policy.allowed_actions(pending_change(), people.technical) == {"approve", "reject", "raise_risk", "comment"}
 
 
 # --- comments and apply -----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
+from cbcw.changes.type_models import ChangeTemplate, TemplateVersion
 from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
@@ -216,6 +217,8 @@ def build_world(app, cw: SimulatorServer) -> World:
                             linked_ticket_system=TICKET_SYSTEM),
         "scheduled": _change(organisation, engineer, acme, "scheduled", **window),
         "in_progress": _change(organisation, engineer, acme, "in_progress", actual_start_at=start, **window),
+        # An emergency change awaiting its post-implementation review (PRODUCT §2.7).
+        "completed": _change(organisation, engineer, acme, "completed", change_type="emergency", **window),
     }
     db.session.flush()
     write = OutboxWrite(organisation_id=organisation.id, change_id=changes["approved"].id, ticket_id=OPEN_ACME_TICKET,
@@ -228,12 +231,19 @@ def build_world(app, cw: SimulatorServer) -> World:
         DriftFinding(organisation_id=organisation.id, change_id=changes["approved"].id, ticket_id=OPEN_ACME_TICKET,
                      problems=[{"kind": "status", "actual": hostile_status, "expected": "Change Approved"}]),
     ])
+    # A suspended template whose newest version awaits the admin's approval: its page shows both forms.
+    template = ChangeTemplate(organisation_id=organisation.id, name=hostile_text, created_by_id=engineer.id,
+                              suspended=True, suspended_reason=hostile_text)
+    version = TemplateVersion(organisation_id=organisation.id, template=template, version=1, title_pattern=hostile_text,
+                              author_id=engineer.id)
+    db.session.add_all([template, version])
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
     world = World(client, FreshRequestClient(app, app.response_class, use_cookies=True), admin, changes={state: change.id for state, change in changes.items()})
     world.ids = {"change_id": changes["draft"].id, "company_id": acme.id, "user_id": engineer.id,
-                 "device_id": device.id, "write_id": write.id}
+                 "device_id": device.id, "write_id": write.id, "template_id": template.id,
+                 "version_id": version.id}
     world.login()
     return world
 

@@ -151,8 +151,9 @@ def _linked(c: _Context) -> list[Planned]:
 def _approval(c: _Context) -> list[Planned]:
     kind = texts.APPROVAL_LABELS.get(c.details.get("kind"), c.details.get("kind", ""))
     role = texts.ROLE_LABELS.get(c.details.get("kind"), "approver")
-    return [c.note(f"approved ({kind})", [("Approver", f"{c.who} ({role})"),
-                                          ("Comment", c.details.get("comment") or "")])]
+    headline = texts.EMERGENCY_APPROVED if c.details.get("kind") == "ecab" else f"approved ({kind})"
+    return [c.note(headline, [("Approver", f"{c.who} ({role})"),
+                              ("Comment", c.details.get("comment") or "")])]
 
 
 def _rejected(c: _Context) -> list[Planned]:
@@ -163,7 +164,16 @@ def _rejected(c: _Context) -> list[Planned]:
 
 
 def _fully_approved(c: _Context) -> list[Planned]:
-    return c.status(*FULLY_APPROVED)
+    """Fully Approved; a standard change's note names the template version that approved it."""
+    if c.change.change_type != "standard" or c.change.template_version is None:
+        return c.status(*FULLY_APPROVED)
+    return [*c.status(*FULLY_APPROVED),
+            c.note(texts.STANDARD_APPROVED, [("Template", texts.template_named(c.change)),
+                                             ("Risk", c.change.risk)])]
+
+
+def _reviewed(c: _Context) -> list[Planned]:
+    return [c.note(texts.REVIEW_RECORDED, [(label, c.details.get(name) or "") for label, name in texts.REVIEW_FIELDS])]
 
 
 def _scheduled(c: _Context) -> list[Planned]:
@@ -222,4 +232,5 @@ _PLANNERS = {
     signals.change_completed: _completed,
     signals.change_failed: _failed,
     signals.change_cancelled: _cancelled,
+    signals.review_recorded: _reviewed,
 }

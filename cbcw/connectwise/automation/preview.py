@@ -4,8 +4,8 @@ ConnectWise activity panel. Both are declared in `cbcw/connectwise/integration.p
 from flask import url_for
 from sqlalchemy import func, select
 
-from cbcw.changes import signals
-from cbcw.changes.approvals import approval_status
+from cbcw.changes import requirements, signals
+from cbcw.changes.approvals import completes_round
 from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
@@ -21,22 +21,26 @@ _EVENTS = {
     "approve": (signals.approval_recorded, {}), "reject": (signals.change_rejected, {}),
     "schedule": (signals.change_scheduled, {}), "start": (signals.implementation_started, {}),
     "complete": (signals.change_completed, {}), "fail": (signals.change_failed, {}),
-    "cancel": (signals.change_cancelled, {}),
+    "cancel": (signals.change_cancelled, {}), "review": (signals.review_recorded, {}),
 }
 
 
 def transition_preview(change: Change, action: str, user) -> list[str]:
     ticket = linked_ticket_id(change)
-    if action not in _EVENTS or ticket is None:
+    approved_on_submit = action == "submit" and not requirements.of_change(change).kinds
+    if (action not in _EVENTS and not approved_on_submit) or ticket is None:
         return []
     settings = active_settings(change.organisation_id)
     if settings is None:
         return []
-    event, details = _EVENTS[action]
-    kind = (decision_kinds(change, user) or ["technical"])[0] if action in ("approve", "reject") else None
-    planned = plan(event, change, user, settings, kind=kind, **details)
-    if action == "approve" and _completes_approval(change, kind):
-        planned += plan(signals.change_fully_approved, change, user, settings)
+    if approved_on_submit:  # a standard change (or one the policy asks no approval of)
+        planned = plan(signals.change_fully_approved, change, user, settings)
+    else:
+        event, details = _EVENTS[action]
+        kind = (decision_kinds(change, user) or ["technical"])[0] if action in ("approve", "reject") else None
+        planned = plan(event, change, user, settings, kind=kind, **details)
+        if action == "approve" and completes_round(change, kind):
+            planned += plan(signals.change_fully_approved, change, user, settings)
     summary = summarise(planned, change.organisation_id)
     return [f"ConnectWise ticket #{ticket} will receive: {summary}."] if summary else []
 
@@ -59,16 +63,6 @@ def summarise(planned: list[Planned], organisation_id: int) -> str:
     if any(p.kind == "unschedule" for p in planned):
         parts.append("the change's schedule entries closed or removed")
     return ", ".join(parts)
-
-
-def _completes_approval(change: Change, kind: str | None) -> bool:
-    status = approval_status(change)
-    technical = kind == "technical" or bool(status.technical and status.technical.decision == "approved")
-    operational = kind == "operational" or bool(status.operational and status.operational.decision == "approved")
-    members = {m.id for m in status.vcab_members}
-    yes = sum(a.decision == "approved" and a.approver_id in members for a in status.vcab_approvals)
-    vcab = not change.requires_vcab or yes + (kind == "vcab") >= status.vcab_needed
-    return technical and operational and vcab
 
 
 def _member_user_ids(organisation_id: int, user_ids: list[int]) -> set[int]:

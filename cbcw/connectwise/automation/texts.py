@@ -7,8 +7,9 @@ from flask import current_app
 from cbcw.changes.models import Change
 
 ROLE_LABELS = {"creator": "change creator", "technical": "technical approver",
-               "operational": "operational approver", "vcab": "vCAB member", "implementer": "implementer"}
-APPROVAL_LABELS = {"technical": "technical", "operational": "operational", "vcab": "vCAB"}
+               "operational": "operational approver", "vcab": "vCAB member", "implementer": "implementer",
+               "ecab": "ECAB member"}
+APPROVAL_LABELS = {"technical": "technical", "operational": "operational", "vcab": "vCAB", "ecab": "emergency"}
 
 
 def when(moment: datetime) -> str:
@@ -34,3 +35,18 @@ def with_reference(text: str, reference: str) -> str:
 
 def roles_phrase(roles: list[str]) -> str:
     return " and ".join(ROLE_LABELS.get(role, role) for role in roles)
+
+
+# Change types (PRODUCT §2.7): the notes a standard change's approval, an emergency approval and
+# a post-implementation review post.
+STANDARD_APPROVED = "approved as a standard change (no approval round)"
+EMERGENCY_APPROVED = "emergency approval by an ECAB member"
+REVIEW_RECORDED = "Post-implementation review"
+REVIEW_FIELDS = (("What was done", "what_was_done"), ("Why it could not wait", "why_urgent"),
+                 ("Outcome", "outcome"), ("Follow-up actions", "follow_ups"))
+
+
+def template_named(change: Change) -> str:
+    """"Patch Windows servers, version 3": the template and version a standard change came from."""
+    version = change.template_version
+    return f"{version.template.name}, version {version.version}" if version is not None else ""
