@@ -1,10 +1,14 @@
-"""`/calendar`: the week or month agenda of implementation windows, filterable by company."""
+"""`/calendar`: the week grid or month grid of implementation windows, filterable by company, state,
+implementer and "mine" (bookmarkable URL parameters; a hostile value is left out, never an error)."""
 from datetime import date, datetime
 
 from flask import Blueprint, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from cbcw.calendar import agenda
+from cbcw.changes.labels import STATE_LABELS
+from cbcw.changes.models import STATES
+from cbcw.changes.queries import assignable_users
 from cbcw.devices.forms import bounded_id
 from cbcw.devices.queries import companies
 from cbcw.main.forms import options
@@ -20,10 +24,19 @@ def calendar():
     view = request.args.get("view") if request.args.get("view") in agenda.VIEWS else "week"
     today = datetime.now(zone).date()
     anchor, message = _anchor(request.args.get("date", ""), today)
-    company_id = bounded_id(request.args.get("company"))
-    company_choices = options([("", "Any company"), *((c.id, c.name) for c in companies())])
-    return render_template("calendar/agenda.html", agenda=agenda.build(view, anchor, zone, company_id),
-                           company_id=company_id, company_choices=company_choices, today=today, message=message)
+    state = request.args.get("state", "")
+    filters = agenda.Filters(company_id=bounded_id(request.args.get("company")),
+                             state=state if state in STATES else "",
+                             implementer_id=bounded_id(request.args.get("implementer")),
+                             mine=request.args.get("mine") == "1")
+    choices = {
+        "company": options([("", "Any company"), *((c.id, c.name) for c in companies())]),
+        "state": options([("", "Any state"), *((s, STATE_LABELS[s]) for s in STATES if s != "cancelled")]),
+        "implementer": options([("", "Anyone"), *((u.id, u.display_name) for u in assignable_users())]),
+    }
+    return render_template("calendar/agenda.html", today=today, message=message, filters=filters, choices=choices,
+                           agenda=agenda.build(view, anchor, zone, filters, current_user.id),
+                           hours=range(24))
 
 
 def _anchor(text: str, today: date) -> tuple[date, str | None]:

@@ -33,6 +33,9 @@ class Change(db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "number"),
         Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
+        # The calendar reads only its visible range: windows starting before its end, ending after its start.
+        Index("ix_changes_organisation_id_window_start", "organisation_id", "window_start"),
+        Index("ix_changes_organisation_id_window_end", "organisation_id", "window_end"),
         one_of("state", STATES),
         one_of("risk", RISKS),
         one_of("change_type", CHANGE_TYPES),
@@ -53,6 +56,8 @@ class Change(db.Model):
     test_plan: Mapped[str] = mapped_column(Text, default="")
     window_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     window_end: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # An emergency change scheduled into a blackout says why (PRODUCT §2.5); empty otherwise.
+    blackout_override: Mapped[str] = mapped_column(Text, default="", server_default="")
     implementer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
