@@ -1,6 +1,7 @@
 """One log line per request, as key=value pairs a log pipeline can parse without secrets in it.
 
-The path is logged without its query string (search words, tokens), and the user is the one
+The path is logged without its query string (search words, tokens), a path whose URL rule takes a
+`token` (a private feed's URL) as its rule (`/calendar/feed/<token>.ics`), and the user is the one
 Flask-Login already loaded for the request: logging never adds a database query.
 """
 import logging
@@ -23,8 +24,14 @@ def init_app(app: Flask) -> None:
         user = g.get("_login_user")
         log.info(
             "method=%s path=%s status=%s ms=%.0f user=%s org=%s htmx=%s",
-            request.method, request.path, response.status_code, duration_ms,
+            request.method, _path(), response.status_code, duration_ms,
             getattr(user, "id", "-"), getattr(user, "organisation_id", "-"),
             "1" if request.headers.get("HX-Request") else "0",
         )
         return response
+
+
+def _path() -> str:
+    if request.url_rule is not None and "token" in (request.view_args or {}):
+        return request.url_rule.rule
+    return request.path
