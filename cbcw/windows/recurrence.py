@@ -43,7 +43,8 @@ def occurrences(window: ScheduleWindow, start: datetime, end: datetime) -> list[
     """The window's openings that overlap `start`–`end` (aware datetimes), in order."""
     if end <= start:
         return []
-    end = min(end, start + timedelta(days=MAX_DAYS))
+    if end - start > timedelta(days=MAX_DAYS):
+        end = start + timedelta(days=MAX_DAYS)
     zone = zone_of(window)
     if window.recurrence == "once":
         found = [_local_span(window.starts_local, window.ends_local, zone)] \
@@ -55,9 +56,9 @@ def occurrences(window: ScheduleWindow, start: datetime, end: datetime) -> list[
 
 def _days(start: datetime, end: datetime, zone: ZoneInfo):
     """Each local date from two days before `start` (an opening that began then may still run) to `end`."""
-    first = _local_date(start, zone) - timedelta(days=2)
+    first = max(_local_date(start, zone), FIRST + timedelta(days=2)) - timedelta(days=2)
     last = _local_date(end, zone)
-    day = max(first, FIRST)
+    day = first
     while day <= min(last, LAST):
         yield day
         day += timedelta(days=1)
