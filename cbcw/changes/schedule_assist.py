@@ -41,7 +41,10 @@ def _moment(text: str | None) -> datetime | None:
         return None
     if moment.tzinfo is None:
         return None
-    moment = moment.astimezone(timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
     return moment if FIRST <= moment <= LAST else None
 
 
