@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from cbcw.accounts.models import User
 
 from cbcw.changes.conflicts import conflict_kinds
-from cbcw.changes.labels import STATE_LABELS
+from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
@@ -146,7 +146,7 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
 
 
 @dataclass(frozen=True)
-class Block:
+class Block(Named):
     """What the calendar shows of a change: read as plain rows, not whole changes, since a month
     holds a thousand of them at scale."""
 
@@ -159,14 +159,6 @@ class Block:
     window_end: datetime
     company_name: str
     implementer_name: str
-
-    @property
-    def reference(self) -> str:
-        return f"CHG-{self.number:06d}"
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
 
 def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: int | None) -> list[Block]:

@@ -26,18 +26,11 @@ from cbcw.changes.labels import KIND_LABELS, STATE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, RISKS, STATES
 from cbcw.changes.schedule_check import ScheduleCheck, blackout_refusal, check_schedule
 from cbcw.changes.ticket_choice import TicketChoiceMixin
-from cbcw.main.forms import options
+from cbcw.main.forms import optional_id, options
 
 
 BLANK = ("", "— none —")
 RISK_CHOICES = options((risk, risk.capitalize()) for risk in RISKS)
-
-
-def optional_id(value) -> int | None:
-    """Coerce a select's value: blank means "nobody / none"."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class WindowField(LocalDateTimeField):

@@ -43,3 +43,19 @@ FIELD_LABELS = {
 def spoken_list(items: list[str], conjunction: str = "and") -> str:
     """"a, b and c" (or "a, b or c") for messages."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+class Named:
+    """A change's reference and state in words, for anything with its `number` and `state`: the
+    model, and the calendar's lighter rows."""
+
+    number: int
+    state: str
+
+    @property
+    def reference(self) -> str:
+        return f"CHG-{self.number:06d}"
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]

@@ -4,7 +4,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbcw.changes.labels import STATE_LABELS
+from cbcw.changes.labels import Named
 from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
@@ -26,7 +26,7 @@ APPROVAL_KINDS = ("technical", "operational", "vcab")
 DECISIONS = ("approved", "rejected")
 
 
-class Change(db.Model):
+class Change(Named, db.Model):
     """A change control (PRODUCT §2.1)."""
 
     __tablename__ = "changes"
@@ -102,14 +102,6 @@ class Change(db.Model):
     def current_decisions(self) -> list["Approval"]:
         """The decisions of the current approval round."""
         return [a for a in self.approvals if a.round == self.approval_round]
-
-    @property
-    def reference(self) -> str:
-        return f"CHG-{self.number:06d}"
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
     def window_position(self, moment: datetime) -> str | None:
         """"before" or "after" when `moment` falls outside the implementation window, else None

@@ -8,18 +8,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cbcw.accounts.forms import TimezoneField
-from cbcw.main.forms import options
+from cbcw.main.forms import optional_id, options
 from cbcw.windows.models import ScheduleWindow
 from cbcw.windows.recurrence import WEEKDAY_NAMES
 
 LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d %b %Y %H:%M")
 YEARS = (2000, 2100)  # a window outside these years is a typo
-
-
-def optional_id(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class WindowForm(FlaskForm):

@@ -113,7 +113,7 @@ def test_filters_state_implementer_mine_and_company_are_bookmarkable(client, log
     assert shown("mine=1") == {mine.reference}
     assert shown(f"company={other.id}") == {theirs.reference}
     page = client.get(f"/calendar?date={WEEK}&state=completed&mine=1").text
-    assert f'href="/calendar?date=2030-05-13&amp;state=completed&amp;mine=1&amp;view=week"' in page
+    assert 'href="/calendar?date=2030-05-13&amp;state=completed&amp;mine=1&amp;view=week"' in page
 
 
 @pytest.mark.parametrize("query", ["state=nonsense", "state=" + "x" * 5000, "implementer=-1",
