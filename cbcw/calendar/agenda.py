@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from cbcw.accounts.models import User
 
-from cbcw.changes.conflicts import conflict_kinds
+from cbcw.changes.conflicts import OCCUPYING_STATES, conflict_kinds
 from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
 from cbcw.extensions import db
@@ -23,7 +23,7 @@ from cbcw.organisations.models import Company
 from cbcw.tenancy import current_org_id
 from cbcw.windows.checks import windows_for
 from cbcw.windows.models import ScheduleWindow
-from cbcw.windows.recurrence import occurrences
+from cbcw.windows.recurrence import Occurrence, occurrences
 
 VIEWS = ("week", "month")
 # A month cell shows this many windows, then "+ N more" linking to the week grid, which shows all.
@@ -93,10 +93,6 @@ class Agenda:
     previous: date
     following: date
 
-    @property
-    def weeks(self) -> list[list[Day]]:
-        return [self.days[i:i + 7] for i in range(0, len(self.days), 7)]
-
 
 def period(view: str, anchor: date) -> tuple[date, date, date, date]:
     """(first day, last day, previous period's anchor, next period's anchor) of the week (from
@@ -140,9 +136,15 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
         day.entries = [entry_on(day.day, change, zone) for change in blocks[:limit]]
         day.more = len(blocks) - len(day.entries)
         shown.update((change.id, change) for change in blocks[:limit])
-    _add_bands(days, windows_for(current_org_id(), filters.company_id, every_company=not filters.company_id),
-               start, end, zone)
-    return Agenda(view, first, last, days, conflict_kinds(current_org_id(), list(shown.values())), previous, following)
+    openings = [opening for window in windows_for(current_org_id(), filters.company_id,
+                                                  every_company=not filters.company_id)
+                for opening in occurrences(window, start, end)]
+    _add_bands(days, openings, zone)
+    conflicts = conflict_kinds(current_org_id(), list(shown.values()))
+    for change in shown.values():
+        if change.state in OCCUPYING_STATES and _in_blackout(change, openings):
+            conflicts.setdefault(change.id, set()).add("blackout")
+    return Agenda(view, first, last, days, conflicts, previous, following)
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class Block(Named):
     number: int
     title: str
     state: str
+    company_id: int | None
     implementer_id: int | None
     window_start: datetime
     window_end: datetime
@@ -163,8 +166,8 @@ class Block(Named):
 
 def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: int | None) -> list[Block]:
     """The changes whose window overlaps `start`–`end` (the indexes on window_start and window_end)."""
-    stmt = (select(Change.id, Change.number, Change.title, Change.state, Change.implementer_id, Change.window_start,
-                   Change.window_end, Company.name, User.display_name)
+    stmt = (select(Change.id, Change.number, Change.title, Change.state, Change.company_id, Change.implementer_id,
+                   Change.window_start, Change.window_end, Company.name, User.display_name)
             .outerjoin(Company, Company.id == Change.company_id).outerjoin(User, User.id == Change.implementer_id)
             .where(Change.organisation_id == current_org_id(), Change.window_start.is_not(None),
                    Change.window_end.is_not(None), Change.state != "cancelled",
@@ -179,7 +182,7 @@ def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: i
     if filters.mine and user_id is not None:
         stmt = stmt.where(or_(Change.implementer_id == user_id, Change.created_by_id == user_id,
                               Change.technical_approver_id == user_id, Change.operational_approver_id == user_id))
-    return [Block(*row[:7], row[7] or "", row[8] or "") for row in db.session.execute(stmt)]
+    return [Block(*row[:8], row[8] or "", row[9] or "") for row in db.session.execute(stmt)]
 
 
 WHEN = "%A %-d %B %H:%M"
@@ -211,17 +214,20 @@ def _place(day: date, start: datetime, end: datetime) -> tuple[int, int]:
     return first, min(24, last) - first
 
 
-def _add_bands(days: list[Day], windows: list[ScheduleWindow], start: datetime, end: datetime,
-               zone: ZoneInfo) -> None:
-    for window in windows:
-        for opening in occurrences(window, start, end):
-            local_start, local_end = opening.start.astimezone(zone), opening.end.astimezone(zone)
-            closes = (local_end - timedelta(microseconds=1)).date()
-            for day in days:
-                if local_start.date() <= day.day <= closes:
-                    first_hour, hours = _place(day.day, local_start, local_end)
-                    label = f"{'Blackout' if window.kind == 'blackout' else 'Maintenance'}: {window.name}"
-                    if window.company is not None:
-                        label += f" ({window.company.name})"
-                    day.bands.append(Band(window, f"{label}, {local_start:%H:%M}–{local_end:%H:%M}",
-                                          first_hour, hours))
+def _in_blackout(change: Block, openings: list[Occurrence]) -> bool:
+    return any(o.window.kind == "blackout" and o.window.company_id in (None, change.company_id)
+               and o.overlaps(change.window_start, change.window_end) for o in openings)
+
+
+def _add_bands(days: list[Day], openings: list[Occurrence], zone: ZoneInfo) -> None:
+    for opening in openings:
+        window = opening.window
+        local_start, local_end = opening.start.astimezone(zone), opening.end.astimezone(zone)
+        closes = (local_end - timedelta(microseconds=1)).date()
+        for day in days:
+            if local_start.date() <= day.day <= closes:
+                first_hour, hours = _place(day.day, local_start, local_end)
+                label = f"{'Blackout' if window.kind == 'blackout' else 'Maintenance'}: {window.name}"
+                if window.company is not None:
+                    label += f" ({window.company.name})"
+                day.bands.append(Band(window, f"{label}, {local_start:%H:%M}–{local_end:%H:%M}", first_hour, hours))

@@ -81,8 +81,11 @@ def test_week_grid_shows_blocks_by_state_in_words_bands_and_conflicts(db, client
                          window_start=MONDAY + timedelta(hours=6), window_end=MONDAY + timedelta(hours=8))
     make_change(title="Done", state="completed", window_start=MONDAY + timedelta(days=1, hours=9),
                 window_end=MONDAY + timedelta(days=1, hours=10))
+    frozen = make_change(title="In the payroll run", state="scheduled", change_type="emergency",
+                         window_start=MONDAY + timedelta(days=2, hours=19), window_end=MONDAY + timedelta(days=2, hours=20))
     login(admin)
     page = client.get(f"/calendar?date={WEEK}").text
+    assert page.count("In a blackout window") == 1 and frozen.reference in page
     assert 'class="cal-block state-scheduled cal-conflict cal-row-5 cal-span-2"' in page
     assert "cal-block state-in_progress cal-conflict cal-row-6 cal-span-2" in page
     assert page.count("Conflict: implementer booked on an overlapping change") == 2
