@@ -12,6 +12,7 @@ from cbcw.extensions import db
 from cbcw.organisations.models import Company
 from cbcw.windows.models import ScheduleWindow
 from tests.browser.htmx import goto, htmx_click, url_with
+from tests.browser.test_accessibility import axe_violations
 
 WEEK = date(2030, 3, 25)  # a fixed week, ending on the night London moves to summer time
 
@@ -84,3 +85,13 @@ def test_suggest_a_window_then_one_click_fills_the_schedule_form(page, login, de
     expect(page.locator("#schedule-window_end-time")).to_have_value(end)
     page.get_by_role("button", name="Save window").click()
     expect(page.get_by_text("Implementation window saved.")).to_be_visible()
+
+
+def test_calendar_windows_and_suggestions_have_no_serious_accessibility_violation(page, login, demo):
+    with demo.app_context():
+        change_id, _ = _week_with_work(WEEK)["to schedule"]
+    login(page, "admin@demo.test")
+    for path in (f"/calendar?date={WEEK}", f"/calendar?view=month&date={WEEK}", "/windows", "/windows/new",
+                 f"/changes/{change_id}?action=schedule&suggest=1&duration=60", "/profile"):
+        goto(page, path)
+        assert axe_violations(page) == [], path
