@@ -52,6 +52,7 @@ def test_outside_the_maintenance_window_is_allowed_with_a_warning(db, client, lo
     assert entry.details["outside_maintenance"] == "“Saturday evenings”"
     page = client.get(f"/changes/{change.id}").text
     assert "Outside the maintenance window:" in page and "Saturday evenings" in page
+    assert "Outside the maintenance window “Saturday evenings”" in client.get(f"/changes/{change.id}?tab=timeline").text
     inside = make_change(title="Saturday job", state="approved", implementer_id=admin.id)
     assert post(f"/changes/{inside.id}/schedule", form("2030-12-14T20:30", "2030-12-14T22:00", admin)).status_code == 302
     assert "Outside the maintenance window" not in client.get(f"/changes/{inside.id}").text
