@@ -81,6 +81,7 @@ class Page:
     htmx: bool
     status: int
     body: str
+    html: bool = True  # False for what is not a page (the calendar feed is text/calendar: text there is no markup)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _walk(client, urls: list[str], result: Crawl, anonymous: bool) -> None:
         if response.status_code in (301, 302, 303) and anonymous:
             queue.append((response.location, False))
         body = response.get_data(as_text=True)
-        pages[(url, htmx)] = Page(url, htmx, response.status_code, body)
+        pages[(url, htmx)] = Page(url, htmx, response.status_code, body, "html" in response.content_type)
         if response.status_code != 200 or "html" not in response.content_type:
             continue
         for form in forms_in(body, url):
