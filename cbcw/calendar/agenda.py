@@ -141,8 +141,9 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
                 for opening in occurrences(window, start, end)]
     _add_bands(days, openings, zone)
     conflicts = conflict_kinds(current_org_id(), list(shown.values()))
+    blackouts = [opening for opening in openings if opening.window.kind == "blackout"]
     for change in shown.values():
-        if change.state in OCCUPYING_STATES and _in_blackout(change, openings):
+        if change.state in OCCUPYING_STATES and _in_blackout(change, blackouts):
             conflicts.setdefault(change.id, set()).add("blackout")
     return Agenda(view, first, last, days, conflicts, previous, following)
 
@@ -214,9 +215,9 @@ def _place(day: date, start: datetime, end: datetime) -> tuple[int, int]:
     return first, min(24, last) - first
 
 
-def _in_blackout(change: Block, openings: list[Occurrence]) -> bool:
-    return any(o.window.kind == "blackout" and o.window.company_id in (None, change.company_id)
-               and o.overlaps(change.window_start, change.window_end) for o in openings)
+def _in_blackout(change: Block, blackouts: list[Occurrence]) -> bool:
+    return any(o.window.company_id in (None, change.company_id) and o.overlaps(change.window_start, change.window_end)
+               for o in blackouts)
 
 
 def _add_bands(days: list[Day], openings: list[Occurrence], zone: ZoneInfo) -> None:
