@@ -61,17 +61,25 @@ def conflicts_for(change: Change, start: datetime | None = None, end: datetime |
 
 def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str]]:
     """Which of these changes occupy their window and conflict with another ({id: {"device",
-    "implementer"}}), in four statements whatever their number, each led by an index: the devices
-    of these changes, every link of those devices, the windows of the other changes linked, and
-    the changes of these implementers overlapping the span of the given windows. The overlaps are
-    then compared here."""
+    "implementer"}}), in three statements whatever their number, each led by an index: every
+    link of the devices of the changes occupying the span of the given windows, the windows of
+    the other changes linked, and the changes of these implementers overlapping the span. The
+    overlaps are then compared here."""
     mine = [c for c in changes if c.state in OCCUPYING_STATES and c.window_start and c.window_end]
     if not mine:
         return {}
     ids = [c.id for c in mine]
-    devices = set(db.session.scalars(select(ChangeDevice.device_id).where(ChangeDevice.change_id.in_(ids))))
+    span_start, span_end = min(c.window_start for c in mine), max(c.window_end for c in mine)
+    # The devices of every change occupying the span (a superset of these changes' devices, found
+    # through the window index rather than a long list of ids), then every link of those devices.
+    in_span = (select(ChangeDevice.device_id).join(Change, Change.id == ChangeDevice.change_id)
+               .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
+                      Change.window_start < span_end, Change.window_end > span_start))
     links = db.session.execute(select(ChangeDevice.device_id, ChangeDevice.change_id)
-                               .where(ChangeDevice.device_id.in_(devices))).all()
+                               .where(ChangeDevice.device_id.in_(in_span.scalar_subquery()))).all()
+    wanted = set(ids)
+    mine_devices = {device_id for device_id, change_id in links if change_id in wanted}
+    links = [(device_id, change_id) for device_id, change_id in links if device_id in mine_devices]
     windows = {c.id: (c.window_start, c.window_end) for c in mine}
     others = {change_id for _, change_id in links} - set(windows)
     windows.update((change_id, (start, end)) for change_id, start, end in db.session.execute(
@@ -86,10 +94,8 @@ def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str
         select(Change.implementer_id, Change.id, Change.window_start, Change.window_end)
         .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
                Change.implementer_id.in_(implementers),
-               Change.window_start < max(c.window_end for c in mine),
-               Change.window_end > min(c.window_start for c in mine))).all()
+               Change.window_start < span_end, Change.window_end > span_start)).all()
     found: dict[int, set[str]] = defaultdict(set)
-    wanted = set(ids)
     for kind, rows in ((DEVICE, device_rows), (IMPLEMENTER, people_rows)):
         for pair in _overlapping_pairs(rows):
             for change_id in pair:
