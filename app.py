@@ -51,9 +51,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.main.routes import bp as main_bp
     from cbcw.organisations.routes import bp as organisations_bp
     from cbcw.scheduler.cli import scheduler_command
+    from cbcw.windows.routes import bp as windows_bp
 
     for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, devices_bp,
-                      calendar_bp, change_templates_bp, change_settings_bp):
+                      calendar_bp, change_templates_bp, change_settings_bp, windows_bp):
         app.register_blueprint(blueprint)
     sessions.init_app(app)
     errors.init_app(app)

@@ -10,13 +10,15 @@ from app import create_app
 from cbcw.changes.type_models import ChangeTemplate, TemplateVersion
 from cbcw.config import TestConfig
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.windows.models import ScheduleWindow
 from tests.fixtures.database import committed_rows
 
-PUBLIC = {"static", "main.healthz", "main.index", "accounts.login"}  # index only redirects
+# index only redirects; the calendar feed's unguessable token is its credential (tests/calendar/test_feed.py)
+PUBLIC = {"static", "main.healthz", "main.index", "accounts.login", "calendar.ical_feed"}
 # Neither login nor CSRF: ConnectWise posts here, and a signature is checked instead
 # (tests/cw_callbacks/test_receiver.py refuses every unsigned or forged call with 401).
 SIGNED = {"cw_callbacks.receive"}
-ID_ARGS = ("change_id", "company_id", "user_id", "device_id", "write_id", "template_id", "version_id")
+ID_ARGS = ("change_id", "company_id", "user_id", "device_id", "write_id", "template_id", "version_id", "window_id")
 
 
 def _rules():
@@ -45,7 +47,8 @@ def foreign_ids(db, make_org, make_company, make_user, make_change, make_device)
     change = make_change(organisation=other, created_by=owner)
     write = OutboxWrite(organisation_id=other.id, change_id=change.id, ticket_id=5001, event="change-cancelled",
                         kind="note", payload={"text": "x"}, reference="cb-00000000", state="failed")
-    db.session.add(write)
+    window = ScheduleWindow(organisation_id=other.id, kind="blackout", name="Theirs", timezone="UTC")
+    db.session.add_all([write, window])
     template = ChangeTemplate(organisation_id=other.id, name="Theirs", created_by_id=owner.id)
     version = TemplateVersion(organisation_id=other.id, template=template, version=1, title_pattern="x",
                               author_id=owner.id)
@@ -53,14 +56,14 @@ def foreign_ids(db, make_org, make_company, make_user, make_change, make_device)
     db.session.commit()
     return {"change_id": change.id, "company_id": make_company(organisation=other).id, "user_id": owner.id,
             "device_id": make_device("other-srv", organisation=other).id, "write_id": write.id,
-            "template_id": template.id, "version_id": version.id}
+            "template_id": template.id, "version_id": version.id, "window_id": window.id}
 
 
 @pytest.mark.parametrize("rule", GET_RULES, ids=lambda r: r.rule)
 def test_every_page_needs_login(client, rule):
     """Every non-public page sends a logged-out visitor to the login page."""
     response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "device_id": 1, "write_id": 1,
-                                        "template_id": 1, "version_id": 1, "action": "submit"}))
+                                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "submit"}))
     assert response.status_code == 302 and "/login" in response.location
 
 
@@ -88,7 +91,7 @@ def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_cha
     login(admin)
     change, user = make_change(), make_user("engineer")
     url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "write_id": 1,
-                        "template_id": 1, "version_id": 1, "action": "cancel"})
+                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "cancel"})
     headers = {"HX-Request": "true"} if htmx else {}
     before = committed_rows()
     response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)

@@ -1,20 +1,50 @@
-"""Which changes' implementation windows fall on which days, in the viewer's timezone."""
+"""Which changes' implementation windows fall on which days and hours, in the viewer's timezone,
+with the blackout and maintenance windows as bands (PRODUCT §2.5).
+
+Only the visible range is read: one indexed query for the changes whose window overlaps it,
+two for their conflicts, one for the windows; the statement count does not grow with the data.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from math import ceil
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, select
 
-from cbcw.changes.conflicts import conflicting_ids
+from cbcw.accounts.models import User
+
+from cbcw.changes.conflicts import OCCUPYING_STATES, conflict_kinds
+from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
 from cbcw.extensions import db
-from cbcw.tenancy import current_org_id, scoped
+from cbcw.organisations.models import Company
+from cbcw.tenancy import current_org_id
+from cbcw.windows.checks import windows_for
+from cbcw.windows.models import ScheduleWindow
+from cbcw.windows.recurrence import Occurrence, occurrences
 
 VIEWS = ("week", "month")
+# A month cell shows this many windows, then "+ N more" linking to the week grid, which shows all.
+MONTH_CELL = 8
 # Far enough from year 1 and 9999 that a day's bounds exist in every timezone.
 FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The calendar's filters, as bookmarkable URL parameters."""
+
+    company_id: int | None = None
+    state: str = ""
+    implementer_id: int | None = None
+    mine: bool = False
+
+    def args(self) -> dict:
+        values = {"company": self.company_id, "state": self.state, "implementer": self.implementer_id,
+                  "mine": "1" if self.mine else None}
+        return {key: value for key, value in values.items() if value}
 
 
 @dataclass(frozen=True)
@@ -23,18 +53,34 @@ class Entry:
 
     A window crossing midnight shows on each day it touches: the day it starts reads
     "22:00–00:30", a later day "until 00:30" (or "all day" in between), and `note` says when it
-    started and ends, for the title and for screen readers.
+    started and ends, for the title and for screen readers. `first_hour` and `hours` place it on
+    the week grid (whole hours of the day, at least one).
     """
 
-    change: Change
+    change: Block
     label: str
     note: str = ""
+    first_hour: int = 0
+    hours: int = 1
+
+
+@dataclass(frozen=True)
+class Band:
+    """A blackout or maintenance window's opening on one day, placed like an entry."""
+
+    window: ScheduleWindow
+    label: str
+    first_hour: int
+    hours: int
 
 
 @dataclass
 class Day:
     day: date
     entries: list[Entry] = field(default_factory=list)
+    bands: list[Band] = field(default_factory=list)
+    in_period: bool = True
+    more: int = 0  # windows not shown in a month cell
 
 
 @dataclass
@@ -43,7 +89,7 @@ class Agenda:
     first: date
     last: date
     days: list[Day]
-    conflicts: set[int]
+    conflicts: dict[int, set[str]]
     previous: date
     following: date
 
@@ -60,42 +106,129 @@ def period(view: str, anchor: date) -> tuple[date, date, date, date]:
     return first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7)
 
 
-def build(view: str, anchor: date, zone: ZoneInfo, company_id: int | None = None) -> Agenda:
+def grid_days(view: str, first: date, last: date) -> tuple[date, date]:
+    """The days a view shows: the week, or the month padded to whole weeks (Monday to Sunday)."""
+    if view == "week":
+        return first, last
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(), user_id: int | None = None,
+          ) -> Agenda:
     """The agenda of one week or month: each day with the changes whose window touches it."""
     first, last, previous, following = period(view, anchor)
-    start = datetime.combine(first, time.min, zone)
-    end = datetime.combine(last + timedelta(days=1), time.min, zone)
-    stmt = (scoped(Change).where(Change.window_start.is_not(None), Change.window_end.is_not(None),
-                                 Change.state != "cancelled", Change.window_start < end, Change.window_end > start)
-            .options(joinedload(Change.company), joinedload(Change.implementer))
-            .order_by(Change.window_start, Change.id))
-    if company_id:
-        stmt = stmt.where(Change.company_id == company_id)
-    changes = list(db.session.scalars(stmt))
-    days = [Day(first + timedelta(days=n)) for n in range((last - first).days + 1)]
+    shown_first, shown_last = grid_days(view, first, last)
+    start = datetime.combine(shown_first, time.min, zone)
+    end = datetime.combine(shown_last + timedelta(days=1), time.min, zone)
+    changes = visible_changes(start, end, filters, user_id)
+    days = [Day(shown_first + timedelta(days=n)) for n in range((shown_last - shown_first).days + 1)]
+    for day in days:
+        day.in_period = first <= day.day <= last
+    touching: list[list[Block]] = [[] for _ in days]
     for change in changes:
         opens = change.window_start.astimezone(zone).date()
         closes = (change.window_end - timedelta(microseconds=1)).astimezone(zone).date()
-        for day in days:
-            if opens <= day.day <= closes:
-                day.entries.append(entry_on(day.day, change, zone))
-    return Agenda(view, first, last, days, conflicting_ids(current_org_id(), [c.id for c in changes]),
-                  previous, following)
+        for index in range(max(0, (opens - shown_first).days), min(len(days), (closes - shown_first).days + 1)):
+            touching[index].append(change)
+    limit = MONTH_CELL if view == "month" else None
+    shown: dict[int, Block] = {}
+    for day, blocks in zip(days, touching):
+        day.entries = [entry_on(day.day, change, zone) for change in blocks[:limit]]
+        day.more = len(blocks) - len(day.entries)
+        shown.update((change.id, change) for change in blocks[:limit])
+    openings = [opening for window in windows_for(current_org_id(), filters.company_id,
+                                                  every_company=not filters.company_id)
+                for opening in occurrences(window, start, end)]
+    _add_bands(days, openings, zone)
+    conflicts = conflict_kinds(current_org_id(), list(shown.values()))
+    blackouts = [opening for opening in openings if opening.window.kind == "blackout"]
+    for change in shown.values():
+        if change.state in OCCUPYING_STATES and _in_blackout(change, blackouts):
+            conflicts.setdefault(change.id, set()).add("blackout")
+    return Agenda(view, first, last, days, conflicts, previous, following)
+
+
+@dataclass(frozen=True)
+class Block(Named):
+    """What the calendar shows of a change: read as plain rows, not whole changes, since a month
+    holds a thousand of them at scale."""
+
+    id: int
+    number: int
+    title: str
+    state: str
+    company_id: int | None
+    implementer_id: int | None
+    window_start: datetime
+    window_end: datetime
+    company_name: str
+    implementer_name: str
+
+
+def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: int | None) -> list[Block]:
+    """The changes whose window overlaps `start`–`end` (the indexes on window_start and window_end)."""
+    stmt = (select(Change.id, Change.number, Change.title, Change.state, Change.company_id, Change.implementer_id,
+                   Change.window_start, Change.window_end, Company.name, User.display_name)
+            .outerjoin(Company, Company.id == Change.company_id).outerjoin(User, User.id == Change.implementer_id)
+            .where(Change.organisation_id == current_org_id(), Change.window_start.is_not(None),
+                   Change.window_end.is_not(None), Change.state != "cancelled",
+                   Change.window_start < end, Change.window_end > start)
+            .order_by(Change.window_start, Change.id))
+    if filters.company_id:
+        stmt = stmt.where(Change.company_id == filters.company_id)
+    if filters.state:
+        stmt = stmt.where(Change.state == filters.state)
+    if filters.implementer_id:
+        stmt = stmt.where(Change.implementer_id == filters.implementer_id)
+    if filters.mine and user_id is not None:
+        stmt = stmt.where(or_(Change.implementer_id == user_id, Change.created_by_id == user_id,
+                              Change.technical_approver_id == user_id, Change.operational_approver_id == user_id))
+    return [Block(*row[:8], row[8] or "", row[9] or "") for row in db.session.execute(stmt)]
 
 
 WHEN = "%A %-d %B %H:%M"
 
 
-def entry_on(day: date, change: Change, zone: ZoneInfo) -> Entry:
+def entry_on(day: date, change: Block, zone: ZoneInfo) -> Entry:
     """How `change`'s window reads on `day` (a day the window touches), in `zone`."""
     start, end = change.window_start.astimezone(zone), change.window_end.astimezone(zone)
     opens, closes = start.date(), (end - timedelta(microseconds=1)).date()
     span = f"{start:%H:%M}–{end:%H:%M}"
+    first_hour, hours = _place(day, start, end)
     if opens == closes:
-        return Entry(change, span)
+        return Entry(change, span, "", first_hour, hours)
     if day == opens:
-        return Entry(change, span, f"Ends {end.strftime(WHEN)}")
+        return Entry(change, span, f"Ends {end.strftime(WHEN)}", first_hour, hours)
     started = f"Started {start.strftime(WHEN)}"
     if day == closes:
-        return Entry(change, f"until {end:%H:%M}", started)
-    return Entry(change, "all day", f"{started}, ends {end.strftime(WHEN)}")
+        return Entry(change, f"until {end:%H:%M}", started, first_hour, hours)
+    return Entry(change, "all day", f"{started}, ends {end.strftime(WHEN)}", first_hour, hours)
+
+
+def _place(day: date, start: datetime, end: datetime) -> tuple[int, int]:
+    """The whole hours of `day` (wall clock) that `start`–`end` (local) covers: (first, count)."""
+    first = start.hour if start.date() == day else 0
+    if end.date() == day:
+        last = max(first + 1, ceil(end.hour + end.minute / 60))
+    else:
+        last = 24
+    return first, min(24, last) - first
+
+
+def _in_blackout(change: Block, blackouts: list[Occurrence]) -> bool:
+    return any(o.window.company_id in (None, change.company_id) and o.overlaps(change.window_start, change.window_end)
+               for o in blackouts)
+
+
+def _add_bands(days: list[Day], openings: list[Occurrence], zone: ZoneInfo) -> None:
+    for opening in openings:
+        window = opening.window
+        local_start, local_end = opening.start.astimezone(zone), opening.end.astimezone(zone)
+        closes = (local_end - timedelta(microseconds=1)).date()
+        for day in days:
+            if local_start.date() <= day.day <= closes:
+                first_hour, hours = _place(day.day, local_start, local_end)
+                label = f"{'Blackout' if window.kind == 'blackout' else 'Maintenance'}: {window.name}"
+                if window.company is not None:
+                    label += f" ({window.company.name})"
+                day.bands.append(Band(window, f"{label}, {local_start:%H:%M}–{local_end:%H:%M}", first_hour, hours))

@@ -1,12 +1,14 @@
 """Schedule conflicts (PRODUCT §2.5): two scheduled (or in-progress) changes whose implementation
-windows overlap and that reference the same device. A read model only: it never changes state."""
+windows overlap and that reference the same device, or that have the same implementer. A read
+model only: it never changes state."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Sequence
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from cbcw.changes.models import Change, ChangeDevice
@@ -15,50 +17,105 @@ from cbcw.extensions import db
 
 # States whose window is taken: planned, or being carried out now.
 OCCUPYING_STATES = ("scheduled", "in_progress")
+DEVICE, IMPLEMENTER = "device", "implementer"
 
 
 @dataclass
 class Conflict:
-    """Another change that overlaps in time and the devices both reference."""
+    """Another change that overlaps in time: the devices both reference, and whether it has the
+    same implementer."""
 
     other: Change
     devices: list[Device] = field(default_factory=list)
+    same_implementer: bool = False
 
 
-def conflicts_for(change: Change, start: datetime | None = None, end: datetime | None = None) -> list[Conflict]:
-    """The changes that conflict with `change` in its window, or in the proposed `start`–`end`
-    (scheduling asks before it saves). Windows touching end to start do not overlap."""
+def conflicts_for(change: Change, start: datetime | None = None, end: datetime | None = None,
+                  implementer_id: int | None = None) -> list[Conflict]:
+    """The changes that conflict with `change` in its window, or in the proposed `start`–`end` with
+    the proposed implementer (scheduling asks before it saves). Windows touching end to start do
+    not overlap."""
     start, end = start or change.window_start, end or change.window_end
+    implementer_id = implementer_id or change.implementer_id
     if change.id is None or start is None or end is None:
         return []
+    overlapping = (Change.organisation_id == change.organisation_id, Change.id != change.id,
+                   Change.state.in_(OCCUPYING_STATES), Change.window_start < end, Change.window_end > start)
     own_devices = select(ChangeDevice.device_id).where(ChangeDevice.change_id == change.id)
     theirs = aliased(ChangeDevice)
     rows = db.session.execute(
         select(Change, Device)
         .join(theirs, theirs.change_id == Change.id).join(Device, Device.id == theirs.device_id)
-        .where(Change.organisation_id == change.organisation_id, Change.id != change.id,
-               Change.state.in_(OCCUPYING_STATES), Change.window_start < end, Change.window_end > start,
-               theirs.device_id.in_(own_devices))
+        .where(*overlapping, theirs.device_id.in_(own_devices))
         .order_by(Change.window_start, Change.id, Device.hostname)
     )
     found: dict[int, Conflict] = {}
     for other, device in rows:
         found.setdefault(other.id, Conflict(other)).devices.append(device)
-    return list(found.values())
+    if implementer_id is not None:
+        for other in db.session.scalars(select(Change).where(*overlapping, Change.implementer_id == implementer_id)
+                                        .order_by(Change.window_start, Change.id)):
+            found.setdefault(other.id, Conflict(other)).same_implementer = True
+    return sorted(found.values(), key=lambda c: (c.other.window_start, c.other.id))
 
 
-def conflicting_ids(organisation_id: int, change_ids: Iterable[int]) -> set[int]:
-    """Which of these changes are occupying their window and conflict with another, in one query."""
-    ids = list(change_ids)
-    if not ids:
-        return set()
-    mine, other = aliased(Change), aliased(Change)
-    my_link, other_link = aliased(ChangeDevice), aliased(ChangeDevice)
-    stmt = (select(mine.id).distinct()
-            .join(my_link, my_link.change_id == mine.id)
-            .join(other_link, and_(other_link.device_id == my_link.device_id, other_link.change_id != mine.id))
-            .join(other, other.id == other_link.change_id)
-            .where(mine.id.in_(ids), mine.organisation_id == organisation_id, other.organisation_id == organisation_id,
-                   mine.state.in_(OCCUPYING_STATES), other.state.in_(OCCUPYING_STATES),
-                   mine.window_start < other.window_end, other.window_start < mine.window_end))
-    return set(db.session.scalars(stmt))
+def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str]]:
+    """Which of these changes occupy their window and conflict with another ({id: {"device",
+    "implementer"}}), in three statements whatever their number, each led by an index: every
+    link of the devices of the changes occupying the span of the given windows, the windows of
+    the other changes linked, and the changes of these implementers overlapping the span. The
+    overlaps are then compared here."""
+    mine = [c for c in changes if c.state in OCCUPYING_STATES and c.window_start and c.window_end]
+    if not mine:
+        return {}
+    ids = [c.id for c in mine]
+    span_start, span_end = min(c.window_start for c in mine), max(c.window_end for c in mine)
+    # The devices of every change occupying the span (a superset of these changes' devices, found
+    # through the window index rather than a long list of ids), then every link of those devices.
+    in_span = (select(ChangeDevice.device_id).join(Change, Change.id == ChangeDevice.change_id)
+               .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
+                      Change.window_start < span_end, Change.window_end > span_start))
+    links = db.session.execute(select(ChangeDevice.device_id, ChangeDevice.change_id)
+                               .where(ChangeDevice.device_id.in_(in_span.scalar_subquery()))).all()
+    wanted = set(ids)
+    mine_devices = {device_id for device_id, change_id in links if change_id in wanted}
+    links = [(device_id, change_id) for device_id, change_id in links if device_id in mine_devices]
+    windows = {c.id: (c.window_start, c.window_end) for c in mine}
+    others = {change_id for _, change_id in links} - set(windows)
+    windows.update((change_id, (start, end)) for change_id, start, end in db.session.execute(
+        select(Change.id, Change.window_start, Change.window_end)
+        .where(Change.id.in_(others), Change.organisation_id == organisation_id,
+               Change.state.in_(OCCUPYING_STATES), Change.window_start.is_not(None),
+               Change.window_end.is_not(None))))
+    device_rows = [(device_id, change_id, *windows[change_id]) for device_id, change_id in links
+                   if change_id in windows]
+    implementers = {c.implementer_id for c in mine if c.implementer_id is not None}
+    people_rows = db.session.execute(
+        select(Change.implementer_id, Change.id, Change.window_start, Change.window_end)
+        .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
+               Change.implementer_id.in_(implementers),
+               Change.window_start < span_end, Change.window_end > span_start)).all()
+    found: dict[int, set[str]] = defaultdict(set)
+    for kind, rows in ((DEVICE, device_rows), (IMPLEMENTER, people_rows)):
+        for pair in _overlapping_pairs(rows):
+            for change_id in pair:
+                if change_id in wanted:
+                    found[change_id].add(kind)
+    return dict(found)
+
+
+def _overlapping_pairs(rows) -> list[tuple[int, int]]:
+    """Pairs of different changes with the same key (device, implementer) whose windows overlap."""
+    by_key: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for key, change_id, start, end in rows:
+        by_key[key].append((start, end, change_id))
+    pairs = []
+    for spans in by_key.values():
+        spans.sort()
+        for i, (start, end, change_id) in enumerate(spans):
+            for other_start, _other_end, other_id in spans[i + 1:]:
+                if other_start >= end:
+                    break
+                if other_id != change_id:
+                    pairs.append((change_id, other_id))
+    return pairs

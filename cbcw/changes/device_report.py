@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from cbcw.changes.labels import STATE_LABELS
-from cbcw.changes.models import reference_of
+from cbcw.changes.labels import reference_of
 from cbcw.main.csv_download import csv_time
 
 HEADER = ("Date", "Device", "Device type", "Company", "Change", "Title", "State", "Window start", "Window end",

@@ -22,25 +22,18 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from cbcw.changes import sorting
-from cbcw.changes.conflicts import conflicts_for
 from cbcw.changes.fields import LONG_TEXT_MAX, TITLE_MAX, WINDOW_YEARS, ChangeFields, window_problem
 from cbcw.changes.labels import KIND_LABELS, STATE_LABELS, TYPE_LABELS
 from cbcw.changes.models import APPROVAL_KINDS, CHANGE_TYPES, RISKS, STATES
+from cbcw.changes.schedule_check import ScheduleCheck, blackout_refusal, check_schedule
 from cbcw.changes.ticket_choice import TicketChoiceMixin
 from cbcw.main.datetime_field import LocalDateTimeField, OutOfRange
-from cbcw.main.forms import options
+from cbcw.main.forms import optional_id, options
 from cbcw.main.numbers import bounded_int
 
 
 BLANK = ("", "— none —")
 RISK_CHOICES = options((risk, risk.capitalize()) for risk in RISKS)
-
-
-def optional_id(value) -> int | None:
-    """Coerce a select's value: blank means "nobody / none"."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 class WindowField(LocalDateTimeField):
@@ -264,26 +257,40 @@ class ScheduleForm(WindowMixin, TransitionForm):
     window_start = WindowField("Window start", required=True)
     window_end = WindowField("Window end", required=True)
     implementer_id = SelectField("Implementer", coerce=optional_id, validators=[InputRequired()])
+    blackout_override = TextAreaField("Reason for overriding the blackout (emergency changes only)",
+                                      validators=long_text())
     confirm_conflicts = BooleanField("Schedule anyway")
 
-    # Set by the view: the change being scheduled. After validation, the conflicts found.
+    # Set by the view: the change being scheduled. After validation, what the window meets.
     change = None
-    conflicts: list = []
+    check: ScheduleCheck | None = None
 
     def validate(self, extra_validators=None) -> bool:
-        """Valid fields, and either no schedule conflict (PRODUCT §2.5) or "Schedule anyway" ticked."""
+        """Valid fields; no blackout (or an emergency change's override reason); and either no
+        device or implementer conflict or "Schedule anyway" ticked (PRODUCT §2.5). Outside the
+        maintenance windows is only a warning."""
         if not super().validate(extra_validators):
             return False
-        self.conflicts = conflicts_for(self.change, *self.utc_window()) if self.change is not None else []
-        if self.conflicts and not self.confirm_conflicts.data:
-            self.confirm_conflicts.errors = ["This window overlaps another scheduled change on the same device: "
-                                             "tick “Schedule anyway” to keep it."]
+        if self.change is None:
+            return True
+        start, end = self.utc_window()
+        self.check = check_schedule(self.change, start, end, self.implementer_id.data, ask_people_schedule=True)
+        refusal = blackout_refusal(self.change, self.check.windows, self.blackout_override.data or "")
+        if refusal:
+            field = self.blackout_override if self.change.change_type == "emergency" else self.window_start
+            field.errors = [refusal]
+            return False
+        if self.check.needs_confirmation and not self.confirm_conflicts.data:
+            self.confirm_conflicts.errors = ["This window overlaps other work on the same device or by the same "
+                                             "implementer: tick “Schedule anyway” to keep it."]
             return False
         return True
 
     def arguments(self) -> dict:
         start, end = self.utc_window()
-        return {"window_start": start, "window_end": end, "implementer_id": self.implementer_id.data}
+        kept = tuple(self.check.kept()) if self.check is not None else ()
+        return {"window_start": start, "window_end": end, "implementer_id": self.implementer_id.data,
+                "blackout_override": (self.blackout_override.data or "").strip(), "kept_conflicts": kept}
 
 
 class CompleteForm(TransitionForm):

@@ -48,3 +48,24 @@ FIELD_LABELS = {
 def spoken_list(items: list[str], conjunction: str = "and") -> str:
     """"a, b and c" (or "a, b or c") for messages."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def reference_of(number: int) -> str:
+    """How a change number is shown ("CHG-000012"), also where only the number was read."""
+    return f"CHG-{number:06d}"
+
+
+class Named:
+    """A change's reference and state in words, for anything with its `number` and `state`: the
+    model, and the calendar's lighter rows."""
+
+    number: int
+    state: str
+
+    @property
+    def reference(self) -> str:
+        return reference_of(self.number)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]

@@ -10,8 +10,8 @@ from sqlalchemy import Select, and_
 from sqlalchemy.orm import aliased
 
 from cbcw.accounts.models import User
-from cbcw.changes.labels import STATE_LABELS
-from cbcw.changes.models import Change, reference_of
+from cbcw.changes.labels import STATE_LABELS, reference_of
+from cbcw.changes.models import Change
 from cbcw.main.csv_download import csv_download, csv_time, zoned_header
 from cbcw.main.templating import user_zone
 from cbcw.organisations.models import Company

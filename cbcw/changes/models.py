@@ -4,7 +4,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cbcw.changes.labels import STATE_LABELS
+from cbcw.changes.labels import Named
 from cbcw.db import UTCDateTime, one_of, utcnow
 from cbcw.extensions import db
 
@@ -27,18 +27,16 @@ APPROVAL_KINDS = ("technical", "operational", "vcab", "ecab")
 DECISIONS = ("approved", "rejected")
 
 
-def reference_of(number: int) -> str:
-    """How a change number is shown ("CHG-000012"), also where only the number was read."""
-    return f"CHG-{number:06d}"
-
-
-class Change(db.Model):
+class Change(Named, db.Model):
     """A change control (PRODUCT §2.1)."""
 
     __tablename__ = "changes"
     __table_args__ = (
         UniqueConstraint("organisation_id", "number"),
         Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
+        # The calendar reads only its visible range: windows starting before its end, ending after its start.
+        Index("ix_changes_organisation_id_window_start", "organisation_id", "window_start"),
+        Index("ix_changes_organisation_id_window_end", "organisation_id", "window_end"),
         one_of("state", STATES),
         one_of("risk", RISKS),
         one_of("change_type", CHANGE_TYPES),
@@ -65,6 +63,8 @@ class Change(db.Model):
     test_plan: Mapped[str] = mapped_column(Text, default="")
     window_start: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     window_end: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # An emergency change scheduled into a blackout says why (PRODUCT §2.5); empty otherwise.
+    blackout_override: Mapped[str] = mapped_column(Text, default="", server_default="")
     implementer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     technical_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     operational_approver_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
@@ -111,14 +111,6 @@ class Change(db.Model):
     def current_decisions(self) -> list["Approval"]:
         """The decisions of the current approval round."""
         return [a for a in self.approvals if a.round == self.approval_round]
-
-    @property
-    def reference(self) -> str:
-        return reference_of(self.number)
-
-    @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
 
     @property
     def review_due(self) -> bool:

@@ -25,6 +25,7 @@ from cbcw.changes.models import CHANGE_TYPES, RISKS, Approval, Change
 from cbcw.changes.risk import assess, is_higher
 from cbcw.changes.type_models import ChangeReview
 from cbcw.changes.numbering import next_change_number
+from cbcw.changes.schedule_check import blackout_refusal, window_check
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
@@ -405,10 +406,13 @@ def reject(change: Change, actor: User, kind: str, comment: str) -> None:
 
 def schedule(
     change: Change, actor: User, window_start: Optional[datetime], window_end: Optional[datetime],
-    implementer_id: Optional[int],
+    implementer_id: Optional[int], blackout_override: str = "", kept_conflicts: tuple[str, ...] = (),
 ) -> None:
     """Approved or failed → scheduled; while scheduled, update the window and implementer.
 
+    A window in a blackout is refused for a standard or normal change; an emergency change may
+    take it with `blackout_override` (its reason), recorded on the timeline and on the change.
+    `kept_conflicts` are the conflicts "Schedule anyway" kept, recorded too (PRODUCT §2.5).
     Rescheduling to exactly the same window and implementer is a no-op (no entry, no signal).
     """
     policy.require("schedule", change, actor)
@@ -420,6 +424,11 @@ def schedule(
     if implementer_id is None:
         raise LifecycleError("Choose who implements the change.")
     implementer = _org_person(change.organisation_id, implementer_id, "implementer")
+    found = window_check(change, start, end)
+    refusal = blackout_refusal(change, found, blackout_override)
+    if refusal:
+        raise LifecycleError(refusal)
+    override = blackout_override.strip() if found.blackouts else ""
     rescheduled = change.state == "scheduled"
     if rescheduled and (change.window_start, change.window_end, change.implementer_id) == (
         start, end, implementer_id
@@ -431,12 +440,20 @@ def schedule(
         "previous_implementer_id": change.implementer_id,
     } if rescheduled else {}
     change.window_start, change.window_end, change.implementer_id = start, end, implementer_id
+    change.blackout_override = override
     change.state = "scheduled"
     _bump(change)
+    notes = {"blackout_override": override, "blackouts": found.blackout_names} if override else {}
+    if found.outside_maintenance:
+        notes["outside_maintenance"] = found.maintenance_names
+    if kept_conflicts:
+        notes["conflicts_kept"] = list(kept_conflicts)
     timeline.record(
         change, actor, "rescheduled" if rescheduled else "scheduled",
-        f"{'Rescheduled' if rescheduled else 'Scheduled'}, implementer {implementer.display_name}",
-        window_start=start, window_end=end, implementer_id=implementer_id, **previous,
+        f"{'Rescheduled' if rescheduled else 'Scheduled'}, implementer {implementer.display_name}"
+        + (f"; overrides the blackout {found.blackout_names}: {override}" if override else "")
+        + (f"; kept conflicts with {', '.join(kept_conflicts)}" if kept_conflicts else ""),
+        window_start=start, window_end=end, implementer_id=implementer_id, **previous, **notes,
     )
     db.session.flush()
     _send(

@@ -34,10 +34,12 @@ from cbcw.changes.forms import (
     SubmitForm,
     with_questionnaire,
 )
-from cbcw.changes.conflicts import OCCUPYING_STATES, conflicts_for
+from cbcw.changes.conflicts import OCCUPYING_STATES
 from cbcw.changes.fields import LinkedTicket
 from cbcw.changes.labels import APPROVAL_TITLES, KIND_LABELS, TYPE_LABELS
 from cbcw.changes.models import RISKS, Change
+from cbcw.changes.schedule_assist import schedule_assist
+from cbcw.changes.schedule_check import check_schedule
 from cbcw.changes.template_filters import device_links, highlight_mentions
 from cbcw.changes.type_models import ChangeTemplate
 from cbcw.changes.unit_of_work import apply
@@ -46,6 +48,7 @@ from cbcw.extensions import db, htmx
 from cbcw.integrations import registry
 from cbcw.integrations.spec import TicketRefused, TicketSystem
 from cbcw.main.forms import options
+from cbcw.main.templating import user_zone
 from cbcw.main.partials import render_partial_or_page, wants_partial
 from cbcw.tenancy import get_or_404
 
@@ -304,12 +307,16 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
     }
     if context["open_panel"] == "start" and not context["start_off_window"]:
         context["open_panel"] = None  # inside the window Start is one button, no panel
+    if context["open_panel"] == "schedule":  # "Suggest a window", and a suggested slot filling the form
+        context.update(schedule_assist(change, forms["schedule"], request.args, user_zone(), utcnow()))
     if tab == "timeline":
         context["timeline"] = timeline_filter.shown(queries.timeline(change))
     elif tab == "overview":
         context["approvals"] = approval_status(change)
         context["template_differences"] = differences.from_template(change)
-    context["conflicts"] = conflicts_for(change) if change.state in OCCUPYING_STATES else []
+    context["schedule_check"] = (check_schedule(change, change.window_start, change.window_end, change.implementer_id)
+                                 if change.state in OCCUPYING_STATES and change.window_start and change.window_end
+                                 else None)
     return context
 
 

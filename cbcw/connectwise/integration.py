@@ -19,6 +19,7 @@ from cbcw.connectwise.settings.routes import bp as settings_bp
 from cbcw.connectwise.sync import device_links
 from cbcw.connectwise.sync.jobs import nightly_sync, run_requested_syncs, sync_configs_command
 from cbcw.connectwise.sync.routes import bp as sync_bp
+from cbcw.connectwise.tickets.busy import SCHEDULE
 from cbcw.connectwise.tickets.picker import TICKETS
 from cbcw.connectwise.tickets.routes import bp as tickets_bp
 from cbcw.integrations.spec import Integration, SettingsLink
@@ -71,4 +72,5 @@ CONNECTWISE = Integration(
                     SettingsLink("Activity", "cw_activity.organisation_activity"),
                     SettingsLink("Drift check", "cw_drift.drift_page")),
     ticket_system=TICKETS,
+    people_schedule=SCHEDULE,
 )

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable, Mapping, Optional
 
 from flask import Flask, current_app, request, url_for
 from werkzeug.utils import ImportStringError, import_string
 
-from cbcw.integrations.spec import Integration, LinkedChange, Panel, SettingsLink, TicketSystem
+from cbcw.integrations.spec import (BusyEntry, Integration, LinkedChange, Panel, ScheduleUnavailable, SettingsLink,
+                                    TicketSystem)
 
 EXTENSION = "cbcw.integrations"
 KEY_MAX = 32  # Change.linked_ticket_system
@@ -82,6 +84,19 @@ class Registry:
             return self.systems.get(change.linked_ticket_system or "")
         return self.system_for_organisation(change.organisation_id)
 
+    def busy_elsewhere(self, organisation_id: int, user_id: int, start: datetime, end: datetime,
+                       skip_ticket_id: Optional[int]) -> "BusyAnswer":
+        """What the integrations' people schedules say the user is booked on in `start`–`end`."""
+        answer = BusyAnswer()
+        for schedule in (i.people_schedule for i in self.integrations if i.people_schedule):
+            try:
+                entries = schedule.busy(organisation_id, user_id, start, end, skip_ticket_id)
+            except ScheduleUnavailable as failure:
+                answer.unchecked.append(f"{schedule.label}: {failure}")
+                continue
+            answer.entries += [(schedule.label, entry) for entry in entries or ()]
+        return answer
+
     def jobs(self, config: Mapping[str, Any]) -> list:
         return [job for i in self.integrations if i.jobs for job in i.jobs(config)]
 
@@ -115,6 +130,15 @@ def current() -> Registry:
 def jobs(config: Mapping[str, Any]) -> list:
     """The scheduled jobs of the integrations `config` names (the scheduler asks before any app context)."""
     return Registry(load(config["INTEGRATIONS"])).jobs(config)
+
+
+@dataclass
+class BusyAnswer:
+    """Other bookings of a person, each with its system's label; `unchecked` says which systems
+    could not be asked, and why."""
+
+    entries: list[tuple[str, BusyEntry]] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ neither: the change, user, linked ticket and scheduled job are described by what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Mapping, Optional, Protocol
 
 from click import Command
@@ -90,6 +91,37 @@ class TicketSystem(Protocol):
         `system` is `key`); TicketRefused if it may not be linked or cannot be checked now."""
 
 
+class ScheduleUnavailable(Exception):
+    """The people schedule could not be read now (down, slow, refused); str() says why. The core
+    shows "could not check" and never refuses a schedule for it."""
+
+
+@dataclass(frozen=True)
+class BusyEntry:
+    """Something else a person is booked on in another system, in UTC."""
+
+    start: datetime
+    end: datetime
+    name: str
+
+
+class PeopleSchedule(Protocol):
+    """A system that dispatches people (a PSA's schedule): what else a user is booked on in a window.
+
+    `label` names the system in messages ("ConnectWise"). `busy` reads at most one request's worth
+    within the interactive budget; it returns None when the system cannot speak for this user
+    (not enabled for the organisation, no member matched), the other bookings otherwise (leaving
+    out those of `skip_ticket_id`, the change's own ticket), and raises ScheduleUnavailable when it
+    could not ask.
+    """
+
+    label: str
+
+    def busy(self, organisation_id: int, user_id: int, start: datetime, end: datetime,
+             skip_ticket_id: Optional[int]) -> Optional[list[BusyEntry]]:
+        ...
+
+
 @dataclass(frozen=True)
 class Integration:
     """Everything one integration adds, registered by `cbcw.integrations.registry` in this order:
@@ -103,6 +135,7 @@ class Integration:
       confirming `action` will also do (shown under the transition's form).
     - `settings_links`: its pages under Organisation Settings → Integrations.
     - `ticket_system`: its tickets, if changes can link them.
+    - `people_schedule`: its schedule of people, if it dispatches implementers (schedule conflicts).
     """
 
     name: str
@@ -115,3 +148,4 @@ class Integration:
     previews: tuple[Callable[[Any, str, Any], list[str]], ...] = ()
     settings_links: tuple[SettingsLink, ...] = ()
     ticket_system: Optional[TicketSystem] = None
+    people_schedule: Optional[PeopleSchedule] = None

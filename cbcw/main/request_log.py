@@ -1,8 +1,9 @@
 """One log line per request, as key=value pairs a log pipeline can parse without secrets in it.
 
-The path is logged without its query string (search words, tokens), or as the view names it in
-`g.log_path` when the path itself holds a secret (an integration's callback address); the user is
-the one Flask-Login already loaded for the request: logging never adds a database query.
+The path is logged without its query string (search words, tokens); a path that itself holds a
+secret is logged as the view names it in `g.log_path` (an integration's callback address) or, when
+its URL rule takes a `token` (a private feed's URL), as its rule (`/calendar/feed/<token>.ics`). The
+user is the one Flask-Login already loaded for the request: logging never adds a database query.
 """
 import logging
 import time
@@ -24,8 +25,16 @@ def init_app(app: Flask) -> None:
         user = g.get("_login_user")
         log.info(
             "method=%s path=%s status=%s ms=%.0f user=%s org=%s htmx=%s",
-            request.method, g.get("log_path", request.path), response.status_code, duration_ms,
+            request.method, _path(), response.status_code, duration_ms,
             getattr(user, "id", "-"), getattr(user, "organisation_id", "-"),
             "1" if request.headers.get("HX-Request") else "0",
         )
         return response
+
+
+def _path() -> str:
+    if "log_path" in g:
+        return g.log_path
+    if request.url_rule is not None and "token" in (request.view_args or {}):
+        return request.url_rule.rule
+    return request.path

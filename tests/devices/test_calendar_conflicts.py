@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from cbcw.calendar.agenda import period
-from cbcw.changes.conflicts import conflicting_ids, conflicts_for
+from cbcw.changes.conflicts import conflict_kinds, conflicts_for
 from cbcw.changes.models import ChangeDevice
 
 T = lambda day, hour: datetime(2030, 5, day, hour, tzinfo=timezone.utc)  # noqa: E731
@@ -39,7 +39,7 @@ def test_overlapping_changes_sharing_a_device_conflict_both_ways(org, overlappin
     assert [c.other.id for c in conflicts_for(first)] == [second.id]
     assert [d.hostname for d in conflicts_for(second)[0].devices] == ["acme-srv01"]
     assert conflicts_for(unrelated) == []
-    assert conflicting_ids(org.id, [first.id, second.id, unrelated.id]) == {first.id, second.id}
+    assert conflict_kinds(org.id, [first, second, unrelated]) == {first.id: {"device"}, second.id: {"device"}}
 
 
 def test_windows_that_only_touch_or_changes_not_scheduled_do_not_conflict(db, org, overlapping):
@@ -48,7 +48,7 @@ def test_windows_that_only_touch_or_changes_not_scheduled_do_not_conflict(db, or
     assert conflicts_for(first, T(4, 23).replace(minute=30), T(5, 1)) == []
     second.state = "cancelled"
     db.session.commit()
-    assert conflicts_for(first) == [] and conflicting_ids(org.id, [first.id]) == set()
+    assert conflicts_for(first) == [] and conflict_kinds(org.id, [first]) == {}
 
 
 def test_detail_page_warns_about_the_conflict(client, login, viewer, overlapping):

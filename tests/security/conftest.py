@@ -14,7 +14,7 @@ import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from flask import g
@@ -23,6 +23,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from cbcw.accounts.models import User
+from cbcw.calendar.feed import new_token
 from cbcw.changes.models import Change
 from cbcw.changes.type_models import ChangeTemplate, TemplateVersion
 from cbcw.connectwise.tickets import cache as ticket_cache
@@ -37,6 +38,7 @@ from cbcw.connectwise.sync import runner, runs
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db
 from cbcw.organisations.models import Company, Organisation
+from cbcw.windows.models import ScheduleWindow
 from tests.conftest import PASSWORD
 from tests.fixtures.cw_simulator import SimulatorServer, point_at_simulator
 from tests.fixtures.database import committed_rows, rolled_back
@@ -237,13 +239,18 @@ def build_world(app, cw: SimulatorServer) -> World:
     version = TemplateVersion(organisation_id=organisation.id, template=template, version=1, title_pattern=hostile_text,
                               author_id=engineer.id)
     db.session.add_all([template, version])
+    blackout = ScheduleWindow(organisation_id=organisation.id, company_id=acme.id, kind="blackout",
+                              name=hostile_text[:100], reason=hostile_text, timezone="Europe/London",
+                              recurrence="weekly", weekdays="0123456", start_time=time(12), end_time=time(13))
+    db.session.add(blackout)
+    feed_token = new_token(admin)
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
     world = World(client, FreshRequestClient(app, app.response_class, use_cookies=True), admin, changes={state: change.id for state, change in changes.items()})
     world.ids = {"change_id": changes["draft"].id, "company_id": acme.id, "user_id": engineer.id,
                  "device_id": device.id, "write_id": write.id, "template_id": template.id,
-                 "version_id": version.id}
+                 "version_id": version.id, "window_id": blackout.id, "token": feed_token}
     world.login()
     return world
 

@@ -1,0 +1,64 @@
+"""Everything a proposed implementation window meets (PRODUCT §2.5), asked before a schedule is
+saved and shown on the change: other changes sharing a device or the implementer, blackouts,
+the company's maintenance windows, and (only when asked, as the schedule form does) the
+implementer's bookings in an integration's people schedule (ConnectWise)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cbcw.changes.conflicts import Conflict, conflicts_for
+from cbcw.changes.models import Change
+from cbcw.integrations import registry
+from cbcw.windows.checks import WindowCheck, check, windows_for
+
+# Blackouts refuse these change types; an emergency change may override with a reason.
+BLACKOUT_BOUND = ("standard", "normal")
+
+
+@dataclass
+class ScheduleCheck:
+    conflicts: list[Conflict] = field(default_factory=list)
+    windows: WindowCheck = field(default_factory=WindowCheck)
+    busy: registry.BusyAnswer = field(default_factory=registry.BusyAnswer)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """A device or implementer conflict (here or in the people schedule): "Schedule anyway" keeps it."""
+        return bool(self.conflicts or self.busy.entries)
+
+    def kept(self) -> list[str]:
+        """The conflicts a "Schedule anyway" keeps, as the timeline records them."""
+        kept = []
+        for conflict in self.conflicts:
+            what = [f"device {', '.join('@' + d.hostname for d in conflict.devices)}"] if conflict.devices else []
+            what += ["the same implementer"] if conflict.same_implementer else []
+            kept.append(f"{conflict.other.reference} ({' and '.join(what)})")
+        kept += [f"{label}: {entry.name}" for label, entry in self.busy.entries]
+        return kept
+
+
+def window_check(change: Change, start: datetime, end: datetime) -> WindowCheck:
+    return check(windows_for(change.organisation_id, change.company_id), change.company_id, start, end)
+
+
+def check_schedule(change: Change, start: datetime, end: datetime, implementer_id: int | None,
+                   ask_people_schedule: bool = False) -> ScheduleCheck:
+    result = ScheduleCheck(conflicts_for(change, start, end, implementer_id), window_check(change, start, end))
+    if ask_people_schedule and implementer_id is not None:
+        result.busy = registry.current().busy_elsewhere(change.organisation_id, implementer_id, start, end,
+                                                        change.linked_ticket_id)
+    return result
+
+
+def blackout_refusal(change: Change, found: WindowCheck, override: str) -> str | None:
+    """Why this window may not be saved for this change, or None."""
+    if not found.blackouts:
+        return None
+    if change.change_type in BLACKOUT_BOUND:
+        return (f"This window falls in the blackout {found.blackout_names}: a {change.change_type} change "
+                "cannot be scheduled into it. Choose another window.")
+    if not override.strip():
+        return (f"This window falls in the blackout {found.blackout_names}: give the reason this emergency "
+                "change must override it.")
+    return None
