@@ -81,9 +81,10 @@ class Config:
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
     CW_SYNC_HOUR = int(os.environ.get("CW_SYNC_HOUR", "2"))
     CW_SYNC_PAGE_SIZE = max(1, min(1000, int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))))
-    # Outbox delivery (PRODUCT §3.8): seconds a user's action waits on ConnectWise after its
-    # commit, the longest one `flask deliver` run lasts, and the pace per organisation.
-    CW_DELIVERY_BUDGET = float(os.environ.get("CW_DELIVERY_BUDGET", "3"))
+    # Outbox delivery (PRODUCT §3.8): the threads of each scheduler process's delivery worker
+    # (writes of that many tickets in flight), the longest one `flask deliver` run lasts, and
+    # the pace per organisation.
+    CW_DELIVERY_THREADS = int(os.environ.get("CW_DELIVERY_THREADS", "4"))
     CW_DELIVERY_RUN_SECONDS = float(os.environ.get("CW_DELIVERY_RUN_SECONDS", "25"))
     CW_REQUESTS_PER_SECOND = float(os.environ.get("CW_REQUESTS_PER_SECOND", "10"))
 

@@ -3,7 +3,7 @@ request each sends, and Retry."""
 from sqlalchemy import Select, update
 
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.reactions import mark_touched
+from cbcw.connectwise.automation.wakeup import announce
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.tenancy import scoped
@@ -66,7 +66,5 @@ def retry(rows: list[OutboxWrite]) -> int:
         return 0
     db.session.execute(update(OutboxWrite).where(OutboxWrite.id.in_(ids)).values(
         state="pending", next_attempt_at=utcnow(), finished_at=None).execution_options(synchronize_session="fetch"))
-    for row in rows:
-        if row.id in ids:
-            mark_touched(row.organisation_id, row.ticket_id)
+    announce()
     return len(ids)

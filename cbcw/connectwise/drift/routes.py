@@ -48,7 +48,7 @@ def reapply(change_id: int):
         rows = reapplying.reapply(finding)
     except reapplying.Refused as refusal:
         return _answer(str(refusal), "error")
-    db.session.commit()  # delivered right after this request (within CW_DELIVERY_BUDGET), else by the scheduler
+    db.session.commit()  # the scheduler's delivery worker is woken by it
     return _answer(f"{change.reference}: {len(rows)} write(s) re-applied to ticket #{finding.ticket_id}; "
                    "their delivery shows on the Integration activity page.", "success")
 
