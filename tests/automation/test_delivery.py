@@ -1,23 +1,19 @@
 """Delivery guarantees (PRODUCT §3.8): order per ticket, retries without duplicates, Retry-After,
-permanent failures that do not block, a budget for the user's request, and two deliverers at once."""
+permanent failures that do not block, requests that never wait on ConnectWise, and two deliverers at once."""
 import threading
 import time
 
 import requests
 
-from cbcw.accounts.models import User
 from cbcw.changes import operations
-from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
 from cbcw.changes.models import TimelineEntry
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
-from cbcw.organisations.models import Company, Organisation
-from tests.automation.conftest import TICKET, WINDOW_END, WINDOW_START, deliver_all, outbox, writes
-from tests.fixtures.cw_simulator import point_at_simulator
+from tests.automation.conftest import (TICKET, WINDOW_END, WINDOW_START, committed_outbox, deliver_all, outbox,
+                                       writes)
 
 API = "/v4_6_release/apis/3.0"
 
@@ -218,28 +214,7 @@ def test_the_users_action_answers_without_talking_to_connectwise(db, linked, cas
 def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
     """Two deliverers race over the same pending writes (file SQLite or PostgreSQL): each write
     reaches ConnectWise once, and each ticket's writes keep their order."""
-    with shared_app.app_context():
-        org = Organisation(name="Race MSP")
-        _db.session.add(org)
-        _db.session.flush()
-        company = Company(organisation_id=org.id, name="Acme")
-        people = [User(organisation_id=org.id, email=email, display_name=email.split("@")[0], role="engineer")
-                  for email in ("engineer@demo.test", "tech.approver@demo.test", "ops.approver@demo.test")]
-        for person in people:
-            person.set_password("x" * 12)
-        _db.session.add_all([company, *people])
-        point_at_simulator(get_settings(org.id), cw_sim)
-        _db.session.flush()
-        for ticket in (5001, 5002, 5004, 5005, 5008, 5010):
-            change = operations.create_change(org.id, people[0], ChangeFields(**{
-                "title": f"Change on {ticket}", "company_id": company.id,
-                "technical_approver_id": people[1].id, "operational_approver_id": people[2].id}),
-                ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
-            _db.session.flush()
-            operations.cancel(change, people[0], "Not needed")
-        _db.session.commit()
-        pending = _db.session.scalar(_db.select(_db.func.count()).select_from(OutboxWrite))
-        _db.session.remove()
+    pending = committed_outbox(shared_app, cw_sim, (5001, 5002, 5004, 5005, 5008, 5010))
     barrier = threading.Barrier(2)
 
     def run():

@@ -44,10 +44,6 @@ from cbcw.extensions import db
 
 log = logging.getLogger(__name__)
 
-# A lease outlives its owner by at most this long: a killed deliverer's write is taken over within
-# a minute (PRODUCT §3.8). The owner renews its leases every RENEW_SECONDS while it works.
-LEASE_SECONDS = 30
-RENEW_SECONDS = 10
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 900.0
 # An unreachable ConnectWise costs nothing to ask again, and must be caught up with within a
@@ -109,11 +105,12 @@ def new_owner() -> str:
 
 @contextmanager
 def renewing(app: Flask, owner: str):
-    """Keep `owner`'s leases alive (every RENEW_SECONDS, from a thread of its own) for the block."""
+    """Keep `owner`'s leases alive (three times per lease, from a thread of its own) for the block."""
     done = threading.Event()
+    every = app.config["CW_DELIVERY_LEASE_SECONDS"] / 3
 
     def renew():
-        while not done.wait(RENEW_SECONDS):
+        while not done.wait(every):
             with app.app_context():
                 try:
                     renew_leases(owner)
@@ -128,14 +125,14 @@ def renewing(app: Flask, owner: str):
         yield
     finally:
         done.set()
-        thread.join(RENEW_SECONDS)
+        thread.join(every)
 
 
 def renew_leases(owner: str) -> int:
     """Push back the lease of every pending write `owner` holds; returns how many."""
     renewed = db.session.execute(
         update(OutboxWrite).where(OutboxWrite.lease_owner == owner, OutboxWrite.state == "pending")
-        .values(lease_until=utcnow() + timedelta(seconds=LEASE_SECONDS))
+        .values(lease_until=utcnow() + _lease())
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return renewed
@@ -150,6 +147,10 @@ def release(write_id: int, owner: str) -> None:
                 next_attempt_at=utcnow() + timedelta(seconds=backoff(1, UNREACHABLE_CAP_SECONDS)))
         .execution_options(synchronize_session=False))
     db.session.commit()
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["CW_DELIVERY_LEASE_SECONDS"])
 
 
 def _load(write_id: int) -> OutboxWrite:
@@ -187,7 +188,7 @@ def claim(owner: str, tickets=None, organisation_id=None, limit: int = CLAIM_BAT
             update(OutboxWrite)
             .where(OutboxWrite.id == write_id, OutboxWrite.state == "pending", free,
                    OutboxWrite.maybe_sent.is_(maybe_sent))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            .values(lease_owner=owner, lease_until=now + _lease(),
                     attempts=OutboxWrite.attempts + 1, maybe_sent=True)
             .execution_options(synchronize_session=False)
         ).rowcount

@@ -35,8 +35,8 @@ def listen(engine: Engine, wake: threading.Event, stop: threading.Event, ready: 
     The connection is taken from the engine and detached from its pool: in autocommit and
     LISTENing, it must never be handed to anyone else."""
     pooled = engine.raw_connection()
-    pooled.detach()
     connection = pooled.driver_connection
+    pooled.detach()
     try:
         connection.autocommit = True
         connection.execute(f"LISTEN {CHANNEL}")
@@ -47,4 +47,5 @@ def listen(engine: Engine, wake: threading.Event, stop: threading.Event, ready: 
             for _ in connection.notifies(timeout=POLL_SECONDS, stop_after=1):
                 wake.set()
     finally:
-        pooled.close()
+        connection.close()
+        wake.set()  # the worker, waiting for work, sees `stop` at once

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Optional
 
 from flask import Flask, current_app
 
@@ -30,13 +31,19 @@ def run(stop: threading.Event) -> None:
 
 
 class Worker:
-    def __init__(self, app: Flask, threads: int):
+    """`on_finished(write_id)` is told of each write handled (sent, failed or held), from the
+    sending thread; `most_in_flight` is the most writes it had in flight at once."""
+
+    def __init__(self, app: Flask, threads: int, on_finished: Optional[Callable[[int], None]] = None):
         self.app = app
         self.threads = max(1, threads)
         self.owner = delivery.new_owner()
+        self.on_finished = on_finished
         self.wake = threading.Event()
+        self.ready = threading.Event()  # set once it listens (PostgreSQL) and looks for work
         self.lock = threading.Lock()
         self.in_flight = 0
+        self.most_in_flight = 0
 
     def run(self, stop: threading.Event) -> None:
         engine = db.engine
@@ -49,6 +56,7 @@ class Worker:
             ready.wait(10)
         try:
             with delivery.renewing(self.app, self.owner), ThreadPoolExecutor(self.threads, "cw-deliver") as pool:
+                self.ready.set()
                 while not stop.is_set():
                     self.wake.clear()  # before looking, so a wake-up while we look is not lost
                     if not self._dispatch(pool):
@@ -67,6 +75,7 @@ class Worker:
         claimed = delivery.claim(self.owner, limit=free)
         with self.lock:
             self.in_flight += len(claimed)
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
         for write_id, check_first in claimed:
             pool.submit(self._send, write_id, check_first)
         return bool(claimed) and len(claimed) == free
@@ -92,3 +101,5 @@ class Worker:
                 with self.lock:
                     self.in_flight -= 1
                 self.wake.set()
+                if self.on_finished is not None:
+                    self.on_finished(write_id)
