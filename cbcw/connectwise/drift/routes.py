@@ -40,8 +40,8 @@ def check_now():
 @settings_required
 def reapply(change_id: int):
     change = get_or_404(Change, change_id)
-    # Locked, so a double click re-applies once: the second waits, then finds it re-applied.
-    finding = db.session.scalar(scoped(DriftFinding).where(DriftFinding.change_id == change.id).with_for_update())
+    # Claimed inside `reapply` by a conditional UPDATE, so twenty presses at once re-apply once.
+    finding = db.session.scalar(scoped(DriftFinding).where(DriftFinding.change_id == change.id))
     if finding is None:
         return _answer(f"{change.reference} had no mismatch at the last check.", "error")
     try:
