@@ -135,3 +135,25 @@ def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(d
     failed = client.get(ACTIVITY + "?state=failed").get_data(as_text=True)
     assert 'name="state" value="failed"' in failed  # each Retry form on the filtered list carries the filter
     assert post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "<bogus>"}).location.endswith(ACTIVITY)
+
+
+def test_the_change_activity_shows_pending_writes_polling_until_they_are_sent(db, linked, client, login, post, cast,
+                                                                            make_org, make_user, cw_sim):
+    """Right after linking, the panel lists the writes on their way and asks again every second;
+    once delivered, the same view (from the first write shown) says each was sent and stops."""
+    change = linked()
+    login(cast.creator)
+    panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
+    first = outbox(db, change)[0].id
+    assert 'hx-trigger="every 1s"' in panel and "waiting to be sent" in panel
+    assert f"/changes/{change.id}/integration/pending?since={first}" in panel
+    deliver_all()
+    view = client.get(f"/changes/{change.id}/integration/pending?since={first}",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Every write sent to ConnectWise." in view and "sent to ConnectWise</strong>" in view
+    assert "hx-trigger" not in view and "<html" not in view
+    for since in ("x", "-1", str(2**70), ""):
+        assert client.get(f"/changes/{change.id}/integration/pending?since={since}").status_code == 200
+    post("/logout")
+    login(make_user("engineer", organisation=make_org()))  # another organisation's user: 404
+    assert client.get(f"/changes/{change.id}/integration/pending").status_code == 404

@@ -8,64 +8,27 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from cbcw.connectwise.automation import delivery
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.worker import Worker
 from cbcw.extensions import db as _db
 from tests.automation.conftest import committed_outbox
+from tests.fixtures.delivery_worker import delivery_worker
 
 TICKETS = (5001, 5002, 5004, 5005)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Finished:
-    """Counts the writes a worker has handled; `wait(n)` returns once n have been."""
-
-    def __init__(self):
-        self.ids: list[int] = []
-        self.times: list[float] = []
-        self.changed = threading.Condition()
-
-    def __call__(self, write_id: int) -> None:
-        with self.changed:
-            self.ids.append(write_id)
-            self.times.append(time.monotonic())
-            self.changed.notify_all()
-
-    def wait(self, count: int, timeout: float = 60) -> bool:
-        with self.changed:
-            return self.changed.wait_for(lambda: len(self.ids) >= count, timeout)
-
-
 @pytest.fixture
 def running_worker(shared_app):
-    """Start a worker (in a thread, as the scheduler does); stopped after the test."""
-    stop, started = threading.Event(), []
-
-    def start(threads=4):
-        finished = Finished()
-        worker = Worker(shared_app, threads, on_finished=finished)
-
-        def run():
-            with shared_app.app_context():
-                worker.run(stop)
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        started.append(thread)
-        assert worker.ready.wait(10)
-        return worker, finished
-
-    yield start
-    stop.set()
-    for thread in started:
-        thread.join(15)
+    """Start workers on the shared database (as the scheduler does); stopped after the test."""
+    with ExitStack() as stack:
+        yield lambda threads=4: stack.enter_context(delivery_worker(shared_app, threads))
 
 
 def _rows(shared_app) -> list[OutboxWrite]:

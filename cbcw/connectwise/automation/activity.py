@@ -1,6 +1,9 @@
 """Integration activity (PRODUCT §3.8): the writes of a change or an organisation, the exact
 request each sends, and Retry."""
-from sqlalchemy import Select, update
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy import Select, or_, update
 
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.automation.wakeup import announce
@@ -28,6 +31,27 @@ def writes_of_organisation(state: str | None = None) -> Select:
 def writes_of_change(change_id: int) -> list[OutboxWrite]:
     return db.session.scalars(scoped(OutboxWrite).where(OutboxWrite.change_id == change_id)
                               .order_by(OutboxWrite.id)).all()
+
+
+@dataclass
+class Delivery:
+    """A change's writes on their way to ConnectWise: those pending, and the others since `since`
+    (the first one shown), so a write sent while the page watches stays on show as sent."""
+
+    writes: list[OutboxWrite]
+    since: Optional[int]
+
+    @property
+    def pending(self) -> int:
+        return sum(w.state == "pending" for w in self.writes)
+
+
+def delivery_of_change(change_id: int, since: Optional[int] = None) -> Delivery:
+    shown = OutboxWrite.state == "pending" if since is None else or_(OutboxWrite.state == "pending",
+                                                                      OutboxWrite.id >= since)
+    writes = db.session.scalars(scoped(OutboxWrite).where(OutboxWrite.change_id == change_id, shown)
+                                .order_by(OutboxWrite.id)).all()
+    return Delivery(writes, since if since is not None else (writes[0].id if writes else None))
 
 
 def requests_of(row: OutboxWrite) -> list[dict]:
