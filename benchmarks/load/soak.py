@@ -12,6 +12,9 @@
 4. Waits for the scheduler to deliver what is left and compares the outbox with the journal.
 5. Sets the faults (10 % 503s, 429 bursts with Retry-After, 2 s latency spikes), runs the same
    soak, clears the faults, waits for the outbox to drain, and compares again.
+6. The kill-a-worker soak: the same faults, a second scheduler process (a second delivery
+   worker) started beside the first, and SIGKILLed (by its id) halfway through while it sends:
+   its leased writes are taken over when their short leases lapse, none lost nor sent twice.
 
 The report (requests/s, p50/p95/p99 per endpoint as the client saw them and as the app's request
 log timed them, failures, DEGRADED answers, lost and duplicated writes, statement counts, load
@@ -169,12 +172,12 @@ def outbox_status(shape: Shape) -> tuple[int, int]:
 
 
 def wait_for_drain(shape: Shape, timeout: int) -> float:
-    """Seconds the scheduler took to deliver every pending write (it runs every 30 s)."""
+    """Seconds the scheduler's delivery worker took to deliver every pending write."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if outbox_status(shape)[1] == 0:
             return time.monotonic() - started
-        time.sleep(5)
+        time.sleep(1)
     return float("nan")
 
 
@@ -276,7 +279,34 @@ def demo_refusal(row: dict) -> bool:
         and "does not exist on the board “Help Desk”" in (row["last_error"] or "")
 
 
-def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None, report: list[str]) -> bool:
+class DoomedWorker:
+    """A second `flask scheduler` (so a second delivery worker) that is SIGKILLed, by its process
+    id, halfway through the soak; `killed_at` says when, `leased` what it held then."""
+
+    def __init__(self, shape: Shape, after: float):
+        log = open(RUN_DIR / "scheduler-killed.log", "w")
+        self.process = subprocess.Popen([f"{shape.args.venv}/bin/flask", "--app", "app", "scheduler"], cwd=ROOT,
+                                        env={**os.environ, **shape.env}, stdout=log, stderr=subprocess.STDOUT)
+        self.shape, self.killed_at, self.leased = shape, "", 0
+        self.timer = threading.Timer(after, self.kill)
+        self.timer.start()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(30)
+            self.killed_at = datetime.now(timezone.utc).strftime("%H:%M:%S")
+            self.leased = json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
+                "print(db.session.scalar(select(func.count()).where(OutboxWrite.state == 'pending', "
+                "OutboxWrite.lease_until.is_not(None))))"))))
+
+    def stop(self) -> None:
+        self.timer.cancel()
+        self.kill()
+
+
+def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None, report: list[str],
+         kill_a_worker: bool = False) -> bool:
     print(f"== {label} soak: {args.duration} s, {args.users} users", flush=True)
     shape.flask("deliver")  # what earlier steps left, so the journal below holds only this soak's writes
     wait_for_drain(shape, args.drain_timeout)
@@ -287,7 +317,12 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
     if faults:
         shape.sim_call("POST", "/_sim/faults", faults)
     started, since = time.monotonic(), datetime.now(timezone.utc).replace(microsecond=0)
-    rows, load = run_locust(shape, args, label)
+    doomed = DoomedWorker(shape, args.duration / 2) if kill_a_worker else None
+    try:
+        rows, load = run_locust(shape, args, label)
+    finally:
+        if doomed:
+            doomed.stop()
     until = datetime.now(timezone.utc)
     if faults:
         shape.sim_call("DELETE", "/_sim/faults")
@@ -299,7 +334,10 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
     report += [f"## {label.capitalize()} soak", "",
                f"{args.duration} s, {args.users} users, load average {load}; outbox drained "
                f"{drained:.0f} s after the load stopped; wall time {time.monotonic() - started:.0f} s.",
-               *(["Faults: `" + json.dumps(faults) + "`"] if faults else []), "", *stats_table(rows), "",
+               *(["Faults: `" + json.dumps(faults) + "`"] if faults else []),
+               *([f"A second scheduler process was SIGKILLed at {doomed.killed_at} UTC, halfway through; "
+                  f"{doomed.leased} write(s) were leased at that moment (by either worker)."] if doomed else []),
+               "", *stats_table(rows), "",
                *server_times(since, until), "",
                "Outbox against the simulator's journal:", "", *[f"- {line}" for line in describe(result)],
                *([] if sent else ["- NO ConnectWise write was sent: the lifecycles did not run, nothing was tested"]),
@@ -347,6 +385,7 @@ def main() -> None:
         report.append("")
         ok = soak(shape, args, "clean", None, report) and ok
         ok = soak(shape, args, "fault", FAULTS, report) and ok
+        ok = soak(shape, args, "kill-a-worker", FAULTS, report, kill_a_worker=True) and ok
     finally:
         shape.stop()
     report.append(f"Result: {'PASS' if ok else 'FAIL'} ({(datetime.now(timezone.utc) - began).seconds} s in all).")
