@@ -152,7 +152,8 @@ def test_a_transient_failure_holds_that_tickets_later_writes_only(db, linked, cw
 
 
 def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
-    """When the ticket was deleted in ConnectWise, its writes fail with a plain reason, on the timeline too."""
+    """When the ticket was deleted in ConnectWise (its NotFound, while /system/info still answers:
+    the keys work), its writes fail with a plain reason, on the timeline too."""
     change = linked()
     deliver_all()
     assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
@@ -161,6 +162,7 @@ def test_a_deleted_ticket_fails_its_writes_visibly(db, linked, cast, cw_sim):
     apply(operations.approve, change, cast.operational, kind="operational")
     report = deliver_all()
     assert (report.sent, report.failed) == (0, 3)  # two approval notes and the Fully Approved status
+    assert sum(w["path"].endswith("/system/info") for w in cw_sim.journal()) == 1  # the keys checked once
     reason = f"ConnectWise no longer has ticket #{TICKET} (it was deleted or merged), so this cannot be delivered."
     assert [(w.kind, w.state, w.last_error) for w in outbox(db, change)[-3:]] == [
         ("note", "failed", reason), ("note", "failed", reason), ("status", "failed", reason)]

@@ -1,10 +1,11 @@
 """How a 404 on a write is read (PRODUCT §3.8, issue 18 item 1): cloud ConnectWise answers bad or
 expired keys with 404, so a 404 proves the ticket gone only when ConnectWise says `NotFound` and
-the keys still work; otherwise the writes wait and go out by themselves."""
+the keys still work; otherwise the writes wait and go out by themselves. (A ticket really gone:
+tests/automation/test_delivery.py.)"""
 from cbcw.changes import operations
 from cbcw.changes.unit_of_work import apply
 from cbcw.connectwise.automation.delivery import CheckTheConnection
-from tests.automation.conftest import TICKET, deliver_all, outbox, writes
+from tests.automation.conftest import deliver_all, outbox, writes
 from tests.automation.test_delivery import _make_due
 
 WRITES = ["POST", "PATCH", "DELETE"]
@@ -55,14 +56,3 @@ def test_expired_keys_answered_with_404_hold_the_writes_until_the_keys_work_agai
     assert deliver_all().failed == 0
     assert {r.state for r in outbox(db, change)} <= {"sent", "skipped"}
 
-
-def test_a_ticket_really_gone_still_fails_once_the_keys_are_checked(db, linked, cast, cw_sim):
-    """ConnectWise's own NotFound while /system/info answers: the ticket is gone, the write fails."""
-    change = linked()
-    deliver_all()
-    assert cw_sim.raw("DELETE", f"/service/tickets/{TICKET}").status_code == 204
-    apply(operations.submit, change, cast.creator)
-    apply(operations.approve, change, cast.technical, kind="technical")
-    assert deliver_all().failed == 1
-    assert [w["path"].rsplit("/3.0", 1)[-1] for w in cw_sim.journal() if w["status"] == 200][-1] == "/system/info"
-    assert "deleted or merged" in outbox(db, change)[-1].last_error
