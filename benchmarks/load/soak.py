@@ -13,8 +13,9 @@
 5. Sets the faults (10 % 503s, 429 bursts with Retry-After, 2 s latency spikes), runs the same
    soak, clears the faults, waits for the outbox to drain, and compares again.
 6. The kill-a-worker soak: the same faults, a second scheduler process (a second delivery
-   worker) started beside the first, and SIGKILLed (by its id) halfway through while it sends:
-   its leased writes are taken over when their short leases lapse, none lost nor sent twice.
+   worker) started beside the first, and SIGKILLed (by its id) from halfway through, as soon as
+   it holds a write: its writes are taken over when their short leases lapse, none lost nor
+   sent twice (the report says how long after the kill each was finished).
 
 The report (requests/s, p50/p95/p99 per endpoint as the client saw them and as the app's request
 log timed them, failures, DEGRADED answers, lost and duplicated writes, statement counts, load
@@ -280,29 +281,51 @@ def demo_refusal(row: dict) -> bool:
 
 
 class DoomedWorker:
-    """A second `flask scheduler` (so a second delivery worker) that is SIGKILLed, by its process
-    id, halfway through the soak; `killed_at` says when, `leased` what it held then."""
+    """A second `flask scheduler` (so a second delivery worker), SIGKILLed by its process id
+    while it holds a write, from halfway through the soak on; `taken_over` says how long after
+    the kill each write it held was finished by the other worker."""
 
     def __init__(self, shape: Shape, after: float):
         log = open(RUN_DIR / "scheduler-killed.log", "w")
         self.process = subprocess.Popen([f"{shape.args.venv}/bin/flask", "--app", "app", "scheduler"], cwd=ROOT,
                                         env={**os.environ, **shape.env}, stdout=log, stderr=subprocess.STDOUT)
-        self.shape, self.killed_at, self.leased = shape, "", 0
-        self.timer = threading.Timer(after, self.kill)
-        self.timer.start()
+        self.shape, self.killed_at, self.held = shape, None, []
+        self.done = threading.Event()
+        self.watcher = threading.Timer(after, self.kill_while_sending)
+        self.watcher.start()
 
-    def kill(self) -> None:
+    def _held(self) -> list[int]:
+        return json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
+            "print(json.dumps(list(db.session.scalars(select(OutboxWrite.id).where(OutboxWrite.state == 'pending', "
+            f"OutboxWrite.lease_owner.like('%:{self.process.pid}:%'))))))"))))
+
+    def kill_while_sending(self) -> None:
+        while not self.done.is_set() and self.process.poll() is None:
+            held = self._held()
+            if held:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.killed_at, self.held = datetime.now(timezone.utc), held
+                break
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(30)
-            self.killed_at = datetime.now(timezone.utc).strftime("%H:%M:%S")
-            self.leased = json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
-                "print(db.session.scalar(select(func.count()).where(OutboxWrite.state == 'pending', "
-                "OutboxWrite.lease_until.is_not(None))))"))))
+        self.process.wait(30)
 
     def stop(self) -> None:
-        self.timer.cancel()
-        self.kill()
+        self.done.set()
+        self.watcher.join()
+
+    def describe(self) -> str:
+        if self.killed_at is None:
+            return "The second scheduler held no write while the load ran; it was SIGKILLed at the end."
+        finished = json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
+            "print(json.dumps({r.id: [r.state, r.attempts, r.finished_at.isoformat() if r.finished_at else None] "
+            f"for r in db.session.scalars(select(OutboxWrite).where(OutboxWrite.id.in_({self.held!r})))}}))"))))
+        after = [(datetime.fromisoformat(at) - self.killed_at).total_seconds()
+                 for _, _, at in finished.values() if at]
+        states = ", ".join(f"#{i} {state} after {attempts} attempt(s)" for i, (state, attempts, _) in finished.items())
+        return (f"A second scheduler process was SIGKILLed at {self.killed_at:%H:%M:%S} UTC while it held "
+                f"{len(self.held)} write(s): {states}; taken over and finished "
+                f"{', '.join(f'{s:.1f}' for s in after)} s after the kill.")
 
 
 def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None, report: list[str],
@@ -335,8 +358,7 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
                f"{args.duration} s, {args.users} users, load average {load}; outbox drained "
                f"{drained:.0f} s after the load stopped; wall time {time.monotonic() - started:.0f} s.",
                *(["Faults: `" + json.dumps(faults) + "`"] if faults else []),
-               *([f"A second scheduler process was SIGKILLed at {doomed.killed_at} UTC, halfway through; "
-                  f"{doomed.leased} write(s) were leased at that moment (by either worker)."] if doomed else []),
+               *([doomed.describe()] if doomed else []),
                "", *stats_table(rows), "",
                *server_times(since, until), "",
                "Outbox against the simulator's journal:", "", *[f"- {line}" for line in describe(result)],

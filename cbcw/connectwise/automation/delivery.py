@@ -17,6 +17,7 @@ and `flask deliver` call this; no web request does.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import socket
 import threading
@@ -100,7 +101,8 @@ def deliver_claimed(write_id: int, check_first: bool) -> Report:
 
 
 def new_owner() -> str:
-    return f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a lease: host, process id and a token of this deliverer (an operator can tell)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @contextmanager
