@@ -294,18 +294,21 @@ class DoomedWorker:
         self.watcher = threading.Timer(after, self.kill_while_sending)
         self.watcher.start()
 
-    def _held(self) -> list[int]:
-        return json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
-            "print(json.dumps(list(db.session.scalars(select(OutboxWrite.id).where(OutboxWrite.state == 'pending', "
-            f"OutboxWrite.lease_owner.like('%:{self.process.pid}:%'))))))"))))
-
     def kill_while_sending(self) -> None:
+        """Watch the outbox directly (a query takes milliseconds, so the write is still in flight)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.shape.env["DATABASE_URL"])
+        held_by = sa.text("SELECT id FROM cw_outbox WHERE state = 'pending' AND lease_owner LIKE :owner")
         while not self.done.is_set() and self.process.poll() is None:
-            held = self._held()
+            with engine.connect() as connection:
+                held = list(connection.execute(held_by, {"owner": f"%:{self.process.pid}:%"}).scalars())
             if held:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.killed_at, self.held = datetime.now(timezone.utc), held
                 break
+            time.sleep(0.02)
+        engine.dispose()
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(30)
