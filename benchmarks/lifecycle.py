@@ -41,13 +41,14 @@ from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.models import CompanyMapping
 from cbcw.extensions import db
+from cbcw.organisations.models import Company
 from cw_simulator.refs import API_ROOT
 from cw_simulator.seed import build_seed
 
 ROOT = Path(__file__).resolve().parents[1]
-CHANGES = 10  # each on an open ticket of its own: completing a change resolves (closes) its ticket
+CHANGES = 10  # per latency, each on an open ticket of its own: completing a change resolves (closes) its ticket
 LATENCIES_MS = (0, 300)
-CW_COMPANY = 101  # the simulator's Acme; its tickets on boards 1 and 2 have every demo status
+CW_COMPANIES = {101: "acme", 102: "contoso"}  # the simulator's; their tickets on boards 1 and 2 have every status
 ACTIONS = ("create", "submit", "technical approval", "operational approval", "schedule", "start", "complete")
 TARGET_P95 = 0.3
 PACE = 10.0  # the production default of CW_REQUESTS_PER_SECOND (the test configuration turns it off)
@@ -66,11 +67,16 @@ def main() -> None:
                 db.drop_all()
                 db.create_all()
                 people = _organisation(root + API_ROOT)
-                db.session.add(CompanyMapping(organisation_id=people["org"].id, company_id=people["company"].id,
-                                              cw_company_id=CW_COMPANY, cw_company_identifier="acme",
-                                              cw_company_name="Acme"))
+                second = Company(organisation_id=people["org"].id, name="Contoso")
+                db.session.add(second)
+                db.session.flush()
+                companies = dict(zip(CW_COMPANIES, (people["company"].id, second.id)))
+                db.session.add_all([CompanyMapping(organisation_id=people["org"].id, company_id=companies[cw_id],
+                                                   cw_company_id=cw_id, cw_company_identifier=identifier,
+                                                   cw_company_name=identifier.title())
+                                    for cw_id, identifier in CW_COMPANIES.items()])
                 db.session.commit()
-                ids = {key: person.id for key, person in people.items()}
+                ids = {key: person.id for key, person in people.items()} | {"companies": companies}
             _run(app, root, ids)
             with app.app_context():
                 db.drop_all()
@@ -84,15 +90,17 @@ def _run(app, root: str, ids: dict) -> None:
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     web = f"http://127.0.0.1:{server.server_port}"
-    waits, bursts = {}, {}
+    bursts = {}
     try:
+        requests.post(f"{root}/_sim/reset", timeout=30).raise_for_status()
+        with _worker(app, root) as worker:
+            waits = _user_waits(web, root, ids, worker)
         for latency in LATENCIES_MS:
             requests.post(f"{root}/_sim/reset", timeout=30).raise_for_status()  # the tickets open again
             _faults(root, latency_ms=latency)
             with app.app_context():
                 status_cache.clear()
             with _worker(app, root) as worker:
-                waits[latency] = _user_waits(web, ids, worker)
                 bursts[latency] = _burst(app, root, ids, worker)
             _faults(root)
     finally:
@@ -154,11 +162,12 @@ def _pending(app) -> int:
     return count
 
 
-def _tickets() -> list[int]:
+def _tickets() -> list[tuple[int, int]]:
+    """(ConnectWise company, ticket) of every open seeded ticket the bench may link."""
     tickets = build_seed()["collections"]["tickets"]
     tickets = tickets.values() if isinstance(tickets, dict) else tickets
-    return sorted(t["id"] for t in tickets if t["company"]["id"] == CW_COMPANY and t["board"]["id"] in (1, 2)
-                  and not t["closedFlag"])
+    return sorted((t["company"]["id"], t["id"]) for t in tickets
+                  if t["company"]["id"] in CW_COMPANIES and t["board"]["id"] in (1, 2) and not t["closedFlag"])
 
 
 def _session(web: str, email: str) -> requests.Session:
@@ -168,28 +177,33 @@ def _session(web: str, email: str) -> requests.Session:
     return session
 
 
-def _user_waits(web: str, ids: dict, worker: _worker) -> dict[str, list[float]]:
-    """Each action's wait, over HTTP, for CHANGES changes (each on a ticket of its own, in turn)."""
+def _user_waits(web: str, root: str, ids: dict, worker: _worker) -> dict[int, dict[str, list[float]]]:
+    """Each action's wait, over HTTP, for CHANGES changes per latency, the latencies taking turns
+    change by change (so both see the same load on the machine), each on a ticket of its own."""
     emails = {"creator": "engineer@demo.test", "technical": "tech.approver@demo.test",
               "operational": "ops.approver@demo.test"}
     users = {key: _session(web, email) for key, email in emails.items()}
-    waits: dict[str, list[float]] = {action: [] for action in ACTIONS}
+    waits = {latency: {action: [] for action in ACTIONS} for latency in LATENCIES_MS}
     tickets = _tickets()
+    latency = LATENCIES_MS[0]
     start = datetime.now(timezone.utc) + timedelta(days=30)
 
     def timed(action: str, user: str, path: str, data: dict) -> requests.Response:
         began = time.perf_counter()
         response = users[user].post(web + path, data=data, allow_redirects=False)
-        waits[action].append(time.perf_counter() - began)
+        waits[latency][action].append(time.perf_counter() - began)
         assert response.status_code == 302, (action, response.status_code, response.text)
         return response
 
-    for n in range(CHANGES):
-        ticket = tickets[n % len(tickets)]
-        users["creator"].get(f"{web}/connectwise/companies/{ids['company']}/tickets",
+    for n in range(CHANGES * len(LATENCIES_MS)):
+        latency = LATENCIES_MS[n % len(LATENCIES_MS)]
+        _faults(root, latency_ms=latency)
+        cw_company, ticket = tickets[n]
+        company = ids["companies"][cw_company]
+        users["creator"].get(f"{web}/connectwise/companies/{company}/tickets",
                              params={"linked_ticket_query": f"#{ticket}"}, headers={"HX-Request": "true"})
         created = timed("create", "creator", "/changes/new", {
-            "title": f"Replace the core switch {n}", "company_id": ids["company"], "risk": "low",
+            "title": f"Replace the core switch {n}", "company_id": company, "risk": "low",
             "implementation_plan": "Stage firmware, fail over, swap, verify LACP.",
             "technical_approver_id": ids["technical"], "operational_approver_id": ids["operational"],
             "implementer_id": ids["creator"], "linked_ticket_id": ticket})
@@ -206,6 +220,7 @@ def _user_waits(web: str, ids: dict, worker: _worker) -> dict[str, list[float]]:
         timed("complete", "creator", f"/changes/{change}/complete", {
             "complete-completion_notes": "Swapped", "complete-test_results": "LACP up"})
     worker.wait_until_drained()
+    _faults(root)
     return waits
 
 
@@ -217,10 +232,11 @@ def _burst(app, root: str, ids: dict, worker: _worker) -> dict:
         people = {key: db.session.get(User, ids[key]) for key in ("creator", "technical", "operational")}
         start = datetime.now(timezone.utc) + timedelta(days=400)
         for n in range(CHANGES):
+            cw_company, ticket = tickets[n]
             change = operations.create_change(ids["org"], people["creator"], ChangeFields(**{
-                "title": f"Burst {n}", "company_id": ids["company"], "implementer_id": ids["creator"],
+                "title": f"Burst {n}", "company_id": ids["companies"][cw_company], "implementer_id": ids["creator"],
                 "technical_approver_id": ids["technical"], "operational_approver_id": ids["operational"]}),
-                ticket=LinkedTicket(tickets[n % len(tickets)], system=TICKET_SYSTEM))
+                ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
             db.session.flush()
             operations.submit(change, people["creator"])
             operations.approve(change, people["technical"], kind="technical")
