@@ -92,6 +92,7 @@ prod-local: install
 bench: install
 	$(VENV)/bin/python -m benchmarks
 	$(VENV)/bin/python -m benchmarks.pages
+	$(VENV)/bin/python -m benchmarks.lifecycle
 
 # The load driver (locust) lives in its own venv so it never touches the app's requirements.
 $(LOAD_VENV)/.installed: benchmarks/load/requirements.txt

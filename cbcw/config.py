@@ -84,9 +84,13 @@ class Config:
     CW_CALLBACKS = _flag("CW_CALLBACKS", True)
     CW_SYNC_HOUR = int(os.environ.get("CW_SYNC_HOUR", "2"))
     CW_SYNC_PAGE_SIZE = max(1, min(1000, int(os.environ.get("CW_SYNC_PAGE_SIZE", "1000"))))
-    # Outbox delivery (PRODUCT §3.8): seconds a user's action waits on ConnectWise after its
-    # commit, the longest one `flask deliver` run lasts, and the pace per organisation.
-    CW_DELIVERY_BUDGET = float(os.environ.get("CW_DELIVERY_BUDGET", "3"))
+    # Outbox delivery (PRODUCT §3.8): the threads of each scheduler process's delivery worker
+    # (writes of that many tickets in flight), its leases, the longest one `flask deliver` run
+    # lasts, and the pace per organisation.
+    CW_DELIVERY_THREADS = int(os.environ.get("CW_DELIVERY_THREADS", "4"))
+    # A deliverer's lease on a write, renewed every third of it while it works: a deliverer that
+    # dies mid-write is taken over this long after (at most a minute, PRODUCT §3.8).
+    CW_DELIVERY_LEASE_SECONDS = min(60.0, max(1.0, float(os.environ.get("CW_DELIVERY_LEASE_SECONDS", "30"))))
     CW_DELIVERY_RUN_SECONDS = float(os.environ.get("CW_DELIVERY_RUN_SECONDS", "25"))
     CW_REQUESTS_PER_SECOND = float(os.environ.get("CW_REQUESTS_PER_SECOND", "10"))
 

@@ -12,6 +12,10 @@
 4. Waits for the scheduler to deliver what is left and compares the outbox with the journal.
 5. Sets the faults (10 % 503s, 429 bursts with Retry-After, 2 s latency spikes), runs the same
    soak, clears the faults, waits for the outbox to drain, and compares again.
+6. The kill-a-worker soak: the same faults, a second scheduler process (a second delivery
+   worker) started beside the first, and SIGKILLed (by its id) from halfway through, as soon as
+   it holds a write: its writes are taken over when their short leases lapse, none lost nor
+   sent twice (the report says how long after the kill each was finished).
 
 The report (requests/s, p50/p95/p99 per endpoint as the client saw them and as the app's request
 log timed them, failures, DEGRADED answers, lost and duplicated writes, statement counts, load
@@ -169,12 +173,12 @@ def outbox_status(shape: Shape) -> tuple[int, int]:
 
 
 def wait_for_drain(shape: Shape, timeout: int) -> float:
-    """Seconds the scheduler took to deliver every pending write (it runs every 30 s)."""
+    """Seconds the scheduler's delivery worker took to deliver every pending write."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if outbox_status(shape)[1] == 0:
             return time.monotonic() - started
-        time.sleep(5)
+        time.sleep(1)
     return float("nan")
 
 
@@ -276,7 +280,59 @@ def demo_refusal(row: dict) -> bool:
         and "does not exist on the board “Help Desk”" in (row["last_error"] or "")
 
 
-def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None, report: list[str]) -> bool:
+class DoomedWorker:
+    """A second `flask scheduler` (so a second delivery worker), SIGKILLed by its process id
+    while it holds a write, from halfway through the soak on; `taken_over` says how long after
+    the kill each write it held was finished by the other worker."""
+
+    def __init__(self, shape: Shape, after: float):
+        log = open(RUN_DIR / "scheduler-killed.log", "w")
+        self.process = subprocess.Popen([f"{shape.args.venv}/bin/flask", "--app", "app", "scheduler"], cwd=ROOT,
+                                        env={**os.environ, **shape.env}, stdout=log, stderr=subprocess.STDOUT)
+        self.shape, self.killed_at, self.held = shape, None, []
+        self.done = threading.Event()
+        self.watcher = threading.Timer(after, self.kill_while_sending)
+        self.watcher.start()
+
+    def kill_while_sending(self) -> None:
+        """Watch the outbox directly (a query takes milliseconds, so the write is still in flight)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.shape.env["DATABASE_URL"])
+        held_by = sa.text("SELECT id FROM cw_outbox WHERE state = 'pending' AND lease_owner LIKE :owner")
+        while not self.done.is_set() and self.process.poll() is None:
+            with engine.connect() as connection:
+                held = list(connection.execute(held_by, {"owner": f"%:{self.process.pid}:%"}).scalars())
+            if held:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.killed_at, self.held = datetime.now(timezone.utc), held
+                break
+            time.sleep(0.02)
+        engine.dispose()
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.watcher.join()
+
+    def describe(self) -> str:
+        if self.killed_at is None:
+            return "The second scheduler held no write while the load ran; it was SIGKILLed at the end."
+        finished = json.loads(self.shape.python(OUTBOX_QUERY.format(body=(
+            "print(json.dumps({r.id: [r.state, r.attempts, r.finished_at.isoformat() if r.finished_at else None] "
+            f"for r in db.session.scalars(select(OutboxWrite).where(OutboxWrite.id.in_({self.held!r})))}}))"))))
+        after = [(datetime.fromisoformat(at) - self.killed_at).total_seconds()
+                 for _, _, at in finished.values() if at]
+        states = ", ".join(f"#{i} {state} after {attempts} attempt(s)" for i, (state, attempts, _) in finished.items())
+        return (f"A second scheduler process was SIGKILLed at {self.killed_at:%H:%M:%S} UTC while it held "
+                f"{len(self.held)} write(s): {states}; taken over and finished "
+                f"{', '.join(f'{s:.1f}' for s in after)} s after the kill.")
+
+
+def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None, report: list[str],
+         kill_a_worker: bool = False) -> bool:
     print(f"== {label} soak: {args.duration} s, {args.users} users", flush=True)
     shape.flask("deliver")  # what earlier steps left, so the journal below holds only this soak's writes
     wait_for_drain(shape, args.drain_timeout)
@@ -287,7 +343,12 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
     if faults:
         shape.sim_call("POST", "/_sim/faults", faults)
     started, since = time.monotonic(), datetime.now(timezone.utc).replace(microsecond=0)
-    rows, load = run_locust(shape, args, label)
+    doomed = DoomedWorker(shape, args.duration / 2) if kill_a_worker else None
+    try:
+        rows, load = run_locust(shape, args, label)
+    finally:
+        if doomed:
+            doomed.stop()
     until = datetime.now(timezone.utc)
     if faults:
         shape.sim_call("DELETE", "/_sim/faults")
@@ -299,7 +360,9 @@ def soak(shape: Shape, args: argparse.Namespace, label: str, faults: dict | None
     report += [f"## {label.capitalize()} soak", "",
                f"{args.duration} s, {args.users} users, load average {load}; outbox drained "
                f"{drained:.0f} s after the load stopped; wall time {time.monotonic() - started:.0f} s.",
-               *(["Faults: `" + json.dumps(faults) + "`"] if faults else []), "", *stats_table(rows), "",
+               *(["Faults: `" + json.dumps(faults) + "`"] if faults else []),
+               *([doomed.describe()] if doomed else []),
+               "", *stats_table(rows), "",
                *server_times(since, until), "",
                "Outbox against the simulator's journal:", "", *[f"- {line}" for line in describe(result)],
                *([] if sent else ["- NO ConnectWise write was sent: the lifecycles did not run, nothing was tested"]),
@@ -347,6 +410,7 @@ def main() -> None:
         report.append("")
         ok = soak(shape, args, "clean", None, report) and ok
         ok = soak(shape, args, "fault", FAULTS, report) and ok
+        ok = soak(shape, args, "kill-a-worker", FAULTS, report, kill_a_worker=True) and ok
     finally:
         shape.stop()
     report.append(f"Result: {'PASS' if ok else 'FAIL'} ({(datetime.now(timezone.utc) - began).seconds} s in all).")

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from cbcw.connectwise.automation import preview, reactions
+from cbcw.connectwise.automation import preview, reactions, worker
 from cbcw.connectwise.automation.cli import deliver_command
-from cbcw.connectwise.automation.delivery import deliver_due
 from cbcw.connectwise.automation.routes import bp as activity_bp
 from cbcw.connectwise.callbacks import registration as callback_registration, routes as callback_routes
 from cbcw.connectwise.callbacks.processing import process_due as process_callbacks
@@ -23,18 +22,18 @@ from cbcw.connectwise.tickets.busy import SCHEDULE
 from cbcw.connectwise.tickets.picker import TICKETS
 from cbcw.connectwise.tickets.routes import bp as tickets_bp
 from cbcw.integrations.spec import Integration, SettingsLink
-from cbcw.scheduler.jobs import ScheduledJob
+from cbcw.scheduler.jobs import ScheduledJob, Worker
 from cw_simulator.cli import cw_sim_command
 
 REQUESTED_SYNCS_JOB_ID = "cw-requested-syncs"
 NIGHTLY_SYNC_JOB_ID = "cw-nightly-sync"
 NIGHTLY_DRIFT_JOB_ID = "cw-nightly-drift"
-DELIVER_JOB_ID = "cw-deliver"
+DELIVER_WORKER_ID = "cw-deliver"
 CALLBACKS_JOB_ID = "cw-callbacks"
 
 
-def scheduled_jobs(config) -> list[ScheduledJob]:
-    """The syncs, the drift check and outbox retries, at the hours the configuration sets."""
+def scheduled_jobs(config) -> list[ScheduledJob | Worker]:
+    """The syncs and the drift check, at the hours the configuration sets, and the delivery worker."""
     return [
         # "Sync Configurations Now" queues a run; this picks it up within seconds.
         ScheduledJob(REQUESTED_SYNCS_JOB_ID, run_requested_syncs, "interval", {"seconds": 3},
@@ -44,8 +43,8 @@ def scheduled_jobs(config) -> list[ScheduledJob]:
         # An hour after the sync, whose member matches it uses (PRODUCT §3.9).
         ScheduledJob(NIGHTLY_DRIFT_JOB_ID, nightly_drift_check, "cron",
                      {"hour": (config["CW_SYNC_HOUR"] + 1) % 24, "minute": 0}, lease=timedelta(hours=12)),
-        # Outbox retries (PRODUCT §3.8); the outbox's own row leases keep concurrent deliverers apart.
-        ScheduledJob(DELIVER_JOB_ID, deliver_due, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+        # The outbox (PRODUCT §3.8): every scheduler process runs one; the rows' own leases keep them apart.
+        Worker(DELIVER_WORKER_ID, worker.run),
         # Verified ConnectWise callbacks (PRODUCT §3.11), acted on within a second of arriving. The
         # lease ends before the next second; two runs at once claim different rows (SKIP LOCKED).
         ScheduledJob(CALLBACKS_JOB_ID, process_callbacks, "interval", {"seconds": 1},
@@ -62,7 +61,7 @@ CONNECTWISE = Integration(
     # `flask cw-sim` serves the simulator (its own package, importing nothing of the product).
     commands=(rotate_keys_command, sync_configs_command, deliver_command, drift_check_command, cw_sim_command),
     jobs=scheduled_jobs,
-    # Plan each change event's writes into the outbox (and deliver after the request);
+    # Plan each change event's writes into the outbox (the worker delivers them);
     # "Open in ConnectWise" on synced devices; callbacks registered when the settings or mappings
     # are saved, and their settings section.
     receivers=(reactions.init_app, device_links.init_app, callback_registration.init_app, callback_routes.init_app),

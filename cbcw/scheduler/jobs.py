@@ -1,4 +1,5 @@
-"""The list of scheduled jobs: the core's heartbeat and the jobs the integrations declare."""
+"""The list of scheduled jobs and workers: the core's heartbeat and what the integrations declare."""
+import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
@@ -17,16 +18,38 @@ class ScheduledJob:
     lease: timedelta = timedelta(seconds=20)
 
 
+@dataclass(frozen=True)
+class Worker:
+    """A loop that every scheduler process runs in a thread of its own for as long as it runs.
+
+    No lease: several may run (processes, hosts) and share their work through the database.
+    `run(stop)` is called inside an app context and returns once `stop` is set; if it raises or
+    returns early it is started again.
+    """
+
+    id: str
+    run: Callable[[threading.Event], Any]
+
+
 def heartbeat() -> None:
     """Nothing to do: the runner's finish time of this job is the scheduler's heartbeat (`/healthz`)."""
 
 
-def scheduled_jobs(config) -> list[ScheduledJob]:
-    """Every job the scheduler process runs, built from the app's configuration: the heartbeat,
-    then the jobs each integration of `INTEGRATIONS` declares."""
+def _declared(config) -> list:
     from cbcw.scheduler.leases import HEARTBEAT_JOB_ID
 
     return [
         ScheduledJob(HEARTBEAT_JOB_ID, heartbeat, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
         *registry.jobs(config),
     ]
+
+
+def scheduled_jobs(config) -> list[ScheduledJob]:
+    """Every job the scheduler process runs, built from the app's configuration: the heartbeat,
+    then the jobs each integration of `INTEGRATIONS` declares."""
+    return [job for job in _declared(config) if isinstance(job, ScheduledJob)]
+
+
+def workers(config) -> list[Worker]:
+    """The long-running workers the integrations declare (e.g. outbox delivery)."""
+    return [job for job in _declared(config) if isinstance(job, Worker)]

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from cbcw.accounts.models import User
 from cbcw.changes import operations
 from cbcw.changes.fields import ChangeFields, LinkedTicket
 from cbcw.changes.unit_of_work import apply
@@ -12,6 +13,8 @@ from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.extensions import db as _db
+from cbcw.organisations.models import Company, Organisation
 from tests.fixtures.cw_simulator import point_at_simulator
 
 TICKET = 5001  # on the simulator's board 1 "Service Board": status id = 100 + position
@@ -114,3 +117,33 @@ def outbox(db, change) -> list[OutboxWrite]:
 
 def deliver_all():
     return deliver(budget=30, wait=False)
+
+
+def committed_outbox(shared_app, cw_sim, tickets, cancel=True) -> int:
+    """In the shared database (real commits): an organisation on the simulator with one change per
+    ticket, created (and cancelled, unless told not to) in one transaction; returns how many
+    writes that queued."""
+    with shared_app.app_context():
+        org = Organisation(name="Race MSP")
+        _db.session.add(org)
+        _db.session.flush()
+        company = Company(organisation_id=org.id, name="Acme")
+        people = [User(organisation_id=org.id, email=email, display_name=email.split("@")[0], role="engineer")
+                  for email in ("engineer@demo.test", "tech.approver@demo.test", "ops.approver@demo.test")]
+        for person in people:
+            person.set_password("x" * 12)
+        _db.session.add_all([company, *people])
+        point_at_simulator(get_settings(org.id), cw_sim)
+        _db.session.flush()
+        for ticket in tickets:
+            change = operations.create_change(org.id, people[0], ChangeFields(**{
+                "title": f"Change on {ticket}", "company_id": company.id,
+                "technical_approver_id": people[1].id, "operational_approver_id": people[2].id}),
+                ticket=LinkedTicket(ticket, system=TICKET_SYSTEM))
+            _db.session.flush()
+            if cancel:
+                operations.cancel(change, people[0], "Not needed")
+        _db.session.commit()
+        pending = _db.session.scalar(_db.select(_db.func.count()).select_from(OutboxWrite))
+        _db.session.remove()
+    return pending

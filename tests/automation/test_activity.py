@@ -35,7 +35,7 @@ def test_only_admin_and_msp_see_the_organisation_activity(make_user, client, log
 
 def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, client, login, admin, post, cw_org, cw_sim,
         created_status_missing_on_help_desk):
-    """Fix the status name, press Retry: the failed write is delivered (right after the request)."""
+    """Fix the status name, press Retry: the failed write is queued again and the worker delivers it."""
     change = linked(ticket=HELP_DESK_TICKET)
     deliver_all()
     failed = next(r for r in outbox(db, change) if r.state == "failed")
@@ -47,6 +47,9 @@ def test_retry_sends_a_failed_write_again_after_the_cause_is_fixed(db, linked, c
     login(admin)
     response = post(f"{ACTIVITY}/{failed.id}/retry", {"back": "change"})
     assert response.status_code == 302 and response.location.endswith(f"/changes/{change.id}?tab=integration")
+    db.session.refresh(failed)
+    assert failed.state == "pending"  # the request answered without waiting on ConnectWise
+    deliver_all()
     db.session.refresh(failed)
     assert failed.state == "sent" and failed.attempts == 2
 
@@ -141,6 +144,7 @@ def test_an_empty_filter_names_the_state_and_retry_all_failed_keeps_the_filter(d
     assert "No pending writes." in pending and "No ConnectWise writes" not in pending
     response = post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "failed"})
     assert response.status_code == 302 and response.location.endswith(f"{ACTIVITY}?state=failed")
+    deliver_all()  # the status name is still missing on the board: it fails again
     failed = client.get(ACTIVITY + "?state=failed").get_data(as_text=True)
     assert 'name="state" value="failed"' in failed  # each Retry form on the filtered list carries the filter
     assert post(f"{ACTIVITY}/retry-failed", {"back": "org", "state": "<bogus>"}).location.endswith(ACTIVITY)
@@ -179,3 +183,25 @@ def test_activity_paths_break_only_after_a_slash_and_an_empty_error_column_is_le
     deliver_all()
     page = client.get(ACTIVITY).get_data(as_text=True)
     assert "Last error" in page and "does not exist on the board “Help Desk”" in page
+
+
+def test_the_change_activity_shows_pending_writes_polling_until_they_are_sent(db, linked, client, login, post, cast,
+                                                                            make_org, make_user, cw_sim):
+    """Right after linking, the panel lists the writes on their way and asks again every second;
+    once delivered, the same view (from the first write shown) says each was sent and stops."""
+    change = linked()
+    login(cast.creator)
+    panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
+    first = outbox(db, change)[0].id
+    assert 'hx-trigger="every 1s"' in panel and "waiting to be sent" in panel
+    assert f"/changes/{change.id}/integration/pending?since={first}" in panel
+    deliver_all()
+    view = client.get(f"/changes/{change.id}/integration/pending?since={first}",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Every write sent to ConnectWise." in view and "sent to ConnectWise</strong>" in view
+    assert "hx-trigger" not in view and "<html" not in view
+    for since in ("x", "-1", str(2**70), ""):
+        assert client.get(f"/changes/{change.id}/integration/pending?since={since}").status_code == 200
+    post("/logout")
+    login(make_user("engineer", organisation=make_org()))  # another organisation's user: 404
+    assert client.get(f"/changes/{change.id}/integration/pending").status_code == 404

@@ -77,6 +77,8 @@ def test_drift_found_then_reapplied_sends_only_the_missing_writes(
     mark = len(writes(cw_sim))
     response = post(f"/settings/integrations/drift/{change.id}/reapply")
     assert response.status_code == 302
+    assert len(writes(cw_sim)) == mark  # queued, not sent while the admin waited
+    deliver_all()
     sent = [(w["method"], w["path"].rsplit("/3.0", 1)[-1]) for w in writes(cw_sim)[mark:]]
     assert sorted(sent) == sorted([
         ("PATCH", f"/service/tickets/{TICKET}"),

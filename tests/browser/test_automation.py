@@ -1,5 +1,5 @@
-"""Lifecycle automation seen in a real browser: approve a change, then find the note on the
-ConnectWise simulator's ticket page."""
+"""Lifecycle automation seen in a real browser: approve a change, watch its note go to ConnectWise
+on the change page without reloading, then find the note on the simulator's ticket page."""
 import re
 
 from playwright.sync_api import expect
@@ -7,13 +7,16 @@ from playwright.sync_api import expect
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.api.links import TICKET_PATH
 from tests.browser.htmx import htmx_click
+from tests.fixtures.delivery_worker import delivery_worker
 
 OPS_APPROVER = "ops.approver@demo.test"
 FIREWALL_TICKET = 5003  # the demo's "Replace Northwind edge firewall" is linked to it
 
 
-def test_approving_posts_an_internal_note_on_the_simulators_ticket(page, login, demo, cw_sim):
-    """The approve form previews the note; after approving, the ticket page in the simulator shows it."""
+def test_approving_shows_the_note_on_its_way_then_sent_without_a_reload(page, login, demo, cw_sim):
+    """The approve form previews the note; the approval answers at once with the note waiting to be
+    sent; once the delivery worker runs, "sent to ConnectWise" appears on the same page (htmx
+    polling, no reload) and the polling stops; the simulator's ticket page shows the note."""
     with demo.app_context():
         deliver(budget=60)  # what seeding the demo queued for the ticket goes first
     login(page, OPS_APPROVER)
@@ -24,6 +27,16 @@ def test_approving_posts_an_internal_note_on_the_simulators_ticket(page, login, 
     page.locator("#action-panel textarea").fill("Maintenance window agreed with the warehouse")
     page.locator("#action-panel button.btn-ok").click()
     expect(page.locator(".flash").first).to_contain_text("Approved")
+    pending = page.locator("#cw-pending")
+    expect(pending).to_contain_text("1 write on its way to ConnectWise")
+    expect(pending).to_contain_text(f"Internal note (ticket #{FIREWALL_TICKET}): waiting to be sent")
+    expect(pending).to_have_attribute("hx-trigger", "every 1s")
+    document = page.evaluate("window.__htmxProbe.id")
+    with delivery_worker(demo.app, threads=2):
+        expect(pending).to_contain_text(f"Internal note (ticket #{FIREWALL_TICKET}): sent to ConnectWise")
+    expect(pending).to_contain_text("Every write sent to ConnectWise.")
+    expect(pending).not_to_have_attribute("hx-trigger", re.compile(".*"))  # nothing pending: no more polling
+    assert page.evaluate("window.__htmxProbe.id") == document  # the same document: no reload
 
     page.goto(f"{cw_sim.root_url}{TICKET_PATH}?service_recid={FIREWALL_TICKET}&companyName=demo")
     expect(page.locator("body")).to_contain_text("approved (operational)")

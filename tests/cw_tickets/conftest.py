@@ -1,7 +1,7 @@
 """Fixtures for the ticket field, widget and time entry: the organisation set up against the simulator."""
 import pytest
 
-from cbcw.connectwise.tickets import cache as ticket_cache
+from cbcw.connectwise.tickets import cache as ticket_cache, search
 from cbcw.connectwise.settings.models import CompanyMapping, MemberMatch
 from cw_simulator.seed import build_seed
 from tests.cw_settings.conftest import cw_settings  # noqa: F401  (the settings pointing at the simulator)
@@ -11,10 +11,12 @@ ACME_CW_ID, NORTHWIND_CW_ID = 101, 103
 
 @pytest.fixture(autouse=True)
 def _empty_ticket_cache():
-    """Each test starts without cached tickets (the cache is per process)."""
+    """Each test starts without cached tickets (the caches are per process)."""
     ticket_cache.tickets.clear()
+    search.recently_offered.clear()
     yield
     ticket_cache.tickets.clear()
+    search.recently_offered.clear()
 
 
 @pytest.fixture

@@ -108,6 +108,19 @@ def test_chosen_ticket_is_linked_on_save(client, post, db, cw_settings, acme, ed
     assert [(s["ticket_id"], s["previous_ticket_id"]) for s in linked_signals] == [(ticket["id"], None)]
 
 
+def test_a_ticket_picked_from_the_typeahead_is_saved_without_asking_connectwise_again(
+        client, post, db, cw_settings, cw_sim, acme, editor, company, seed_tickets):
+    """The typeahead has just shown the ticket: saving checks that copy, so the user's save does
+    not wait on ConnectWise (PRODUCT §3.8); the ticket is linked with what the typeahead showed."""
+    ticket = open_ticket_of(seed_tickets, ACME_CW_ID)
+    client.get(f"/connectwise/companies/{company.id}/tickets?linked_ticket_query=%23{ticket['id']}",
+               headers={"HX-Request": "true"})
+    cw_sim.clear_journal()
+    assert post("/changes/new", new_change_form(company, linked_ticket_id=str(ticket["id"]))).status_code == 302
+    assert created(db).linked_ticket_summary == ticket["summary"]
+    assert cw_sim.journal() == []
+
+
 def test_a_typed_number_links_without_javascript(client, post, db, cw_settings, acme, editor, company, seed_tickets):
     """Without JavaScript, typing the ticket number and saving links it."""
     ticket = open_ticket_of(seed_tickets, ACME_CW_ID)

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from cbcw.changes.models import Approval, Change, TimelineEntry
+from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.settings import mappings
 from cbcw.demo.seed import demo_organisation, seed_demo
@@ -46,19 +47,22 @@ def test_completed_demo_change_started_and_ended_inside_its_window(db, seeded_de
     assert scheduled < change.window_start
 
 
-def test_seed_demo_creates_the_demo_and_sends_its_writes_to_the_simulator(db, seed_cli):
-    """On an empty database the command creates the demo, matches its users to ConnectWise members
-    and delivers every ConnectWise write the demo's changes made, none failing."""
+def test_seed_demo_creates_the_demo_and_queues_its_writes_for_the_worker(db, seed_cli):
+    """On an empty database the command creates the demo and matches its users to ConnectWise
+    members without waiting for its ConnectWise writes; delivered, none of them fails."""
     output = seed_cli()
     assert "Created demo organisation" in output and "Matched 7 users to ConnectWise members" in output
-    writes = list(db.session.scalars(select(OutboxWrite).where(OutboxWrite.organisation_id == demo_organisation().id)))
-    assert writes and {w.state for w in writes} <= {"sent", "skipped"}
+    organisation_id = demo_organisation().id
+    writes = select(OutboxWrite).where(OutboxWrite.organisation_id == organisation_id)
+    assert {w.state for w in db.session.scalars(writes)} == {"pending"}
+    deliver(organisation_id=organisation_id, budget=120)
+    db.session.expire_all()
+    assert {w.state for w in db.session.scalars(writes)} <= {"sent", "skipped"}
 
 
-def test_seed_demo_points_the_demo_at_the_simulator_port_each_run(app, db, seeded_demo, seed_cli, cw_sim):
+def test_seed_demo_points_the_demo_at_the_simulator_port_each_run(db, seeded_demo, seed_cli, cw_sim):
     """Run again with another simulator port (make run SIM_PORT=…), the existing demo follows it."""
     assert not mappings.get_settings(seeded_demo.id).base_url.startswith(cw_sim.root_url + "/")
-    app.config["CW_DELIVERY_RUN_SECONDS"] = 0  # sending the demo's writes is the test above's
     output = seed_cli()
     assert "already present" in output and "Matched 7 users" in output
     db.session.expire_all()

@@ -11,10 +11,9 @@ from cbcw.demo.seed import COMPANIES
 from cbcw.devices.models import Device
 
 
-def test_scale_adds_n_changes_with_their_devices_over_every_demo_company(app, db, seeded_demo, seed_cli):
+def test_scale_adds_n_changes_with_their_devices_over_every_demo_company(db, seeded_demo, seed_cli):
     """--scale 40 adds 40 changes, each linking two devices of its own company, over all demo companies."""
     org = seeded_demo
-    app.config["CW_DELIVERY_RUN_SECONDS"] = 0  # sending the demo's writes is tests/demo/test_demo_history.py's
     before = db.session.scalar(select(func.count()).select_from(Change).where(Change.organisation_id == org.id))
     output = seed_cli("--scale", "40")
     assert "Added 40 changes" in output

@@ -14,7 +14,7 @@ from cbcw.devices.models import Device
 from cbcw.extensions import db as _db
 from cbcw.integrations.registry import IntegrationError
 from cbcw.organisations.models import Company
-from cbcw.scheduler.jobs import scheduled_jobs
+from cbcw.scheduler.jobs import scheduled_jobs, workers
 from cbcw.scheduler.runner import build_scheduler
 from tests.fixtures.shared_database import add_user_in_new_organisation
 from tests.integrations import fake
@@ -55,13 +55,15 @@ def _slot(page: str) -> str:
 
 
 def test_the_fake_psa_registers_beside_connectwise(app, client, login, admin):
-    """Its blueprint, CLI command, scheduled job and settings page are there, and ConnectWise's too."""
+    """Its blueprint, CLI command, scheduled job and settings page are there, and ConnectWise's too
+    (its jobs and its delivery worker)."""
     assert {"fake_psa", "connectwise", "cw_tickets"} <= set(app.blueprints)
     assert {"fake-psa-poll", "cw-sim", "deliver"} <= set(app.cli.commands)
     assert app.test_cli_runner().invoke(args=["fake-psa-poll"]).output == "Fake PSA polled.\n"
     ids = [job.id for job in scheduled_jobs(app.config)]
-    assert ids == ["heartbeat", "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-deliver", "cw-callbacks",
+    assert ids == ["heartbeat", "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-callbacks",
                    "fake-psa-poll"]
+    assert [worker.id for worker in workers(app.config)] == ["cw-deliver"]
     assert "fake-psa-poll" in {job.id for job in build_scheduler(app).get_jobs()}
     login(admin)
     page = _page(client, "/settings/integrations/fake-psa")

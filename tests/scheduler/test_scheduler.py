@@ -7,7 +7,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from cbcw.extensions import db
 from cbcw.scheduler import leases
-from cbcw.scheduler.jobs import ScheduledJob, scheduled_jobs
+from cbcw.scheduler.jobs import ScheduledJob, Worker, scheduled_jobs
 from cbcw.scheduler.models import JobLease
 from cbcw.scheduler.runner import build_scheduler, run_job
 
@@ -89,3 +89,38 @@ def test_flask_scheduler_lists_its_jobs_and_stops_on_ctrl_c(app):
         result = app.test_cli_runner().invoke(args=["scheduler"])
     assert result.exit_code == 0, result.output
     assert "Scheduler running: heartbeat" in result.output
+
+
+def test_a_worker_that_fails_is_started_again_until_stopped(app, monkeypatch):
+    """A worker's exception is logged and the worker runs again; it ends once `stop` is set."""
+    from cbcw.scheduler import runner
+
+    monkeypatch.setattr(runner, "RESTART_AFTER_SECONDS", 0)
+    stop, runs = threading.Event(), []
+
+    def flaky(stop_event):
+        runs.append(1)
+        if len(runs) == 1:
+            raise ConnectionError("database went away")
+        stop_event.set()
+
+    runner.keep_running(app, Worker("flaky", flaky), stop)
+    assert len(runs) == 2 and stop.is_set()
+
+
+def test_workers_are_not_scheduled_jobs_and_every_process_starts_its_own(app, monkeypatch):
+    """A declared worker runs in a thread of each scheduler process, outside APScheduler's jobs."""
+    from cbcw.scheduler import runner
+
+    started = threading.Event()
+    worker = Worker("listener", lambda stop: (started.set(), stop.wait(10)))
+    monkeypatch.setattr(runner, "workers", lambda config: [worker])
+    stop = threading.Event()
+    threads = runner.start_workers(app, stop)
+    try:
+        assert started.wait(10) and [t.name for t in threads] == ["listener"]
+        assert "listener" not in {job.id for job in build_scheduler(app).get_jobs()}
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)

@@ -1,10 +1,13 @@
 """Integration activity (PRODUCT §3.8): the writes of a change or an organisation, the exact
 request each sends, and Retry."""
+from dataclasses import dataclass
+from typing import Optional
+
 from markupsafe import Markup, escape
-from sqlalchemy import Select, update
+from sqlalchemy import Select, or_, update
 
 from cbcw.connectwise.automation.models import OutboxWrite
-from cbcw.connectwise.automation.reactions import mark_touched
+from cbcw.connectwise.automation.wakeup import announce
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.tenancy import scoped
@@ -29,6 +32,27 @@ def writes_of_organisation(state: str | None = None) -> Select:
 def writes_of_change(change_id: int) -> list[OutboxWrite]:
     return db.session.scalars(scoped(OutboxWrite).where(OutboxWrite.change_id == change_id)
                               .order_by(OutboxWrite.id)).all()
+
+
+@dataclass
+class Delivery:
+    """A change's writes on their way to ConnectWise: those pending, and the others since `since`
+    (the first one shown), so a write sent while the page watches stays on show as sent."""
+
+    writes: list[OutboxWrite]
+    since: Optional[int]
+
+    @property
+    def pending(self) -> int:
+        return sum(w.state == "pending" for w in self.writes)
+
+
+def delivery_of_change(change_id: int, since: Optional[int] = None) -> Delivery:
+    shown = OutboxWrite.state == "pending" if since is None else or_(OutboxWrite.state == "pending",
+                                                                      OutboxWrite.id >= since)
+    writes = db.session.scalars(scoped(OutboxWrite).where(OutboxWrite.change_id == change_id, shown)
+                                .order_by(OutboxWrite.id)).all()
+    return Delivery(writes, since if since is not None else (writes[0].id if writes else None))
 
 
 def requests_of(row: OutboxWrite) -> list[dict]:
@@ -72,7 +96,5 @@ def retry(rows: list[OutboxWrite]) -> int:
         return 0
     db.session.execute(update(OutboxWrite).where(OutboxWrite.id.in_(ids)).values(
         state="pending", next_attempt_at=utcnow(), finished_at=None).execution_options(synchronize_session="fetch"))
-    for row in rows:
-        if row.id in ids:
-            mark_touched(row.organisation_id, row.ticket_id)
+    announce()
     return len(ids)

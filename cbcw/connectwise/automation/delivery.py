@@ -1,24 +1,33 @@
-"""Deliver outbox writes to ConnectWise (PRODUCT §3.8).
+"""Deliver outbox writes to ConnectWise (PRODUCT §3.8): the scheduler's worker (`worker.py`)
+and `flask deliver` call this; no web request does.
 
 - Per ticket, writes go in `id` order: only the oldest pending write of a ticket may be claimed,
   so a write waiting for a retry holds the later ones of that ticket (and no other ticket's).
 - A deliverer claims a write by leasing it; on PostgreSQL the candidates are read with
   `FOR UPDATE SKIP LOCKED`, and on every database the lease is taken by a conditional UPDATE, so
-  two deliverers never send the same write.
+  two deliverers never send the same write. Leases are short and renewed while their owner
+  works (`renewing`), so a deliverer that dies mid-write is taken over within a minute; the
+  taker looks for the write on the ticket first (`maybe_sent`), so it is not sent twice.
+- A 404 is believed to mean "the ticket is gone" only when ConnectWise's own `NotFound` body
+  says so and the credentials still work (`/system/info`, once per run and organisation):
+  cloud ConnectWise answers bad or expired keys with 404 too, and then the write waits.
 - Transient failures back off exponentially with jitter (Retry-After on 429 is honoured, and
   pauses the whole organisation); permanent ones are marked failed and stop blocking the ticket.
 """
 from __future__ import annotations
 
 import logging
+import os
 import random
 import socket
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import aliased
 
@@ -36,7 +45,6 @@ from cbcw.extensions import db
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 300
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 900.0
 # An unreachable ConnectWise costs nothing to ask again, and must be caught up with within a
@@ -64,32 +72,92 @@ def deliver(*, tickets: set | None = None, organisation_id: int | None = None, b
     `tickets` limits the run to those (organisation, ticket) pairs; with `wait`, writes that come
     due within the budget (a short Retry-After, a backoff) are waited for.
     """
-    owner = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+    owner = new_owner()
     deadline = None if budget is None else time.monotonic() + budget
     report = Report()
     run = _Run(report)
-    while deadline is None or time.monotonic() < deadline:
-        claimed = _claim(owner, tickets, organisation_id)
-        if not claimed:
-            pause = _until_next_due(tickets, organisation_id) if wait else None
-            left = None if deadline is None else deadline - time.monotonic()
-            if pause is None or (left is not None and pause >= left):
-                break
-            time.sleep(max(pause, 0.05))
-            continue
-        for row, check_first in claimed:
-            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-            with time_budget(left):
-                run.deliver_one(row, check_first)
+    with renewing(current_app._get_current_object(), owner):
+        while deadline is None or time.monotonic() < deadline:
+            claimed = claim(owner, tickets, organisation_id)
+            if not claimed:
+                pause = until_next_due(tickets, organisation_id) if wait else None
+                left = None if deadline is None else deadline - time.monotonic()
+                if pause is None or (left is not None and pause >= left):
+                    break
+                time.sleep(max(pause, 0.05))
+                continue
+            for write_id, check_first in claimed:
+                left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+                with time_budget(left):
+                    run.deliver_one(_load(write_id), check_first)
     return report
 
 
-def deliver_due() -> Report:
-    """One scheduled run (every 30 s): what is due now and what comes due within the run's time."""
-    report = deliver(budget=current_app.config["CW_DELIVERY_RUN_SECONDS"], wait=True)
-    if report.sent or report.failed or report.held:
-        log.info("ConnectWise delivery: %s", report)
+def deliver_claimed(write_id: int, check_first: bool) -> Report:
+    """Send one write this process has claimed (a worker thread's task)."""
+    report = Report()
+    _Run(report).deliver_one(_load(write_id), check_first)
     return report
+
+
+def new_owner() -> str:
+    """Who holds a lease: host, process id and a token of this deliverer (an operator can tell)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def renewing(app: Flask, owner: str):
+    """Keep `owner`'s leases alive (three times per lease, from a thread of its own) for the block."""
+    done = threading.Event()
+    every = app.config["CW_DELIVERY_LEASE_SECONDS"] / 3
+
+    def renew():
+        while not done.wait(every):
+            with app.app_context():
+                try:
+                    renew_leases(owner)
+                except Exception:  # noqa: BLE001 - a missed renewal only shortens the lease
+                    log.exception("could not renew the outbox leases of %s", owner)
+                finally:
+                    db.session.remove()
+
+    thread = threading.Thread(target=renew, name=f"lease-renewer {owner}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(every)
+
+
+def renew_leases(owner: str) -> int:
+    """Push back the lease of every pending write `owner` holds; returns how many."""
+    renewed = db.session.execute(
+        update(OutboxWrite).where(OutboxWrite.lease_owner == owner, OutboxWrite.state == "pending")
+        .values(lease_until=utcnow() + _lease())
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return renewed
+
+
+def release(write_id: int, owner: str) -> None:
+    """Give up `owner`'s lease of a write whose delivery broke off unexpectedly: it is tried again
+    after a backoff, and looked for on the ticket first (`maybe_sent` stays as the claim set it)."""
+    db.session.execute(
+        update(OutboxWrite).where(OutboxWrite.id == write_id, OutboxWrite.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None,
+                next_attempt_at=utcnow() + timedelta(seconds=backoff(1, UNREACHABLE_CAP_SECONDS)))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["CW_DELIVERY_LEASE_SECONDS"])
+
+
+def _load(write_id: int) -> OutboxWrite:
+    return db.session.scalars(select(OutboxWrite).where(OutboxWrite.id == write_id)
+                              .execution_options(populate_existing=True)).one()
 
 
 def _due_filter(tickets, organisation_id):
@@ -105,14 +173,14 @@ def _due_filter(tickets, organisation_id):
     return conditions
 
 
-def _claim(owner: str, tickets, organisation_id) -> list[tuple[OutboxWrite, bool]]:
-    """Lease the oldest due write of up to CLAIM_BATCH tickets; returns (row, check_first) pairs,
-    check_first being whether an earlier attempt may have reached ConnectWise."""
+def claim(owner: str, tickets=None, organisation_id=None, limit: int = CLAIM_BATCH) -> list[tuple[int, bool]]:
+    """Lease the oldest due write of up to `limit` tickets; returns (write id, check_first) pairs in
+    id order, check_first being whether an earlier attempt may have reached ConnectWise."""
     now = utcnow()
     free = or_(OutboxWrite.lease_until.is_(None), OutboxWrite.lease_until < now)
     stmt = (select(OutboxWrite.id, OutboxWrite.maybe_sent)
             .where(*_due_filter(tickets, organisation_id), OutboxWrite.next_attempt_at <= now, free)
-            .order_by(OutboxWrite.id).limit(CLAIM_BATCH))
+            .order_by(OutboxWrite.id).limit(limit))
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=OutboxWrite)
     candidates = db.session.execute(stmt).all()
@@ -122,21 +190,17 @@ def _claim(owner: str, tickets, organisation_id) -> list[tuple[OutboxWrite, bool
             update(OutboxWrite)
             .where(OutboxWrite.id == write_id, OutboxWrite.state == "pending", free,
                    OutboxWrite.maybe_sent.is_(maybe_sent))
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            .values(lease_owner=owner, lease_until=now + _lease(),
                     attempts=OutboxWrite.attempts + 1, maybe_sent=True)
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken:
             claimed[write_id] = bool(maybe_sent)
     db.session.commit()
-    if not claimed:
-        return []
-    rows = db.session.scalars(select(OutboxWrite).where(OutboxWrite.id.in_(claimed)).order_by(OutboxWrite.id)
-                              .execution_options(populate_existing=True)).all()
-    return [(row, claimed[row.id]) for row in rows]
+    return sorted(claimed.items())
 
 
-def _until_next_due(tickets, organisation_id) -> float | None:
+def until_next_due(tickets, organisation_id) -> float | None:
     """Seconds until the next pending head-of-ticket write comes due, or None if there is none."""
     now = utcnow()
     soonest = db.session.scalar(select(OutboxWrite.next_attempt_at)
@@ -153,6 +217,7 @@ class _Run:
         self.report = report
         self.clients: dict[int, tuple] = {}
         self.tickets: dict[tuple, executors.Ticket] = {}
+        self.credentials: dict[int, bool] = {}
 
     def ticket(self, row: OutboxWrite) -> executors.Ticket:
         if row.organisation_id not in self.clients:
@@ -174,8 +239,14 @@ class _Run:
             outcome = executors.send(row, self.ticket(row), check_first)
         except executors.Permanent as refusal:
             self._fail(row, str(refusal), check_first)
-        except (errors.ValidationFailed, errors.NotFound) as error:
-            self._fail(row, _refusal_message(row, error), check_first)
+        except errors.NotFound as error:
+            if error.record_gone and self.credentials_work(row.organisation_id):
+                self._fail(row, f"ConnectWise no longer has ticket #{row.ticket_id} (it was deleted or merged), "
+                                "so this cannot be delivered.", check_first)
+            else:
+                self._hold(row, CheckTheConnection(), check_first)
+        except errors.ValidationFailed as error:
+            self._fail(row, f"ConnectWise refused it as invalid: {error.detail or error}", check_first)
         except (errors.ConnectWiseError, SecretUnreadable) as error:
             self._hold(row, error, check_first)
         except (AttributeError, KeyError, TypeError, ValueError):
@@ -184,6 +255,17 @@ class _Run:
         else:
             self._finish(row, outcome)
         db.session.commit()
+
+    def credentials_work(self, organisation_id: int) -> bool:
+        """Whether ConnectWise answers `/system/info` with these keys (asked once per run)."""
+        if organisation_id not in self.credentials:
+            client, _ = self.clients[organisation_id]
+            try:
+                client.system_info()
+                self.credentials[organisation_id] = True
+            except errors.ConnectWiseError:
+                self.credentials[organisation_id] = False
+        return self.credentials[organisation_id]
 
     def _finish(self, row: OutboxWrite, outcome: executors.Outcome) -> None:
         row.state, row.maybe_sent, row.last_error = outcome.state, False, None
@@ -214,7 +296,8 @@ class _Run:
             delay = error.retry_after * random.uniform(1.0, 1.1)
             pacer_for(row.organisation_id, current_app.config["CW_REQUESTS_PER_SECOND"]).pause(error.retry_after)
         else:
-            unreachable = isinstance(error, (errors.Unavailable, errors.Timeout)) and error.status is None
+            unreachable = isinstance(error, CheckTheConnection) or (
+                isinstance(error, (errors.Unavailable, errors.Timeout)) and error.status is None)
             delay = backoff(row.attempts, UNREACHABLE_CAP_SECONDS if unreachable else BACKOFF_CAP_SECONDS)
         row.last_error = str(error)
         row.next_attempt_at = utcnow() + timedelta(seconds=delay)
@@ -238,11 +321,13 @@ def backoff(attempts: int, cap: float = BACKOFF_CAP_SECONDS) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _refusal_message(row: OutboxWrite, error: errors.ConnectWiseError) -> str:
-    if isinstance(error, errors.NotFound):
-        return (f"ConnectWise no longer has ticket #{row.ticket_id} (it was deleted or merged), "
-                "so this cannot be delivered.")
-    return f"ConnectWise refused it as invalid: {error.detail or error}"
+class CheckTheConnection(errors.ConnectWiseError):
+    """A 404 that does not prove the record gone: cloud ConnectWise answers bad or expired keys
+    with 404. The write waits and goes out by itself once ConnectWise answers normally."""
+
+    default_message = ("ConnectWise answered 404 (not found), which is also its answer to wrong or expired "
+                       "API keys: check the connection (Test Connection in the ConnectWise settings). "
+                       "This write is sent by itself once ConnectWise answers normally.")
 
 
 def _timeline(row: OutboxWrite, kind: str, message: str) -> None:

@@ -7,10 +7,12 @@ reference in its name, so a retry never posts twice. A refusal that retrying can
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.automation import plan_block, status_cache, texts
@@ -35,6 +37,9 @@ class Outcome:
     requests: list[dict] = field(default_factory=list)
 
 
+_refreshing = threading.Lock()
+
+
 class Members:
     """Users → ConnectWise members for one organisation during one delivery pass: the stored
     matches (PRODUCT §3.10), refreshed in one lookup at most when a user was never matched."""
@@ -48,9 +53,19 @@ class Members:
         match = self._match(user_id)
         if match is None and not self.refreshed:
             self.refreshed = True
-            refresh_matches(self.organisation_id, self.client)
-            match = self._match(user_id)
+            with _refreshing:  # one refresh at a time among this process's sending threads
+                match = self._match(user_id)
+                if match is None:
+                    self._refresh()
+                    match = self._match(user_id)
         return match if match is not None and match.cw_member_id else None
+
+    def _refresh(self) -> None:
+        try:
+            refresh_matches(self.organisation_id, self.client)
+            db.session.commit()  # no database lock held while the write goes on to ConnectWise
+        except IntegrityError:
+            db.session.rollback()  # another process stored the same matches at the same moment: read theirs
 
     def _match(self, user_id: int) -> MemberMatch | None:
         return db.session.scalar(select(MemberMatch).where(

@@ -36,7 +36,18 @@ def change_activity(change_id: int):
     return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
                                   heading="ConnectWise activity", change=change, writes=activity.writes_of_change(change.id),
                                   requests_of=activity.requests_of, show_change=False, back="change",
-                                  tab=ACTIVITY_TAB)
+                                  tab=ACTIVITY_TAB, delivery=activity.delivery_of_change(change.id))
+
+
+@bp.get("/changes/<int:change_id>/integration/pending")
+@login_required
+def change_pending(change_id: int):
+    """The change's pending writes; the partial polls this every second while any is pending."""
+    change = get_or_404(Change, change_id)
+    partial = "connectwise/_pending_writes.html"
+    return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
+                                  heading="ConnectWise delivery", change=change,
+                                  delivery=activity.delivery_of_change(change.id, request.args.get("since", type=int)))
 
 
 @bp.post("/settings/integrations/activity/<int:write_id>/retry")

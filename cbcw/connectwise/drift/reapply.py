@@ -1,8 +1,14 @@
 """Re-apply: plan the writes a drifted ticket is missing into the outbox, for one change. They
-are delivered like any other write (right after the request, else by the scheduler) and show on
-the Integration activity page; the executors make them idempotent (a member already on the
-ticket is not added twice; an existing entry gets the window moved, not a second entry)."""
+are delivered like any other write (by the scheduler's delivery worker) and show on the
+Integration activity page; the executors make them idempotent (a member already on the ticket is
+not added twice; an existing entry gets the window moved, not a second entry).
+
+A finding is re-applied once however many press at the same moment: it is claimed by one
+conditional UPDATE (`reapplied_at` still empty) whose row count only one transaction wins, on
+SQLite as on PostgreSQL (no row lock needed, which SQLite does not have)."""
 from __future__ import annotations
+
+from sqlalchemy import update
 
 from cbcw.connectwise.automation import planning
 from cbcw.connectwise.automation.models import OutboxWrite
@@ -12,8 +18,10 @@ from cbcw.connectwise.drift.check import member_ids
 from cbcw.connectwise.drift.expected import expected_state
 from cbcw.connectwise.drift.models import DriftFinding
 from cbcw.db import utcnow
+from cbcw.extensions import db
 
 EVENT = "drift-reapply"
+ALREADY = "{} was already re-applied; press Check now to see whether the ticket matches."
 
 
 class Refused(Exception):
@@ -28,7 +36,7 @@ def reapply(finding: DriftFinding) -> list[OutboxWrite]:
     if finding.pending or not finding.problems:
         raise Refused(f"{change.reference} has no mismatch to re-apply.")
     if finding.reapplied_at is not None:
-        raise Refused(f"{change.reference} was already re-applied; press Check now to see whether the ticket matches.")
+        raise Refused(ALREADY.format(change.reference))
     if any(problem.get("kind") == "ticket_gone" for problem in finding.problems):
         raise Refused(f"Ticket #{finding.ticket_id} no longer exists: link {change.reference} to another ticket.")
     settings = active_settings(change.organisation_id)
@@ -46,5 +54,15 @@ def reapply(finding: DriftFinding) -> list[OutboxWrite]:
         [(r.user, role) for r in wanted if r.window is not None for role in r.roles])
     if not planned:
         raise Refused(f"What {change.reference} expects has changed since the check: press Check now.")
-    finding.reapplied_at = utcnow()
+    if not _claim(finding):
+        raise Refused(ALREADY.format(change.reference))
     return store_planned(change, finding.ticket_id, EVENT, planned)
+
+
+def _claim(finding: DriftFinding) -> bool:
+    """Mark the finding re-applied unless someone else just did; True for the one who did."""
+    taken = db.session.execute(
+        update(DriftFinding).where(DriftFinding.id == finding.id, DriftFinding.reapplied_at.is_(None))
+        .values(reapplied_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.expire(finding, ["reapplied_at"])
+    return taken == 1

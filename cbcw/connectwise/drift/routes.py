@@ -41,15 +41,15 @@ def check_now():
 @settings_required
 def reapply(change_id: int):
     change = get_or_404(Change, change_id)
-    # Locked, so a double click re-applies once: the second waits, then finds it re-applied.
-    finding = db.session.scalar(scoped(DriftFinding).where(DriftFinding.change_id == change.id).with_for_update())
+    # Claimed inside `reapply` by a conditional UPDATE, so twenty presses at once re-apply once.
+    finding = db.session.scalar(scoped(DriftFinding).where(DriftFinding.change_id == change.id))
     if finding is None:
         return _answer(f"{change.reference} had no mismatch at the last check.", "error")
     try:
         rows = reapplying.reapply(finding)
     except reapplying.Refused as refusal:
         return _answer(str(refusal), "error")
-    db.session.commit()  # delivered right after this request (within CW_DELIVERY_BUDGET), else by the scheduler
+    db.session.commit()  # the scheduler's delivery worker is woken by it
     return _answer(f"{change.reference}: {len(rows)} write(s) re-applied to ticket #{finding.ticket_id}; "
                    "their delivery shows on the Integration activity page.", "success")
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cbcw.connectwise.api import errors
 from cbcw.connectwise.api.client import ConnectWiseClient
 from cbcw.connectwise.settings.models import CompanyMapping, ConnectWiseSettings
+from cbcw.connectwise.tickets.cache import TicketCache
 from cbcw.extensions import db
 
 MAX_RESULTS = 25
@@ -57,6 +58,12 @@ def mapping_for(organisation_id: int, company_id: int | None) -> CompanyMapping 
         CompanyMapping.organisation_id == organisation_id, CompanyMapping.company_id == company_id))
 
 
+# The tickets the typeahead has just offered (a minute, per process): saving a change with the
+# ticket picked from it checks this copy rather than asking ConnectWise again while the user waits
+# (PRODUCT §3.8); a ticket typed in by number, or picked in another worker, is fetched.
+recently_offered = TicketCache()
+
+
 def linking_scope(organisation_id: int, company_id: int) -> tuple[ConnectWiseSettings, CompanyMapping] | None:
     """The organisation's settings and the company's mapping in ONE query (the typeahead runs it
     per keystroke), or None when the company is not mapped."""
@@ -80,7 +87,10 @@ def search(client: ConnectWiseClient, mapping: CompanyMapping, query: str) -> li
     found = [Ticket.from_record(record) for record in records]
     # Re-check the scope here too: whatever ConnectWise did with the conditions, never offer
     # a ticket that could not be linked.
-    return [ticket for ticket in found if not ticket.closed and _in_scope(ticket, mapping)][:MAX_RESULTS]
+    offered = [ticket for ticket in found if not ticket.closed and _in_scope(ticket, mapping)][:MAX_RESULTS]
+    for ticket in offered:
+        recently_offered.put((mapping.organisation_id, ticket.id), ticket)
+    return offered
 
 
 def fetch(client: ConnectWiseClient, ticket_id: int) -> Ticket:
@@ -97,7 +107,7 @@ def check_linkable(client: ConnectWiseClient, mapping: CompanyMapping | None, ti
     if mapping is None:
         raise NotLinkable("The change's company is not mapped to a ConnectWise company, so no ticket can be linked.")
     try:
-        ticket = fetch(client, ticket_id)
+        ticket = recently_offered.get((mapping.organisation_id, ticket_id)) or fetch(client, ticket_id)
     except errors.NotFound:
         raise NotLinkable(f"ConnectWise has no ticket #{ticket_id}.") from None
     if ticket.company_id != mapping.cw_company_id:
