@@ -3,6 +3,7 @@ what the journal and the simulator's records show after `flask seed-demo` and a 
 from sqlalchemy import select
 
 from cbcw.changes.models import Change
+from cbcw.connectwise.automation.delivery import deliver
 from cbcw.connectwise.settings import statuses
 from cbcw.connectwise.settings.connection import client_for
 from cbcw.connectwise.settings.mappings import get_settings
@@ -16,6 +17,7 @@ def test_demo_lifecycle_leaves_closed_entries_and_customer_safe_descriptions(app
     sets exists on every board in use."""
     seed_cli()
     org = demo_organisation()
+    deliver(organisation_id=org.id, budget=120)  # what the scheduler's delivery worker does
     changes = db.session.scalars(select(Change).where(Change.organisation_id == org.id)).all()
     finished = [c for c in changes if c.state in ("completed", "cancelled")]
     assert finished
