@@ -140,9 +140,12 @@ class Approval(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The requester approved their own change, as the organisation's small-team setting allows.
     self_approved: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set when a delegate decided for the approver (`approver_id`) while they were away.
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
 
     change = relationship("Change", back_populates="approvals")
-    approver = relationship("User")
+    approver = relationship("User", foreign_keys=[approver_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
 class TimelineEntry(db.Model):

@@ -22,6 +22,9 @@ implementation_started = _events.signal("implementation-started")  # + started_a
 change_completed = _events.signal("change-completed")  # + completion_notes, test_results
 change_failed = _events.signal("change-failed")  # + failure_reason, rollback_notes
 change_cancelled = _events.signal("change-cancelled")  # + reason, previous_state
+# Draft → pending approval (approvers now have something to decide). Not in ALL_EVENTS, the
+# lifecycle events an integration reflects on its ticket (PRODUCT §3.7 has no write for it).
+change_submitted = _events.signal("change-submitted")
 
 ALL_EVENTS = (
     change_created,
