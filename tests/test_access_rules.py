@@ -11,7 +11,8 @@ from cbcw.config import TestConfig
 from cbcw.connectwise.automation.models import OutboxWrite
 from tests.fixtures.database import committed_rows
 
-PUBLIC = {"static", "main.healthz", "main.index", "accounts.login"}  # index only redirects
+# The invitation link is opened before its owner has a password (a one-time token, hashed at rest).
+PUBLIC = {"static", "main.healthz", "accounts.login", "accounts.accept_invitation"}
 ID_ARGS = ("change_id", "company_id", "user_id", "device_id", "write_id")
 
 
@@ -79,7 +80,7 @@ def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_cha
     login(admin)
     change, user = make_change(), make_user("engineer")
     url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "write_id": 1,
-                        "action": "cancel"})
+                        "action": "cancel", "notification_id": 1, "state": "read"})
     headers = {"HX-Request": "true"} if htmx else {}
     before = committed_rows()
     response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)
