@@ -9,7 +9,7 @@ from cbcw.connectwise.automation import preview, reactions
 from cbcw.connectwise.automation.cli import deliver_command
 from cbcw.connectwise.automation.delivery import deliver_due
 from cbcw.connectwise.automation.routes import bp as activity_bp
-from cbcw.connectwise.drift import routes as drift_routes
+from cbcw.connectwise.drift import dashboard as drift_dashboard, routes as drift_routes
 from cbcw.connectwise.drift.jobs import drift_check_command, nightly_drift_check
 from cbcw.connectwise.settings.cli import rotate_keys_command
 from cbcw.connectwise.settings.routes import bp as settings_bp
@@ -48,7 +48,7 @@ CONNECTWISE = Integration(
     name="connectwise",
     models=("cbcw.connectwise.settings.models", "cbcw.connectwise.sync.models",
             "cbcw.connectwise.automation.models", "cbcw.connectwise.drift.models"),
-    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp),
+    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp, drift_dashboard.bp),
     # `flask cw-sim` serves the simulator (its own package, importing nothing of the product).
     commands=(rotate_keys_command, sync_configs_command, deliver_command, drift_check_command, cw_sim_command),
     jobs=scheduled_jobs,
@@ -61,4 +61,6 @@ CONNECTWISE = Integration(
                     SettingsLink("Activity", "cw_activity.organisation_activity"),
                     SettingsLink("Drift check", "cw_drift.drift_page")),
     ticket_system=TICKETS,
+    # Failed writes and drift findings on the dashboard at `/`, for admins and MSP users.
+    dashboard_panels=(drift_dashboard.dashboard_panel,),
 )

@@ -53,13 +53,17 @@ class Scope:
 
 
 def weekly(scope: Scope) -> dict[tuple[str, str, str], int]:
-    """{(week monday, change type, outcome): count} of changes created in the period."""
-    week = _week_of(Change.created_at)
-    rows = db.session.execute(
-        select(week, Change.change_type, _outcome(), func.count(Change.id))
-        .where(*scope.where()).group_by(week, Change.change_type, _outcome())
+    """{(week monday, change type, outcome): count} of changes created in the period.
+
+    Grouped over a subquery's columns: PostgreSQL does not see two copies of an expression with
+    bound parameters as the same expression."""
+    rows = select(_week_of(Change.created_at).label("week"), Change.change_type.label("kind"),
+                  _outcome().label("outcome")).where(*scope.where()).subquery()
+    counts = db.session.execute(
+        select(rows.c.week, rows.c.kind, rows.c.outcome, func.count())
+        .group_by(rows.c.week, rows.c.kind, rows.c.outcome)
     )
-    return {(str(w), kind, outcome): count for w, kind, outcome, count in rows}
+    return {(str(w), kind, outcome): count for w, kind, outcome, count in counts}
 
 
 def weeks_of(scope: Scope) -> list[date]:

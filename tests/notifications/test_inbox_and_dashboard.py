@@ -106,3 +106,33 @@ def test_dashboard_statements_do_not_grow_with_the_changes(counted_get, db, org,
                     technical_approver_id=admin.id)
     _, many = counted_get("/")
     assert len(many) == len(few), many
+
+
+def test_charts_count_each_week_and_outcome_and_link_to_the_list(monkeypatch, client, login, admin, make_change,
+                                                                  company):
+    from cbcw.dashboard import routes as dashboard_routes
+
+    monkeypatch.setattr(dashboard_routes, "utcnow", lambda: FROZEN_NOW)  # Tuesday 8 Dec 2026
+    monday = FROZEN_NOW - timedelta(days=1, hours=3)
+    for state, days_before in (("completed", 0), ("completed", 0), ("failed", 0), ("completed", 7),
+                               ("cancelled", 7), ("completed", 400)):
+        make_change(state=state, created_at=monday + timedelta(hours=5) - timedelta(days=days_before))
+    login(admin)
+    page = client.get(f"/?weeks=4&company={company.id}").get_data(as_text=True)
+    assert "75%" in page  # 3 completed, 1 failed in the period (the old one is outside it)
+    assert f'href="/changes?state=completed&amp;company={company.id}">2</a>' in page  # week of 7 Dec
+    assert f'href="/changes?state=failed&amp;company={company.id}">1</a>' in page
+    assert "<title>07 Dec: 2 completed</title>" in page  # the SVG segment says what it is
+    assert 'fill="url(#outcome-p1)"' in page  # a pattern, not only a colour
+
+
+def test_connectwise_panel_for_admins_only(client, login, post, admin, engineer):
+    login(admin)
+    page = client.get("/").get_data(as_text=True)
+    assert 'hx-get="/dashboard/connectwise"' in page
+    panel = client.get("/dashboard/connectwise", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "0</strong> failed writes" in panel and "0</strong> changes with drift" in panel
+    post("/logout")
+    login(engineer)
+    assert 'hx-get="/dashboard/connectwise"' not in client.get("/").get_data(as_text=True)
+    assert client.get("/dashboard/connectwise").status_code == 403
