@@ -1,13 +1,14 @@
 """`/` (PRODUCT §2.10): what awaits the user today, what is coming, panels the integrations
 provide (failed writes, drift, for admins and MSP users) and charts over a period and company."""
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from flask import Flask, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from cbcw.changes import queries
+from cbcw.accounts.models import User
 from cbcw.changes.models import CHANGE_TYPES, Change
 from cbcw.dashboard import charts, stats
 from cbcw.db import utcnow
@@ -16,6 +17,7 @@ from cbcw.integrations import registry
 from cbcw.main.templating import user_zone
 from cbcw.tenancy import scoped
 
+bp = Blueprint("dashboard", __name__)
 PERIODS = {"4": 4, "12": 12, "26": 26, "52": 52}
 DEFAULT_PERIOD = "12"
 SHOWN = 8
@@ -52,11 +54,13 @@ def _upcoming() -> list[Change]:
         .order_by(Change.window_start, Change.id).limit(SHOWN)).all()
 
 
-def _list_url(**args) -> str:
-    return url_for("changes.list_changes", **{key: value for key, value in args.items() if value})
+def _counted(period: str, company_id, **args) -> str:
+    """The drill-down list of exactly the changes a number counts."""
+    return url_for("dashboard.counted", weeks=period, **{key: value for key, value in
+                                                         {"company": company_id, **args}.items() if value})
 
 
-def _charts(scope: stats.Scope) -> dict:
+def _charts(scope: stats.Scope, period: str) -> dict:
     weeks = stats.weeks_of(scope)
     weekly = stats.weekly(scope)
     by_outcome: dict = {}
@@ -66,13 +70,12 @@ def _charts(scope: stats.Scope) -> dict:
         by_outcome[(week, outcome)] = by_outcome.get((week, outcome), 0) + count
         by_type[(week, kind)] = by_type.get((week, kind), 0) + count
     company = scope.company_id
-    state_of = {"completed": "completed", "failed": "failed", "cancelled": "cancelled", "open": ""}
     outcome_chart = charts.stacked(
         "Changes per week by outcome", weeks, list(OUTCOME_LABELS.items()), by_outcome,
-        lambda week, key: _list_url(state=state_of[key], company=company))
+        lambda week, key: _counted(period, company, week=week.isoformat(), outcome=key))
     type_chart = charts.stacked(
         "Changes per week by type", weeks, list(TYPE_LABELS.items()), by_type,
-        lambda week, key: _list_url(company=company))
+        lambda week, key: _counted(period, company, week=week.isoformat(), type=key))
     totals = {key: sum(n for (_, k), n in by_outcome.items() if k == key) for key in OUTCOME_LABELS}
     finished = totals["completed"] + totals["failed"]
     return {
@@ -80,12 +83,12 @@ def _charts(scope: stats.Scope) -> dict:
         "success_rate": round(100 * totals["completed"] / finished) if finished else None,
         "lead_times": stats.lead_times(scope),
         "waiting": stats.waiting_by_approver(scope.organisation_id, company),
-        "list_url": _list_url,
+        "counted": lambda **args: _counted(period, company, **args),
     }
 
 
-@login_required
-def index():
+def _scope() -> tuple[stats.Scope, str, list]:
+    """The period (`weeks`) and company (`company`) the request asks for; anything else is the default."""
     period = request.args.get("weeks", DEFAULT_PERIOD)
     period = period if period in PERIODS else DEFAULT_PERIOD
     companies = queries.companies()
@@ -93,14 +96,55 @@ def index():
     if company_id not in {c.id for c in companies}:
         company_id = None
     end = utcnow()
-    scope = stats.Scope(current_user.organisation_id, end - timedelta(weeks=PERIODS[period]), end, company_id)
+    return stats.Scope(current_user.organisation_id, end - timedelta(weeks=PERIODS[period]), end, company_id), \
+        period, companies
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
+
+
+@bp.get("/dashboard/changes")
+@login_required
+def counted():
+    """The changes behind one dashboard number: a week and outcome or type, or an approver's queue."""
+    scope, period, companies = _scope()
+    week, outcome, kind = _day(request.args.get("week")), request.args.get("outcome"), request.args.get("type")
+    outcome = outcome if outcome in OUTCOME_LABELS else None
+    kind = kind if kind in TYPE_LABELS else None
+    approver = request.args.get("waiting_for", type=int)
+    approver_user = db.session.get(User, approver) if approver and approver < 2**31 else None
+    if approver_user is not None and approver_user.organisation_id == current_user.organisation_id:
+        stmt, what = stats.awaiting(scope.organisation_id, approver_user.id, scope.company_id), \
+            [f"awaiting {approver_user.display_name}"]
+    else:
+        stmt = stats.matching(scope, week, outcome, kind)
+        what = [f"created in the last {PERIODS[period]} weeks"] + (
+            [f"week of {week.strftime('%d %b %Y')}"] if week else []) + (
+            [OUTCOME_LABELS[outcome].lower()] if outcome else []) + ([TYPE_LABELS[kind].lower()] if kind else [])
+    company = next((c for c in companies if c.id == scope.company_id), None)
+    if company:
+        what.append(company.name)
+    pagination = queries.page_of(stmt.options(joinedload(Change.company)), request.args.get("page", 1, type=int),
+                                 current_app.config["CHANGES_PER_PAGE"])
+    return render_template("dashboard/counted.html", pagination=pagination, what=what,
+                           filters={key: value for key, value in request.args.items() if key != "page"})
+
+
+@login_required
+def index():
+    scope, period, companies = _scope()
+    company_id = scope.company_id
     panels = [panel for panel in registry.dashboard_panels(current_user) if panel is not None]
     return render_template(
         "dashboard/index.html", awaiting=_awaiting(), upcoming=_upcoming(), panels=panels,
         periods=PERIODS, period=period, companies=companies, company_id=company_id,
         has_changes=db.session.scalar(select(func.count(Change.id)).where(
             Change.organisation_id == current_user.organisation_id)) > 0,
-        **_charts(scope),
+        **_charts(scope, period),
     )
 
 
@@ -108,3 +152,4 @@ def init_app(app: Flask) -> None:
     """`/` keeps its endpoint name `main.index` (every page's brand link), drawn here because
     the dashboard reads changes, which `main` sits below."""
     app.add_url_rule("/", endpoint="main.index", view_func=index)
+    app.register_blueprint(bp)

@@ -4,10 +4,10 @@ Weeks start on Monday (UTC). Time arithmetic differs between SQLite and PostgreS
 expressions that need it (`_week_of`, `_seconds_between`) are written for each.
 """
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import ColumnElement, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Approval, Change, TimelineEntry
@@ -52,6 +52,38 @@ class Scope:
         return conditions
 
 
+def matching(scope: Scope, week: Optional[date] = None, outcome: Optional[str] = None,
+             kind: Optional[str] = None) -> Select:
+    """The changes a dashboard number counts (its drill-down list), newest first."""
+    conditions = scope.where()
+    if week is not None:
+        monday = datetime(week.year, week.month, week.day, tzinfo=timezone.utc)
+        conditions += [Change.created_at >= monday, Change.created_at < monday + timedelta(days=7)]
+    if outcome in OUTCOMES:
+        conditions.append(_outcome() == outcome)
+    if kind is not None:
+        conditions.append(Change.change_type == kind)
+    return select(Change).where(*conditions).order_by(Change.created_at.desc(), Change.id.desc())
+
+
+NAMED_APPROVERS = (("technical", Change.technical_approver_id), ("operational", Change.operational_approver_id))
+
+
+def _undecided(kind: str, column) -> ColumnElement[bool]:
+    """The approver named in `column` has not given the `kind` decision of the current round."""
+    return ~select(Approval.id).where(Approval.change_id == Change.id, Approval.round == Change.approval_round,
+                                      Approval.kind == kind, Approval.approver_id == column).exists()
+
+
+def awaiting(organisation_id: int, approver_id: int, company_id: Optional[int] = None) -> Select:
+    """Pending changes whose named technical or operational approver `approver_id` has not decided."""
+    conditions = [Change.organisation_id == organisation_id, Change.state == "pending_approval",
+                  or_(*(and_(column == approver_id, _undecided(kind, column)) for kind, column in NAMED_APPROVERS))]
+    if company_id:
+        conditions.append(Change.company_id == company_id)
+    return select(Change).where(*conditions).order_by(Change.created_at.desc(), Change.id.desc())
+
+
 def weekly(scope: Scope) -> dict[tuple[str, str, str], int]:
     """{(week monday, change type, outcome): count} of changes created in the period.
 
@@ -93,11 +125,9 @@ def lead_times(scope: Scope) -> dict[str, Optional[float]]:
 def waiting_by_approver(organisation_id: int, company_id: Optional[int] = None) -> list[tuple[User, int]]:
     """Named approvers and how many pending changes await their decision, most first."""
     counts: dict[int, int] = {}
-    for kind, column in (("technical", Change.technical_approver_id), ("operational", Change.operational_approver_id)):
-        decided = select(Approval.id).where(Approval.change_id == Change.id, Approval.round == Change.approval_round,
-                                            Approval.kind == kind, Approval.approver_id == column).exists()
+    for kind, column in NAMED_APPROVERS:
         conditions = [Change.organisation_id == organisation_id, Change.state == "pending_approval",
-                      column.is_not(None), ~decided]
+                      column.is_not(None), _undecided(kind, column)]
         if company_id:
             conditions.append(Change.company_id == company_id)
         for approver_id, count in db.session.execute(

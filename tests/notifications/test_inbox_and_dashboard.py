@@ -120,8 +120,10 @@ def test_charts_count_each_week_and_outcome_and_link_to_the_list(monkeypatch, cl
     login(admin)
     page = client.get(f"/?weeks=4&company={company.id}").get_data(as_text=True)
     assert "75%" in page  # 3 completed, 1 failed in the period (the old one is outside it)
-    assert f'href="/changes?state=completed&amp;company={company.id}">2</a>' in page  # week of 7 Dec
-    assert f'href="/changes?state=failed&amp;company={company.id}">1</a>' in page
+    completed = f"/dashboard/changes?weeks=4&amp;company={company.id}&amp;week=2026-12-07&amp;outcome=completed"
+    assert f'href="{completed}">2</a>' in page  # the week of Monday 7 Dec
+    listed = client.get(completed.replace("&amp;", "&")).get_data(as_text=True)
+    assert listed.count('class="number-cell"') == 2 and "week of 07 Dec 2026 · completed" in listed
     assert "<title>07 Dec: 2 completed</title>" in page  # the SVG segment says what it is
     assert 'fill="url(#outcome-p1)"' in page  # a pattern, not only a colour
 
@@ -136,3 +138,29 @@ def test_connectwise_panel_for_admins_only(client, login, post, admin, engineer)
     login(engineer)
     assert 'hx-get="/dashboard/connectwise"' not in client.get("/").get_data(as_text=True)
     assert client.get("/dashboard/connectwise").status_code == 403
+
+
+def test_the_approvers_number_lists_their_queue(client, login, admin, make_change, make_user):
+    approver = make_user("engineer", display_name="Quinn Queue")
+    waiting = make_change(state="pending_approval", technical_approver_id=approver.id)
+    make_change(state="pending_approval")
+    login(admin)
+    page = client.get("/").get_data(as_text=True)
+    assert f'href="/dashboard/changes?weeks=12&amp;waiting_for={approver.id}">1</a>' in page
+    listed = client.get(f"/dashboard/changes?waiting_for={approver.id}").get_data(as_text=True)
+    assert waiting.reference in listed and listed.count('class="number-cell"') == 1
+
+
+@pytest.mark.parametrize("query", ["week=2026-13-40", "outcome=<b>", "type=x", "waiting_for=99999999999999",
+                                   "page=-1", "weeks=9999&company=abc"])
+def test_the_drill_down_takes_hostile_input(client, login, admin, query):
+    login(admin)
+    assert client.get(f"/dashboard/changes?{query}").status_code == 200
+
+
+def test_another_organisations_approver_lists_nothing_of_theirs(client, login, admin, make_org, make_user, make_change):
+    other = make_org()
+    stranger = make_user("engineer", organisation=other)
+    theirs = make_change(organisation=other, state="pending_approval", technical_approver_id=stranger.id)
+    login(admin)
+    assert theirs.title not in client.get(f"/dashboard/changes?waiting_for={stranger.id}").get_data(as_text=True)
