@@ -33,6 +33,9 @@ class Change(db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "number"),
         Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
+        # The dashboard's period (cbcw/dashboard/stats.py), read from the index alone.
+        Index("ix_changes_organisation_id_created_at", "organisation_id", "created_at", "change_type", "state",
+              "actual_end_at"),
         one_of("state", STATES),
         one_of("risk", RISKS),
         one_of("change_type", CHANGE_TYPES),
@@ -152,6 +155,9 @@ class TimelineEntry(db.Model):
     """Append-only history of a change: transitions, approvals, comments, links, integration."""
 
     __tablename__ = "timeline_entries"
+    # When each change of the dashboard's period was fully approved (its lead time).
+    __table_args__ = (Index("ix_timeline_entries_organisation_id_kind_created_at",
+                            "organisation_id", "kind", "created_at", "change_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

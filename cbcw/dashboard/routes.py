@@ -41,8 +41,8 @@ def _awaiting() -> dict:
                              Change.window_start >= start, Change.window_start < end)
         .options(joinedload(Change.company)).order_by(Change.window_start)).all()
     return {
+        # How many in all: the navigation's count (its own statement), not counted twice.
         "approvals": db.session.scalars(approvals_stmt.limit(SHOWN)).all(),
-        "approvals_count": queries.awaiting_approval_count(user),
         "windows_today": today,
     }
 
@@ -62,10 +62,10 @@ def _counted(period: str, company_id, **args) -> str:
 
 def _charts(scope: stats.Scope, period: str) -> dict:
     weeks = stats.weeks_of(scope)
-    weekly = stats.weekly(scope)
+    summary = stats.summary(scope)
     by_outcome: dict = {}
     by_type: dict = {}
-    for (week_text, kind, outcome), count in weekly.items():
+    for (week_text, kind, outcome), count in summary.weekly.items():
         week = datetime.strptime(week_text[:10], "%Y-%m-%d").date()
         by_outcome[(week, outcome)] = by_outcome.get((week, outcome), 0) + count
         by_type[(week, kind)] = by_type.get((week, kind), 0) + count
@@ -81,7 +81,7 @@ def _charts(scope: stats.Scope, period: str) -> dict:
     return {
         "outcome_chart": outcome_chart, "type_chart": type_chart, "totals": totals,
         "success_rate": round(100 * totals["completed"] / finished) if finished else None,
-        "lead_times": stats.lead_times(scope),
+        "lead_times": {"approved": summary.hours_to_approved, "completed": summary.hours_to_completed},
         "waiting": stats.waiting_by_approver(scope.organisation_id, company),
         "counted": lambda **args: _counted(period, company, **args),
     }
@@ -142,8 +142,8 @@ def index():
     return render_template(
         "dashboard/index.html", awaiting=_awaiting(), upcoming=_upcoming(), panels=panels,
         periods=PERIODS, period=period, companies=companies, company_id=company_id,
-        has_changes=db.session.scalar(select(func.count(Change.id)).where(
-            Change.organisation_id == current_user.organisation_id)) > 0,
+        has_changes=db.session.scalar(select(Change.id).where(
+            Change.organisation_id == current_user.organisation_id).limit(1)) is not None,
         **_charts(scope, period),
     )
 

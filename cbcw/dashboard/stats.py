@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, or_, select, union_all
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Approval, Change, TimelineEntry
@@ -84,18 +84,49 @@ def awaiting(organisation_id: int, approver_id: int, company_id: Optional[int] =
     return select(Change).where(*conditions).order_by(Change.created_at.desc(), Change.id.desc())
 
 
-def weekly(scope: Scope) -> dict[tuple[str, str, str], int]:
-    """{(week monday, change type, outcome): count} of changes created in the period.
+@dataclass(frozen=True)
+class Summary:
+    """The period's numbers: {(week monday, change type, outcome): count} and average hours from
+    creation to full approval and to completion."""
+
+    weekly: dict[tuple[str, str, str], int]
+    hours_to_approved: Optional[float]
+    hours_to_completed: Optional[float]
+
+
+def summary(scope: Scope) -> Summary:
+    """One pass over the period's changes, grouped by week, type and outcome (a few dozen rows).
 
     Grouped over a subquery's columns: PostgreSQL does not see two copies of an expression with
-    bound parameters as the same expression."""
-    rows = select(_week_of(Change.created_at).label("week"), Change.change_type.label("kind"),
-                  _outcome().label("outcome")).where(*scope.where()).subquery()
-    counts = db.session.execute(
-        select(rows.c.week, rows.c.kind, rows.c.outcome, func.count())
+    bound parameters as the same expression. Only approvals recorded since the period began can
+    belong to its changes, so the timeline is read from there (its created_at index)."""
+    approved = (select(TimelineEntry.change_id, func.min(TimelineEntry.created_at).label("at"))
+                .where(TimelineEntry.kind == "fully_approved", TimelineEntry.organisation_id == scope.organisation_id,
+                       TimelineEntry.created_at >= scope.start)
+                .group_by(TimelineEntry.change_id).subquery())
+    rows = (select(_week_of(Change.created_at).label("week"), Change.change_type.label("kind"),
+                   _outcome().label("outcome"),
+                   _seconds_between(Change.created_at, approved.c.at).label("to_approved"),
+                   case((Change.state == "completed", _seconds_between(Change.created_at, Change.actual_end_at)))
+                   .label("to_completed"))
+            .select_from(Change).outerjoin(approved, approved.c.change_id == Change.id)
+            .where(*scope.where()).subquery())
+    grouped = db.session.execute(
+        select(rows.c.week, rows.c.kind, rows.c.outcome, func.count(),
+               func.sum(rows.c.to_approved), func.count(rows.c.to_approved),
+               func.sum(rows.c.to_completed), func.count(rows.c.to_completed))
         .group_by(rows.c.week, rows.c.kind, rows.c.outcome)
-    )
-    return {(str(w), kind, outcome): count for w, kind, outcome, count in counts}
+    ).all()
+    totals = [0.0, 0, 0.0, 0]
+    for row in grouped:
+        for index, value in enumerate(row[4:]):
+            totals[index] += float(value or 0)
+
+    def hours(seconds: float, count: float) -> Optional[float]:
+        return seconds / count / 3600 if count else None
+
+    return Summary({(str(w), kind, outcome): count for w, kind, outcome, count, *_ in grouped},
+                   hours(totals[0], totals[1]), hours(totals[2], totals[3]))
 
 
 def weeks_of(scope: Scope) -> list[date]:
@@ -107,33 +138,18 @@ def weeks_of(scope: Scope) -> list[date]:
     return weeks
 
 
-def lead_times(scope: Scope) -> dict[str, Optional[float]]:
-    """Average hours from creation to full approval and to completion (changes of the period)."""
-    approved = (select(TimelineEntry.change_id, func.min(TimelineEntry.created_at).label("at"))
-                .where(TimelineEntry.kind == "fully_approved", TimelineEntry.organisation_id == scope.organisation_id)
-                .group_by(TimelineEntry.change_id).subquery())
-    to_approved, to_completed = db.session.execute(
-        select(func.avg(_seconds_between(Change.created_at, approved.c.at)),
-               func.avg(case((Change.state == "completed", _seconds_between(Change.created_at, Change.actual_end_at)))))
-        .select_from(Change).outerjoin(approved, approved.c.change_id == Change.id)
-        .where(*scope.where())
-    ).one()
-    return {"approved": None if to_approved is None else float(to_approved) / 3600,
-            "completed": None if to_completed is None else float(to_completed) / 3600}
-
-
 def waiting_by_approver(organisation_id: int, company_id: Optional[int] = None) -> list[tuple[User, int]]:
-    """Named approvers and how many pending changes await their decision, most first."""
-    counts: dict[int, int] = {}
-    for kind, column in NAMED_APPROVERS:
+    """Named approvers and how many pending changes await their decision, most first (one statement)."""
+    def queue(kind: str, column):
         conditions = [Change.organisation_id == organisation_id, Change.state == "pending_approval",
                       column.is_not(None), _undecided(kind, column)]
         if company_id:
             conditions.append(Change.company_id == company_id)
-        for approver_id, count in db.session.execute(
-                select(column, func.count(Change.id)).where(*conditions).group_by(column)):
-            counts[approver_id] = counts.get(approver_id, 0) + count
-    if not counts:
-        return []
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(counts)))}
-    return sorted(((users[i], n) for i, n in counts.items()), key=lambda pair: (-pair[1], pair[0].display_name))
+        return select(column.label("approver_id"), Change.id.label("change_id")).where(*conditions)
+
+    queues = union_all(*(queue(kind, column) for kind, column in NAMED_APPROVERS)).subquery()
+    rows = db.session.execute(
+        select(User, func.count(queues.c.change_id)).join(queues, queues.c.approver_id == User.id)
+        .group_by(User.id).order_by(func.count(queues.c.change_id).desc(), User.display_name)
+    ).all()
+    return [(user, count) for user, count in rows]

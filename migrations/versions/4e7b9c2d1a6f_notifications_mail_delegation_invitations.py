@@ -141,10 +141,17 @@ def upgrade():
     op.execute("ALTER TABLE approvals ADD COLUMN decided_by_id INTEGER "
                "CONSTRAINT fk_approvals_decided_by_id_users REFERENCES users (id)")
     op.create_index(op.f('ix_approvals_decided_by_id'), 'approvals', ['decided_by_id'], unique=False)
+    # The dashboard's period and lead times, read from indexes (plain CREATE INDEX, no rebuild).
+    op.create_index('ix_changes_organisation_id_created_at', 'changes',
+                    ['organisation_id', 'created_at', 'change_type', 'state', 'actual_end_at'], unique=False)
+    op.create_index('ix_timeline_entries_organisation_id_kind_created_at', 'timeline_entries',
+                    ['organisation_id', 'kind', 'created_at', 'change_id'], unique=False)
 
 
 
 def downgrade():
+    op.drop_index('ix_timeline_entries_organisation_id_kind_created_at', table_name='timeline_entries')
+    op.drop_index('ix_changes_organisation_id_created_at', table_name='changes')
     op.drop_index(op.f('ix_approvals_decided_by_id'), table_name='approvals')
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.drop_column('decided_by_id')  # its foreign key goes with it

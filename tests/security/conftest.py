@@ -22,10 +22,12 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
+from cbcw.accounts import invitations
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.notifications.models import Notification
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
@@ -228,12 +230,19 @@ def build_world(app, cw: SimulatorServer) -> World:
         DriftFinding(organisation_id=organisation.id, change_id=changes["approved"].id, ticket_id=OPEN_ACME_TICKET,
                      problems=[{"kind": "status", "actual": hostile_status, "expected": "Change Approved"}]),
     ])
+    # The admin's inbox holds an unread and a read item (both forms), and the engineer an open invitation link.
+    notification = Notification(organisation_id=organisation.id, user_id=admin.id, change_id=changes["draft"].id,
+                                kind="awaiting_approval", title=hostile_text)
+    db.session.add_all([notification, Notification(
+        organisation_id=organisation.id, user_id=admin.id, kind="approved", title="Read already", read_at=start)])
+    invitation_token = invitations.issue(engineer, admin.id)
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
     world = World(client, FreshRequestClient(app, app.response_class, use_cookies=True), admin, changes={state: change.id for state, change in changes.items()})
     world.ids = {"change_id": changes["draft"].id, "company_id": acme.id, "user_id": engineer.id,
-                 "device_id": device.id, "write_id": write.id}
+                 "device_id": device.id, "write_id": write.id, "notification_id": notification.id,
+                 "token": invitation_token}
     world.login()
     return world
 
