@@ -17,19 +17,6 @@ class CompanyForm(FlaskForm):
     active = BooleanField("Active", default=True)
 
 
-class UserForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), email_shape])
-    role = SelectField(
-        "Role", choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()], default="engineer"
-    )
-    timezone = TimezoneField()
-    vcab_member = BooleanField("vCAB member")
-    active = BooleanField("Active", default=True)
-    # Temporary: the user chooses their own at next login (PRODUCT §1).
-    password = PasswordField("Password", validators=[Optional(), password_length])
-
-
 class InviteForm(FlaskForm):
     """An invitation: the person chooses their own password through the link (PRODUCT §2.9)."""
 
@@ -40,3 +27,11 @@ class InviteForm(FlaskForm):
     )
     timezone = TimezoneField()
     vcab_member = BooleanField("vCAB member")
+
+
+class UserForm(InviteForm):
+    """A user as an admin edits them (or adds them with a temporary password)."""
+
+    active = BooleanField("Active", default=True)
+    # Temporary: the user chooses their own at next login (PRODUCT §1).
+    password = PasswordField("Password", validators=[Optional(), password_length])

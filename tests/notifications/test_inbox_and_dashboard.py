@@ -164,3 +164,22 @@ def test_another_organisations_approver_lists_nothing_of_theirs(client, login, a
     theirs = make_change(organisation=other, state="pending_approval", technical_approver_id=stranger.id)
     login(admin)
     assert theirs.title not in client.get(f"/dashboard/changes?waiting_for={stranger.id}").get_data(as_text=True)
+
+
+def test_lead_times_average_the_periods_changes(monkeypatch, db, client, login, admin, make_change):
+    from cbcw.changes.models import TimelineEntry
+    from cbcw.dashboard import routes as dashboard_routes
+
+    monkeypatch.setattr(dashboard_routes, "utcnow", lambda: FROZEN_NOW)
+    created = FROZEN_NOW - timedelta(days=10)
+    for hours_to_approve, hours_to_complete in ((2, 10), (4, 30)):
+        change = make_change(state="completed", created_at=created,
+                             actual_end_at=created + timedelta(hours=hours_to_complete))
+        db.session.add(TimelineEntry(organisation_id=change.organisation_id, change_id=change.id,
+                                     kind="fully_approved", message="Fully approved",
+                                     created_at=created + timedelta(hours=hours_to_approve)))
+    db.session.commit()
+    login(admin)
+    page = client.get("/").get_data(as_text=True)
+    assert "<dt>Lead time, created → approved</dt><dd>3.0 h</dd>" in page
+    assert "<dt>Lead time, created → completed</dt><dd>20.0 h</dd>" in page
