@@ -77,7 +77,7 @@ def invite_user(actor: User, data: dict) -> None:
     belongs to another organisation is silently left alone, so the answer tells nothing about
     other organisations' users. Only the actor's own organisation's users are named."""
     email = User.normalise_email(data["email"])
-    if "admin" == data["role"] and actor.role != "admin":
+    if data["role"] == "admin" and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
     taken = db.session.scalar(select(User).where(User.email == email))
     if taken is not None and taken.organisation_id == actor.organisation_id:

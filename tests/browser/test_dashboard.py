@@ -26,3 +26,21 @@ def test_dashboard_panel_bell_and_inbox_under_the_csp(watched: Page, login):  # 
         page.goto(path)
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path
+
+
+NEW_PAGES = ("/", "/inbox", "/profile", "/settings/users/invite", "/dashboard/changes?outcome=completed")
+
+
+def test_new_pages_pass_axe_and_fit_a_phone_screen(page: Page, login):
+    from tests.browser.test_accessibility import axe_violations
+
+    login(page, "admin@demo.test")
+    for path in NEW_PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert axe_violations(page) == [], path
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in NEW_PAGES:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
