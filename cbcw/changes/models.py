@@ -36,6 +36,8 @@ class Change(db.Model):
         # The dashboard's period (cbcw/dashboard/stats.py), read from the index alone.
         Index("ix_changes_organisation_id_created_at", "organisation_id", "created_at", "change_type", "state",
               "actual_end_at"),
+        # Changes in one state, e.g. pending approval: the navigation's count, the approvers' queues.
+        Index("ix_changes_organisation_id_state", "organisation_id", "state"),
         one_of("state", STATES),
         one_of("risk", RISKS),
         one_of("change_type", CHANGE_TYPES),

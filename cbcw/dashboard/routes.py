@@ -14,6 +14,7 @@ from cbcw.dashboard import charts, stats
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.integrations import registry
+from cbcw.main.partials import render_partial_or_page
 from cbcw.main.templating import user_zone
 from cbcw.tenancy import scoped
 
@@ -134,17 +135,26 @@ def counted():
                            filters={key: value for key, value in request.args.items() if key != "page"})
 
 
+@bp.get("/dashboard/reports")
+@login_required
+def reports():
+    """The charts and numbers over the period and company: the dashboard loads them after itself
+    (htmx), and they are a page of their own without script."""
+    scope, period, companies = _scope()
+    return render_partial_or_page("dashboard/_reports.html", "dashboard/reports.html",
+                                  periods=PERIODS, period=period, companies=companies, company_id=scope.company_id,
+                                  **_charts(scope, period))
+
+
 @login_required
 def index():
-    scope, period, companies = _scope()
-    company_id = scope.company_id
+    scope, period, _ = _scope()
     panels = [panel for panel in registry.dashboard_panels(current_user) if panel is not None]
     return render_template(
         "dashboard/index.html", awaiting=_awaiting(), upcoming=_upcoming(), panels=panels,
-        periods=PERIODS, period=period, companies=companies, company_id=company_id,
+        period=period, company_id=scope.company_id,
         has_changes=db.session.scalar(select(Change.id).where(
             Change.organisation_id == current_user.organisation_id).limit(1)) is not None,
-        **_charts(scope, period),
     )
 
 

@@ -146,10 +146,12 @@ def upgrade():
                     ['organisation_id', 'created_at', 'change_type', 'state', 'actual_end_at'], unique=False)
     op.create_index('ix_timeline_entries_organisation_id_kind_created_at', 'timeline_entries',
                     ['organisation_id', 'kind', 'created_at', 'change_id'], unique=False)
+    op.create_index('ix_changes_organisation_id_state', 'changes', ['organisation_id', 'state'], unique=False)
 
 
 
 def downgrade():
+    op.drop_index('ix_changes_organisation_id_state', table_name='changes')
     op.drop_index('ix_timeline_entries_organisation_id_kind_created_at', table_name='timeline_entries')
     op.drop_index('ix_changes_organisation_id_created_at', table_name='changes')
     op.drop_index(op.f('ix_approvals_decided_by_id'), table_name='approvals')

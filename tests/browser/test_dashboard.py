@@ -14,7 +14,7 @@ def test_dashboard_panel_bell_and_inbox_under_the_csp(watched: Page, login):  # 
     # The page holds only an "Open ConnectWise" link there: the counts came through htmx.
     expect(page.locator(".dashboard-panel")).to_contain_text("failed write")
     expect(page.locator(".dashboard-panel")).to_contain_text("with drift")
-    expect(page.locator("figure.chart svg").first).to_be_visible()
+    expect(page.locator("figure.chart svg").first).to_be_visible()  # the reports, loaded after the page
     bell = page.locator("a.nav-bell")
     expect(bell).to_have_attribute("title", re.compile(r"^Inbox: \d+ unread$"))
     first_number = page.locator("details.chart-table a").first
@@ -28,7 +28,7 @@ def test_dashboard_panel_bell_and_inbox_under_the_csp(watched: Page, login):  # 
         assert violations(page) == [], path
 
 
-NEW_PAGES = ("/", "/inbox", "/profile", "/settings/users/invite", "/dashboard/changes?outcome=completed")
+NEW_PAGES = ("/", "/dashboard/reports", "/inbox", "/profile", "/settings/users/invite", "/dashboard/changes?outcome=completed")
 
 
 def test_new_pages_pass_axe_and_fit_a_phone_screen(page: Page, login):

@@ -82,14 +82,18 @@ def test_dashboard_shows_what_awaits_me_and_the_charts(client, login, pending_ch
     login(people.technical)
     page = client.get("/").get_data(as_text=True)
     assert f"{change.reference} {change.title}" in page
-    assert "<svg" in page and "Table view" in page and "Approvals waiting, by approver" in page
-    assert "<script" not in page.split("</head>")[1]
+    assert 'hx-get="/dashboard/reports?weeks=12"' in page  # the charts come after the page
+    reports = client.get("/dashboard/reports").get_data(as_text=True)
+    assert "<svg" in reports and "Table view" in reports and "Approvals waiting, by approver" in reports
+    for html in (page, reports):
+        assert "<script" not in html.split("</head>")[1]
 
 
 @pytest.mark.parametrize("weeks", ["4", "52", "x"])
 def test_dashboard_takes_any_period_and_company(client, login, admin, weeks):
     login(admin)
     assert client.get(f"/?weeks={weeks}&company=99999999999").status_code == 200
+    assert client.get(f"/dashboard/reports?weeks={weeks}&company=99999999999").status_code == 200
 
 
 def test_dashboard_statements_do_not_grow_with_the_changes(counted_get, db, org, company, login, admin, make_change):
@@ -97,6 +101,7 @@ def test_dashboard_statements_do_not_grow_with_the_changes(counted_get, db, org,
     make_change(state="completed")
     make_change(state="pending_approval", technical_approver_id=admin.id)
     _, few = counted_get("/")
+    _, few_reports = counted_get("/dashboard/reports")
     for row in (admin, org, company):
         db.session.add(row)  # counted_get emptied the session
     for number in range(30):
@@ -105,7 +110,9 @@ def test_dashboard_statements_do_not_grow_with_the_changes(counted_get, db, org,
                     window_end=FROZEN_NOW + timedelta(days=3650 + number, hours=1),
                     technical_approver_id=admin.id)
     _, many = counted_get("/")
+    _, many_reports = counted_get("/dashboard/reports")
     assert len(many) == len(few), many
+    assert len(many_reports) == len(few_reports), many_reports
 
 
 def test_charts_count_each_week_and_outcome_and_link_to_the_list(monkeypatch, client, login, admin, make_change,
@@ -118,7 +125,7 @@ def test_charts_count_each_week_and_outcome_and_link_to_the_list(monkeypatch, cl
                                ("cancelled", 7), ("completed", 400)):
         make_change(state=state, created_at=monday + timedelta(hours=5) - timedelta(days=days_before))
     login(admin)
-    page = client.get(f"/?weeks=4&company={company.id}").get_data(as_text=True)
+    page = client.get(f"/dashboard/reports?weeks=4&company={company.id}").get_data(as_text=True)
     assert "75%" in page  # 3 completed, 1 failed in the period (the old one is outside it)
     completed = f"/dashboard/changes?weeks=4&amp;company={company.id}&amp;week=2026-12-07&amp;outcome=completed"
     assert f'href="{completed}">2</a>' in page  # the week of Monday 7 Dec
@@ -145,7 +152,7 @@ def test_the_approvers_number_lists_their_queue(client, login, admin, make_chang
     waiting = make_change(state="pending_approval", technical_approver_id=approver.id)
     make_change(state="pending_approval")
     login(admin)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/dashboard/reports").get_data(as_text=True)
     assert f'href="/dashboard/changes?weeks=12&amp;waiting_for={approver.id}">1</a>' in page
     listed = client.get(f"/dashboard/changes?waiting_for={approver.id}").get_data(as_text=True)
     assert waiting.reference in listed and listed.count('class="number-cell"') == 1
@@ -180,6 +187,6 @@ def test_lead_times_average_the_periods_changes(monkeypatch, db, client, login, 
                                      created_at=created + timedelta(hours=hours_to_approve)))
     db.session.commit()
     login(admin)
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/dashboard/reports").get_data(as_text=True)
     assert "<dt>Lead time, created → approved</dt><dd>3.0 h</dd>" in page
     assert "<dt>Lead time, created → completed</dt><dd>20.0 h</dd>" in page
