@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from cbcw.changes import queries

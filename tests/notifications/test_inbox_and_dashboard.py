@@ -4,8 +4,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from cbcw.changes import operations
-from cbcw.changes.unit_of_work import apply
 from cbcw.mail.models import MailMessage
 from cbcw.notifications import jobs
 from cbcw.notifications.models import Notification
