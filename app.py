@@ -48,14 +48,19 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     from cbcw.devices.routes import bp as devices_bp
     from cbcw.integrations import registry
     from cbcw.main import errors, request_log, templating
+    from cbcw.dashboard.routes import init_app as init_dashboard
+    from cbcw.mail.routes import bp as mail_bp
     from cbcw.main.routes import bp as main_bp
+    from cbcw.notifications.setup import init_app as init_notifications
     from cbcw.organisations.routes import bp as organisations_bp
     from cbcw.scheduler.cli import scheduler_command
     from cbcw.windows.routes import bp as windows_bp
 
     for blueprint in (main_bp, accounts_bp, changes_bp, device_changes_bp, organisations_bp, devices_bp,
-                      calendar_bp, change_templates_bp, change_settings_bp, windows_bp):
+                      calendar_bp, change_templates_bp, change_settings_bp, windows_bp, mail_bp):
         app.register_blueprint(blueprint)
+    init_notifications(app)
+    init_dashboard(app)
     sessions.init_app(app)
     errors.init_app(app)
     request_log.init_app(app)

@@ -1,5 +1,5 @@
-"""`make bench`: client paging, the configuration sync, the outbox, then the ticket pages (see each module's docstring)."""
-from benchmarks import outbox, paging, sync, ticket_pages
+"""`make bench`: client paging, the configuration sync, the outbox, the ticket pages, then the dashboard (see each module's docstring)."""
+from benchmarks import dashboard, outbox, paging, sync, ticket_pages
 
 if __name__ == "__main__":
     paging.main()
@@ -9,3 +9,5 @@ if __name__ == "__main__":
     outbox.main()
     print()
     ticket_pages.main()
+    print()
+    dashboard.main()

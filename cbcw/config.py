@@ -93,6 +93,11 @@ class Config:
     CW_DELIVERY_LEASE_SECONDS = min(60.0, max(1.0, float(os.environ.get("CW_DELIVERY_LEASE_SECONDS", "30"))))
     CW_DELIVERY_RUN_SECONDS = float(os.environ.get("CW_DELIVERY_RUN_SECONDS", "25"))
     CW_REQUESTS_PER_SECOND = float(os.environ.get("CW_REQUESTS_PER_SECOND", "10"))
+    # E-mail (PRODUCT §2.9): smtp://host:port[?starttls=true] or smtps://host:port; unset in
+    # development, messages are written to the log and listed at /dev/mail.
+    SMTP_URL = os.environ.get("SMTP_URL", "")
+    SMTP_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "changebreeze@localhost")
 
 
 class DevelopmentConfig(Config):

@@ -13,8 +13,9 @@ from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.windows.models import ScheduleWindow
 from tests.fixtures.database import committed_rows
 
-# index only redirects; the calendar feed's unguessable token is its credential (tests/calendar/test_feed.py)
-PUBLIC = {"static", "main.healthz", "main.index", "accounts.login", "calendar.ical_feed"}
+# index only redirects; the calendar feed's unguessable token is its credential (tests/calendar/test_feed.py);
+# the invitation link is opened before its owner has a password (a one-time token, hashed at rest).
+PUBLIC = {"static", "main.healthz", "accounts.login", "calendar.ical_feed", "accounts.accept_invitation"}
 # Neither login nor CSRF: ConnectWise posts here, and a signature is checked instead
 # (tests/cw_callbacks/test_receiver.py refuses every unsigned or forged call with 401).
 SIGNED = {"cw_callbacks.receive"}
@@ -91,7 +92,8 @@ def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_cha
     login(admin)
     change, user = make_change(), make_user("engineer")
     url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "write_id": 1,
-                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "cancel"})
+                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "cancel",
+                        "notification_id": 1, "state": "read"})
     headers = {"HX-Request": "true"} if htmx else {}
     before = committed_rows()
     response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)

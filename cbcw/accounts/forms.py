@@ -1,7 +1,7 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from cbcw.accounts.timezones import is_choosable, zones_called
@@ -64,3 +64,24 @@ class PasswordForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF token only: for one-button actions."""
+
+
+class DelegationForm(FlaskForm):
+    """Who decides my approvals while I am away, and when (PRODUCT §2.9); choices set by the view."""
+
+    delegate = SelectField("Delegate", coerce=int, validate_choice=True)
+    starts_on = DateField("From", validators=[DataRequired(message="Give the first day you are away.")])
+    ends_on = DateField("Until (included)", validators=[DataRequired(message="Give the last day you are away.")])
+
+    def validate_ends_on(self, field) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError("The last day comes after the first.")
+
+
+class SetPasswordForm(FlaskForm):
+    """The invited person's first password."""
+
+    new_password = PasswordField("Password", validators=[DataRequired(), password_length])
+    confirm_password = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")]
+    )

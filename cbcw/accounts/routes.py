@@ -3,9 +3,11 @@ import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy import select
 
-from cbcw.accounts import known_browser
-from cbcw.accounts.forms import LoginForm, PasswordForm, ProfileForm
+from cbcw.accounts import delegation, invitations, known_browser
+from cbcw.accounts.forms import DelegationForm, EmptyForm, LoginForm, PasswordForm, ProfileForm, SetPasswordForm
+from cbcw.accounts.models import User
 from cbcw.accounts.service import authenticate, check_current_password
 from cbcw.accounts.sessions import renew_session, start_session
 from cbcw.accounts.throttle import LoginThrottled
@@ -98,10 +100,66 @@ def change_password():
     return _profile_page(ProfileForm(obj=current_user), form), status, headers
 
 
-def _profile_page(profile_form: ProfileForm, password_form: PasswordForm):
+def _profile_page(profile_form: ProfileForm, password_form: PasswordForm,
+                  delegation_form: DelegationForm | None = None):
+    current = delegation.delegation_of(current_user.id)
+    if delegation_form is None:
+        delegation_form = DelegationForm(formdata=None, obj=current,
+                                         delegate=current.delegate_id if current else None)
+    delegation_form.delegate.choices = _delegate_choices()
     return render_template(
-        "accounts/profile.html", form=profile_form, password_form=password_form, timezones=timezone_choices()
+        "accounts/profile.html", form=profile_form, password_form=password_form, timezones=timezone_choices(),
+        delegation_form=delegation_form, delegation=current, remove_form=EmptyForm(),
     )
+
+
+def _delegate_choices() -> list[tuple[int, str]]:
+    """Colleagues who can decide approvals: active, not viewers, not oneself."""
+    people = db.session.scalars(select(User).where(
+        User.organisation_id == current_user.organisation_id, User.active.is_(True), User.role != "viewer",
+        User.id != current_user.id).order_by(User.display_name))
+    return [(user.id, user.display_name) for user in people]
+
+
+@bp.post("/profile/delegation")
+@login_required
+def save_delegation():
+    """Set (or replace) who decides my approvals while I am away; `remove` ends it."""
+    if request.form.get("remove"):
+        if EmptyForm().validate_on_submit():
+            current = delegation.delegation_of(current_user.id)
+            if current is not None:
+                db.session.delete(current)
+                db.session.commit()
+            flash("Delegation removed.", "success")
+        return redirect(url_for(".profile") + "#delegation")
+    form = DelegationForm()
+    form.delegate.choices = _delegate_choices()
+    if not form.validate_on_submit():
+        return _profile_page(ProfileForm(obj=current_user), PasswordForm(formdata=None), form), 400
+    current = delegation.delegation_of(current_user.id) or delegation.Delegation(
+        organisation_id=current_user.organisation_id, user_id=current_user.id)
+    current.delegate_id, current.starts_on, current.ends_on = (
+        form.delegate.data, form.starts_on.data, form.ends_on.data)
+    db.session.add(current)
+    db.session.commit()
+    flash("Delegation saved: your approvals are offered to your delegate on those days.", "success")
+    return redirect(url_for(".profile") + "#delegation")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """The invited person chooses their password through the one-time link (PRODUCT §2.9)."""
+    invitation = invitations.open_invitation(token)
+    if invitation is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        invitations.accept(invitation, form.new_password.data)
+        db.session.commit()
+        flash("Your password is set. Log in with your email address and it.", "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/invitation.html", form=form, invited=invitation.user)
 
 
 def _duration(seconds: int) -> str:

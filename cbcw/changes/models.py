@@ -37,6 +37,11 @@ class Change(Named, db.Model):
         # The calendar reads only its visible range: windows starting before its end, ending after its start.
         Index("ix_changes_organisation_id_window_start", "organisation_id", "window_start"),
         Index("ix_changes_organisation_id_window_end", "organisation_id", "window_end"),
+        # The dashboard's period (cbcw/dashboard/stats.py), read from the index alone.
+        Index("ix_changes_organisation_id_created_at", "organisation_id", "created_at", "change_type", "state",
+              "actual_end_at"),
+        # Changes in one state, e.g. pending approval: the navigation's count, the approvers' queues.
+        Index("ix_changes_organisation_id_state", "organisation_id", "state"),
         one_of("state", STATES),
         one_of("risk", RISKS),
         one_of("change_type", CHANGE_TYPES),
@@ -152,15 +157,21 @@ class Approval(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The requester approved their own change, as the organisation's small-team setting allows.
     self_approved: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set when a delegate decided for the approver (`approver_id`) while they were away.
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
 
     change = relationship("Change", back_populates="approvals")
-    approver = relationship("User")
+    approver = relationship("User", foreign_keys=[approver_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
 
 class TimelineEntry(db.Model):
     """Append-only history of a change: transitions, approvals, comments, links, integration."""
 
     __tablename__ = "timeline_entries"
+    # When each change of the dashboard's period was fully approved (its lead time).
+    __table_args__ = (Index("ix_timeline_entries_organisation_id_kind_created_at",
+                            "organisation_id", "kind", "created_at", "change_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

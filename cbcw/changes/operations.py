@@ -355,17 +355,28 @@ def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
     timeline.record(change, actor, "risk_raised", f"Raised the risk from {previous} to {risk}: {reason}",
                     previous=previous, risk=risk, reason=reason)
     db.session.flush()
+    _send(signals.change_submitted, change, actor)
 
 
 def _decide(change: Change, actor: User, kind: str, decision: str, comment: str) -> Approval:
+    """The decision, recorded as the approver's even when their delegate gives it (`decided_by`)."""
+    approver_id = policy.decides_for(change, actor, kind)
     approval = Approval(
         organisation_id=change.organisation_id, change=change, round=change.approval_round,
-        kind=kind, approver_id=actor.id, decision=decision, comment=comment, decided_at=utcnow(),
+        kind=kind, approver_id=approver_id, decision=decision, comment=comment, decided_at=utcnow(),
         self_approved=decision == "approved" and policy.is_self_approval(change, actor),
+        decided_by_id=actor.id if approver_id != actor.id else None,
     )
     db.session.add(approval)
     _bump(change)
     return approval
+
+
+def _for_whom(approval: Approval, actor: User) -> str:
+    """" by X for Y" when a delegate decided, for the timeline."""
+    if approval.decided_by_id is None:
+        return ""
+    return f" by {actor.display_name} for {db.session.get(User, approval.approver_id).display_name}"
 
 
 def approve(change: Change, actor: User, kind: str, comment: str = "") -> None:
@@ -373,10 +384,13 @@ def approve(change: Change, actor: User, kind: str, comment: str = "") -> None:
     policy.require_decision(change, actor, kind)
     comment = (comment or "").strip()
     approval = _decide(change, actor, kind, "approved", comment)
-    title = APPROVAL_TITLES[kind] + (" (self-approved)" if approval.self_approved else "")
+    delegated = _for_whom(approval, actor)
+    title = APPROVAL_TITLES[kind] + (f": approved{delegated}" if delegated else "") + (
+        " (self-approved)" if approval.self_approved else "")
     timeline.record(
         change, actor, "approved", title,
         kind=kind, comment=comment, round=change.approval_round, self_approved=approval.self_approved,
+        **({"for_user_id": approval.approver_id} if approval.decided_by_id else {}),
     )
     completed = approval_status(change).fully_approved
     if completed:
@@ -397,8 +411,9 @@ def reject(change: Change, actor: User, kind: str, comment: str) -> None:
     change.state = "draft"
     change.approval_round = rejected_round + 1
     timeline.record(
-        change, actor, "rejected", f"Rejected as {KIND_LABELS[kind]}: {comment}",
+        change, actor, "rejected", f"Rejected as {KIND_LABELS[kind]}{_for_whom(approval, actor)}: {comment}",
         kind=kind, comment=comment, round=rejected_round,
+        **({"for_user_id": approval.approver_id} if approval.decided_by_id else {}),
     )
     db.session.flush()
     _send(signals.change_rejected, change, actor, approval_id=approval.id, kind=kind, comment=comment)

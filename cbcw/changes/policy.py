@@ -23,10 +23,15 @@ Segregation of duties:
 - one person never holds both approver roles of a change (refused when saved and submitted);
 - vCAB votes by the requester or the change's technical or operational approver do not count
   toward the vCAB majority (the small-team setting lets the requester's vote count).
+Delegation (PRODUCT §2.9): while a technical or operational approver is away, their delegate
+decides for them (`decides_for`), and the rules hold for the delegate too: a delegate never
+decides for the change's requester, never on a change they requested, and never for the other
+approver role they hold themselves.
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from cbcw.accounts import delegation
 from cbcw.accounts.models import User
 from cbcw.changes import requirements
 from cbcw.changes.errors import LifecycleError
@@ -183,8 +188,40 @@ def _named_for(change: Change, user: User, kind: str) -> bool:
     return bool(change.requires_vcab and user.vcab_member)
 
 
+def _named_approver_id(change: Change, kind: str) -> Optional[int]:
+    return {"technical": change.technical_approver_id,
+            "operational": change.operational_approver_id}.get(kind)
+
+
+def decides_for(change: Change, user: User, kind: str) -> Optional[int]:
+    """Whose `kind` decision `user` would record: their own id when they hold the role, the
+    absent approver's when they are that approver's delegate today, else None. vCAB votes are
+    not delegated (each member's vote is their own)."""
+    if _named_for(change, user, kind):
+        return user.id
+    absent_id = _named_approver_id(change, kind)
+    if absent_id is not None and delegation.stands_in_for(user.id, absent_id):
+        return absent_id
+    return None
+
+
+def _require_fair_delegate(change: Change, user: User, absent_id: int) -> None:
+    """Segregation of duties for a delegate deciding for `absent_id`."""
+    if absent_id == change.created_by_id:
+        raise LifecycleError("You stand in for the requester of this change, so you cannot decide on it.")
+    if user.id == change.created_by_id:
+        raise LifecycleError("You requested this change, so you cannot approve or reject it for someone else.")
+    if user.id in (change.technical_approver_id, change.operational_approver_id):
+        raise LifecycleError(
+            "One person cannot give both the technical and the operational decision of a change."
+        )
+    if any(a.approver_id == absent_id for a in change.current_decisions):
+        raise LifecycleError("This approver's decision has already been given.")
+
+
 def require_decision(change: Change, user: Optional[User], kind: str) -> None:
-    """Refuse unless `user` may approve or reject as `kind` now."""
+    """Refuse unless `user` may approve or reject as `kind` now (for themselves or, as a
+    delegate, for the absent approver: `decides_for`)."""
     _require_access(change, user)
     if kind not in APPROVAL_KINDS:
         raise LifecycleError(f"Unknown approval kind {kind!r}.")
@@ -196,11 +233,14 @@ def require_decision(change: Change, user: Optional[User], kind: str) -> None:
         raise LifecycleError("This change does not require vCAB approval.")
     if kind not in requirements.of_change(change).kinds:
         raise LifecycleError(f"This change does not need {APPROVAL_TITLES[kind].lower()}.")
-    if not _named_for(change, user, kind):
+    principal_id = decides_for(change, user, kind)
+    if principal_id is None:
         raise LifecycleError(f"Only {KIND_HOLDERS[kind]} can decide as {KIND_LABELS[kind]}.")
     if kind == "ecab" and is_self_approval(change, user):
         raise LifecycleError("You requested this emergency change, so another ECAB member must approve it.")
-    if is_self_approval(change, user) and not small_team(change.organisation_id):
+    if principal_id != user.id:
+        _require_fair_delegate(change, user, principal_id)
+    elif is_self_approval(change, user) and not small_team(change.organisation_id):
         raise LifecycleError(
             f"You requested this change, so you cannot approve or reject it ({SMALL_TEAM_HINT})."
         )

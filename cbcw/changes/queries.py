@@ -10,6 +10,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from cbcw.accounts import delegation
 from cbcw.accounts.models import User
 from cbcw.changes import policy, sorting
 from cbcw.changes.models import STATES, Approval, Change, ChangeDevice, TimelineEntry
@@ -25,7 +26,7 @@ _DETAIL_LOADS = (
     joinedload(Change.technical_approver),
     joinedload(Change.operational_approver),
     joinedload(Change.created_by),
-    selectinload(Change.approvals).joinedload(Approval.approver),
+    selectinload(Change.approvals).options(joinedload(Approval.approver), joinedload(Approval.decided_by)),
 )
 # The overview also lists the devices with their type and company.
 _OVERVIEW_LOADS = (
@@ -113,10 +114,27 @@ def awaiting_decision_by(user: User) -> ColumnElement[bool]:
     ]
     if user.vcab_member:
         may_decide.append(and_(Change.requires_vcab.is_(True), _undecided("vcab", user.id)))
+    may_decide.append(_offered_as_delegate(user))
     pending = [Change.state == "pending_approval", or_(*may_decide)]
     if not policy.small_team(user.organisation_id):
         pending.append(Change.created_by_id != user.id)
     return and_(*pending)
+
+
+def _offered_as_delegate(user: User) -> ColumnElement[bool]:
+    """Changes whose technical or operational approver is away with `user` as their delegate and
+    has not decided, except those the rules keep from a delegate (policy._require_fair_delegate)."""
+    away = delegation.absent_for(user.id)
+    fair = and_(Change.created_by_id != user.id, Change.technical_approver_id != user.id,
+                Change.operational_approver_id != user.id)
+    return and_(fair, or_(*(
+        and_(approver.in_(away), approver != Change.created_by_id, ~exists().where(
+            Approval.change_id == Change.id, Approval.round == Change.approval_round,
+            Approval.kind == kind, Approval.approver_id == approver,
+        ))
+        for kind, approver in (("technical", Change.technical_approver_id),
+                               ("operational", Change.operational_approver_id))
+    )))
 
 
 MY_WORK = {

@@ -24,6 +24,9 @@ change_failed = _events.signal("change-failed")  # + failure_reason, rollback_no
 change_cancelled = _events.signal("change-cancelled")  # + reason, previous_state
 # An emergency change's post-implementation review (PRODUCT §2.7).
 review_recorded = _events.signal("review-recorded")  # + what_was_done, why_urgent, outcome, follow_ups
+# Draft → pending approval (approvers now have something to decide). Not in ALL_EVENTS, the
+# lifecycle events an integration reflects on its ticket (PRODUCT §3.7 has no write for it).
+change_submitted = _events.signal("change-submitted")
 
 ALL_EVENTS = (
     change_created,

@@ -11,7 +11,7 @@ from cbcw.connectwise.automation.routes import bp as activity_bp
 from cbcw.connectwise.callbacks import registration as callback_registration, routes as callback_routes
 from cbcw.connectwise.callbacks.processing import process_due as process_callbacks
 from cbcw.connectwise.callbacks.receiver import bp as callbacks_bp
-from cbcw.connectwise.drift import routes as drift_routes
+from cbcw.connectwise.drift import dashboard as drift_dashboard, routes as drift_routes
 from cbcw.connectwise.drift.jobs import drift_check_command, nightly_drift_check
 from cbcw.connectwise.settings.cli import rotate_keys_command
 from cbcw.connectwise.settings.routes import bp as settings_bp
@@ -57,7 +57,8 @@ CONNECTWISE = Integration(
     models=("cbcw.connectwise.settings.models", "cbcw.connectwise.sync.models",
             "cbcw.connectwise.automation.models", "cbcw.connectwise.drift.models",
             "cbcw.connectwise.callbacks.models", "cbcw.connectwise.ticket_marks"),
-    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp, callbacks_bp, callback_routes.bp),
+    blueprints=(settings_bp, sync_bp, tickets_bp, activity_bp, drift_routes.bp, callbacks_bp, callback_routes.bp,
+                drift_dashboard.bp),
     # `flask cw-sim` serves the simulator (its own package, importing nothing of the product).
     commands=(rotate_keys_command, sync_configs_command, deliver_command, drift_check_command, cw_sim_command),
     jobs=scheduled_jobs,
@@ -72,4 +73,6 @@ CONNECTWISE = Integration(
                     SettingsLink("Drift check", "cw_drift.drift_page")),
     ticket_system=TICKETS,
     people_schedule=SCHEDULE,
+    # Failed writes and drift findings on the dashboard at `/`, for admins and MSP users.
+    dashboard_panels=(drift_dashboard.dashboard_panel,),
 )

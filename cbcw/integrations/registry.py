@@ -103,6 +103,9 @@ class Registry:
     def settings_links(self) -> list[SettingsLink]:
         return [link for i in self.integrations for link in i.settings_links]
 
+    def dashboard_panels(self, user: Any) -> list[Panel]:
+        return [panel for i in self.integrations for provider in i.dashboard_panels if (panel := provider(user))]
+
 
 def init_app(app: Flask) -> Registry:
     """Load the configured integrations and register every part they declare on `app`."""
@@ -125,6 +128,11 @@ def init_app(app: Flask) -> Registry:
 def current() -> Registry:
     """The registry of the app handling this request or command."""
     return current_app.extensions[EXTENSION]
+
+
+def dashboard_panels(user: Any) -> list[Panel]:
+    """The integrations' panels on the dashboard for this user."""
+    return current().dashboard_panels(user)
 
 
 def jobs(config: Mapping[str, Any]) -> list:

@@ -134,6 +134,8 @@ class Integration:
     - `panels(change)` → a `Panel` or None; `previews(change, action, user)` → lines saying what
       confirming `action` will also do (shown under the transition's form).
     - `settings_links`: its pages under Organisation Settings → Integrations.
+    - `dashboard_panels`: given the signed-in user, a `Panel` for the dashboard at `/` or None
+      (e.g. failed writes and drift findings, for admins and MSP users: PRODUCT §2.10).
     - `ticket_system`: its tickets, if changes can link them.
     - `people_schedule`: its schedule of people, if it dispatches implementers (schedule conflicts).
     """
@@ -147,5 +149,6 @@ class Integration:
     panels: tuple[Callable[[Any], Optional[Panel]], ...] = ()
     previews: tuple[Callable[[Any, str, Any], list[str]], ...] = ()
     settings_links: tuple[SettingsLink, ...] = ()
+    dashboard_panels: tuple[Callable[[Any], Optional[Panel]], ...] = ()
     ticket_system: Optional[TicketSystem] = None
     people_schedule: Optional[PeopleSchedule] = None

@@ -1,4 +1,4 @@
-from flask import Blueprint, redirect, url_for
+from flask import Blueprint
 from sqlalchemy import text
 
 from cbcw.extensions import db
@@ -7,9 +7,7 @@ from cbcw.scheduler import leases
 bp = Blueprint("main", __name__)
 
 
-@bp.get("/")
-def index():
-    return redirect(url_for("changes.list_changes"))
+# `/` (endpoint main.index) is the dashboard: cbcw/dashboard/routes.py.
 
 
 @bp.get("/healthz")

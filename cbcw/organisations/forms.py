@@ -17,7 +17,9 @@ class CompanyForm(FlaskForm):
     active = BooleanField("Active", default=True)
 
 
-class UserForm(FlaskForm):
+class InviteForm(FlaskForm):
+    """An invitation: the person chooses their own password through the link (PRODUCT §2.9)."""
+
     display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), email_shape])
     role = SelectField(
@@ -26,6 +28,11 @@ class UserForm(FlaskForm):
     timezone = TimezoneField()
     vcab_member = BooleanField("vCAB member")
     ecab_member = BooleanField("ECAB member (emergency approver)")
+
+
+class UserForm(InviteForm):
+    """A user as an admin edits them (or adds them with a temporary password)."""
+
     active = BooleanField("Active", default=True)
     # Temporary: the user chooses their own at next login (PRODUCT §1).
     password = PasswordField("Password", validators=[Optional(), password_length])

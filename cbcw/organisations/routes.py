@@ -2,13 +2,14 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from cbcw.accounts import invitations
 from cbcw.accounts.models import User
 from cbcw.accounts.permissions import admin_required, settings_required
 from cbcw.accounts.timezones import timezone_choices
 from cbcw.extensions import db
-from cbcw.organisations.forms import CompanyForm, OrganisationForm, UserForm
+from cbcw.organisations.forms import CompanyForm, InviteForm, OrganisationForm, UserForm
 from cbcw.organisations.models import Company, Organisation
-from cbcw.organisations.service import SettingsError, save_company, save_user
+from cbcw.organisations.service import SettingsError, invite_user, save_company, save_user
 from cbcw.tenancy import get_or_404, scoped
 
 bp = Blueprint("organisations", __name__, url_prefix="/settings")
@@ -54,7 +55,19 @@ def edit_company(company_id: int):
 @settings_required
 def users():
     rows = db.session.scalars(scoped(User).order_by(User.display_name)).all()
-    return render_template("settings/users.html", users=rows)
+    return render_template("settings/users.html", users=rows,
+                           invited=invitations.pending_user_ids(current_user.organisation_id))
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@settings_required
+def invite():
+    """Invite by e-mail; the answer is the same whether or not the address exists elsewhere."""
+    form = InviteForm()
+    if form.validate_on_submit() and _saved(form, lambda: invite_user(current_user, form.data)):
+        flash(f"Invitation sent to {User.normalise_email(form.email.data)}.", "success")
+        return redirect(url_for(".users"))
+    return render_template("settings/invite.html", form=form, timezones=timezone_choices())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -1,9 +1,14 @@
 """Companies and users of an organisation; every rule that protects the organisation's access."""
+import secrets
+
+from flask import current_app, render_template_string
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from cbcw.accounts import invitations
 from cbcw.accounts.models import User
 from cbcw.extensions import db
+from cbcw.mail import outbox
 from cbcw.organisations.models import COMPANY_NAME_UNIQUE, Company
 
 
@@ -37,8 +42,10 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
     """Create or update a user of the actor's organisation."""
     email = User.normalise_email(data["email"])
     taken = db.session.scalar(select(User).where(User.email == email, User.id != (user.id if user else -1)))
-    if taken:
-        raise SettingsError("Another account already uses this email address.")
+    if taken and taken.organisation_id == actor.organisation_id:
+        raise SettingsError("Another user of your organisation already uses this email address.")
+    if taken:  # another organisation's: say no more than that the address cannot be used
+        raise SettingsError("This email address cannot be used.")
     if "admin" in (data["role"], user.role if user else None) and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
     if user is not None and user.id == actor.id and (data["role"] != actor.role or not data["active"]):
@@ -64,3 +71,42 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def invite_user(actor: User, data: dict) -> None:
+    """Invite a person by e-mail (PRODUCT §2.9): a user without a usable password and a one-time
+    link to choose one. The caller commits and always answers "invitation sent": an address that
+    belongs to another organisation is silently left alone, so the answer tells nothing about
+    other organisations' users. Only the actor's own organisation's users are named."""
+    email = User.normalise_email(data["email"])
+    if data["role"] == "admin" and actor.role != "admin":
+        raise SettingsError("Only an admin can grant or change the admin role.")
+    taken = db.session.scalar(select(User).where(User.email == email))
+    if taken is not None and taken.organisation_id == actor.organisation_id:
+        raise SettingsError(f"{taken.display_name} already has an account with this address.")
+    if taken is not None:
+        return
+    user = User(organisation_id=actor.organisation_id, email=email, display_name=data["display_name"].strip(),
+                role=data["role"], timezone=data["timezone"], vcab_member=data["vcab_member"], active=True,
+                # only an admin names emergency approvers (PRODUCT §2.7)
+                ecab_member=actor.role == "admin" and bool(data.get("ecab_member")))
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: the link sets the real one
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # invited by another organisation a moment ago: the same silence
+        return
+    token = invitations.issue(user, actor.id)
+    link = current_app.config["APP_BASE_URL"].rstrip("/") + f"/invitation/{token}"
+    days = invitations.VALID_FOR.days
+    outbox.enqueue(
+        actor.organisation_id, email, f"{actor.display_name} invites you to ChangeBreeze",
+        f"Hello {user.display_name},\n\n{actor.display_name} invites you to ChangeBreeze.\n"
+        f"Choose your password here (the link works once, for {days} days):\n{link}\n",
+        render_template_string(INVITATION_HTML, user=user, actor=actor, link=link, days=days),
+    )
+
+
+INVITATION_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invitation</title></head>
+<body><p>Hello {{ user.display_name }},</p><p>{{ actor.display_name }} invites you to ChangeBreeze.</p>
+<p><a href="{{ link }}">Choose your password</a> (the link works once, for {{ days }} days).</p></body></html>"""

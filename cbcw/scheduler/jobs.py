@@ -1,4 +1,6 @@
-"""The list of scheduled jobs and workers: the core's heartbeat and what the integrations declare."""
+"""The list of scheduled jobs and workers: the core's heartbeat, the jobs core packages above the
+scheduler hand down at start (`add_core_jobs`: mail and reminders), and the jobs and workers the
+integrations declare."""
 import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -31,6 +33,17 @@ class Worker:
     run: Callable[[threading.Event], Any]
 
 
+CORE_JOBS = "CBCW_CORE_JOBS"
+
+
+def add_core_jobs(app, jobs: Callable[[Any], list[ScheduledJob]]) -> None:
+    """Called by a core package the scheduler cannot import (it sits above): its jobs, built
+    from the config like an integration's, are run too."""
+    providers = app.config.setdefault(CORE_JOBS, [])
+    if jobs not in providers:
+        providers.append(jobs)
+
+
 def heartbeat() -> None:
     """Nothing to do: the runner's finish time of this job is the scheduler's heartbeat (`/healthz`)."""
 
@@ -40,13 +53,14 @@ def _declared(config) -> list:
 
     return [
         ScheduledJob(HEARTBEAT_JOB_ID, heartbeat, "interval", {"seconds": 30}, lease=timedelta(seconds=20)),
+        *(job for provide in config.get(CORE_JOBS, ()) for job in provide(config)),
         *registry.jobs(config),
     ]
 
 
 def scheduled_jobs(config) -> list[ScheduledJob]:
-    """Every job the scheduler process runs, built from the app's configuration: the heartbeat,
-    then the jobs each integration of `INTEGRATIONS` declares."""
+    """Every job the scheduler process runs, built from the app's configuration: the heartbeat, the
+    core packages' jobs (`add_core_jobs`), then the jobs each integration of `INTEGRATIONS` declares."""
     return [job for job in _declared(config) if isinstance(job, ScheduledJob)]
 
 

@@ -15,6 +15,8 @@ from cbcw.extensions import db as _db
 from cbcw.integrations.registry import IntegrationError
 from cbcw.organisations.models import Company
 from cbcw.scheduler.jobs import scheduled_jobs, workers
+
+CORE_JOBS = ["send-mail", "window-reminders", "approval-digest"]  # mail and reminders (cbcw/notifications)
 from cbcw.scheduler.runner import build_scheduler
 from tests.fixtures.shared_database import add_user_in_new_organisation
 from tests.integrations import fake
@@ -61,7 +63,7 @@ def test_the_fake_psa_registers_beside_connectwise(app, client, login, admin):
     assert {"fake-psa-poll", "cw-sim", "deliver"} <= set(app.cli.commands)
     assert app.test_cli_runner().invoke(args=["fake-psa-poll"]).output == "Fake PSA polled.\n"
     ids = [job.id for job in scheduled_jobs(app.config)]
-    assert ids == ["heartbeat", "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-callbacks",
+    assert ids == ["heartbeat", *CORE_JOBS, "cw-requested-syncs", "cw-nightly-sync", "cw-nightly-drift", "cw-callbacks",
                    "fake-psa-poll"]
     assert [worker.id for worker in workers(app.config)] == ["cw-deliver"]
     assert "fake-psa-poll" in {job.id for job in build_scheduler(app).get_jobs()}
@@ -180,7 +182,7 @@ def test_the_core_runs_without_any_integration(tmp_path):
         "INTEGRATIONS": (), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'core.sqlite'}",
         "INSTANCE_DIR": tmp_path, "WTF_CSRF_ENABLED": False})
     app = create_app(config)
-    assert "cw-sim" not in app.cli.commands and [job.id for job in scheduled_jobs(app.config)] == ["heartbeat"]
+    assert "cw-sim" not in app.cli.commands and [job.id for job in scheduled_jobs(app.config)] == ["heartbeat", *CORE_JOBS]
     with app.app_context():
         _db.create_all()
         add_user_in_new_organisation("lee@example.test", "correct horse battery")

@@ -22,12 +22,14 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
+from cbcw.accounts import invitations
 from cbcw.accounts.models import User
 from cbcw.calendar.feed import new_token
 from cbcw.changes.models import Change
 from cbcw.changes.type_models import ChangeTemplate, TemplateVersion
 from cbcw.connectwise.tickets import cache as ticket_cache
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.notifications.models import Notification
 from cbcw.connectwise.drift.models import DriftFinding, DriftRun
 from cbcw.connectwise.linked import TICKET_SYSTEM
 from cbcw.connectwise.settings.mappings import get_settings
@@ -243,14 +245,21 @@ def build_world(app, cw: SimulatorServer) -> World:
                               name=hostile_text[:100], reason=hostile_text, timezone="Europe/London",
                               recurrence="weekly", weekdays="0123456", start_time=time(12), end_time=time(13))
     db.session.add(blackout)
-    feed_token = new_token(admin)
+    new_token(admin)  # a feed exists; the crawl's `token` is the invitation's (its page has a form)
+    # The admin's inbox holds an unread and a read item (both forms), and the engineer an open invitation link.
+    notification = Notification(organisation_id=organisation.id, user_id=admin.id, change_id=changes["draft"].id,
+                                kind="awaiting_approval", title=hostile_text)
+    db.session.add_all([notification, Notification(
+        organisation_id=organisation.id, user_id=admin.id, kind="approved", title="Read already", read_at=start)])
+    invitation_token = invitations.issue(engineer, admin.id)
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
     world = World(client, FreshRequestClient(app, app.response_class, use_cookies=True), admin, changes={state: change.id for state, change in changes.items()})
     world.ids = {"change_id": changes["draft"].id, "company_id": acme.id, "user_id": engineer.id,
                  "device_id": device.id, "write_id": write.id, "template_id": template.id,
-                 "version_id": version.id, "window_id": blackout.id, "token": feed_token}
+                 "version_id": version.id, "window_id": blackout.id, "notification_id": notification.id,
+                 "token": invitation_token}
     world.login()
     return world
 

@@ -1,0 +1,1 @@
+"""Outgoing e-mail (PRODUCT §2.9): an outbox table sent by the scheduler over SMTP."""

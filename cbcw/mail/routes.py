@@ -1,0 +1,23 @@
+"""`/dev/mail`: in development without SMTP_URL, the messages the outbox wrote to the log."""
+from flask import Blueprint, abort, current_app, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from cbcw.extensions import db
+from cbcw.mail.models import MailMessage
+
+bp = Blueprint("mail", __name__)
+SHOWN = 50
+
+
+@bp.get("/dev/mail")
+@login_required
+def dev_mail():
+    """The organisation's latest messages; a 404 outside development (the page does not exist)."""
+    if current_app.config["ENV_NAME"] != "development" and not current_app.debug:
+        abort(404)
+    rows = db.session.scalars(
+        select(MailMessage).where(MailMessage.organisation_id == current_user.organisation_id)
+        .order_by(MailMessage.id.desc()).limit(SHOWN)
+    ).all()
+    return render_template("mail/dev_mail.html", messages=rows)

@@ -1,0 +1,109 @@
+"""Approval delegation (PRODUCT §2.9): the delegate is offered the absent approver's decision,
+the timeline says "approved by X for Y", and segregation of duties holds for delegates."""
+from datetime import timedelta
+
+import pytest
+
+from cbcw.accounts.delegation import Delegation
+from cbcw.changes import operations, policy, queries
+from cbcw.changes.errors import LifecycleError
+from cbcw.changes.models import TimelineEntry
+from cbcw.changes.unit_of_work import apply
+from cbcw.db import utcnow
+
+
+@pytest.fixture
+def away(db, org):
+    """`user` is away today (or on the given days) with `delegate` deciding for them."""
+    def set_away(user, delegate, starts=0, ends=1):
+        today = utcnow().date()
+        db.session.add(Delegation(organisation_id=org.id, user_id=user.id, delegate_id=delegate.id,
+                                  starts_on=today + timedelta(days=starts), ends_on=today + timedelta(days=ends)))
+        db.session.commit()
+    return set_away
+
+
+def test_the_delegate_approves_for_the_absent_approver(db, pending_change, people, make_user, away):
+    deputy = make_user("engineer", display_name="Dana Deputy")
+    away(people.technical, deputy)
+    change = pending_change()
+    assert policy.decision_kinds(change, deputy) == ["technical"]
+    assert queries.awaiting_approval_count(deputy) == 1
+    apply(operations.approve, change, deputy, kind="technical")
+    [approval] = change.current_decisions
+    assert approval.approver_id == people.technical.id and approval.decided_by_id == deputy.id
+    entry = db.session.scalars(db.select(TimelineEntry).filter_by(change_id=change.id, kind="approved")).one()
+    assert entry.message == "Technical approval: approved by Dana Deputy for Tess Technical"
+    # The absent approver's decision is given: neither may give it again.
+    assert policy.decision_kinds(change, deputy) == [] and policy.decision_kinds(change, people.technical) == []
+    assert queries.awaiting_approval_count(deputy) == 0
+
+
+def test_no_delegation_outside_its_dates(pending_change, people, make_user, away):
+    deputy = make_user("engineer")
+    away(people.technical, deputy, starts=2, ends=5)
+    change = pending_change()
+    assert policy.decision_kinds(change, deputy) == []
+    with pytest.raises(LifecycleError):
+        apply(operations.approve, change, deputy, kind="technical")
+
+
+def test_a_delegate_who_is_the_requester_cannot_approve(pending_change, people, engineer, away):
+    away(people.technical, engineer)  # engineer requests the change
+    change = pending_change()
+    with pytest.raises(LifecycleError, match="You requested this change"):
+        apply(operations.approve, change, engineer, kind="technical")
+    assert queries.awaiting_approval_count(engineer) == 0
+
+
+def test_the_other_approver_cannot_also_decide_as_delegate(pending_change, people, away):
+    away(people.technical, people.operational)
+    change = pending_change()
+    assert policy.decision_kinds(change, people.operational) == ["operational"]
+    with pytest.raises(LifecycleError, match="both the technical and the operational"):
+        apply(operations.approve, change, people.operational, kind="technical")
+
+
+def test_a_requesters_delegate_cannot_decide_for_the_requester(db, org, new_change, people, engineer, make_user, away):
+    """On a small team the requester may be an approver; their delegate still may not decide for them."""
+    org.allow_self_approval = True
+    db.session.commit()
+    deputy = make_user("engineer")
+    away(engineer, deputy)
+    change = new_change(technical_approver_id=engineer.id)
+    apply(operations.submit, change, engineer)
+    with pytest.raises(LifecycleError, match="stand in for the requester"):
+        apply(operations.approve, change, deputy, kind="technical")
+    assert queries.awaiting_approval_count(deputy) == 0
+
+
+def test_the_delegate_is_told_the_change_awaits_them(db, pending_change, people, make_user, away):
+    from cbcw.notifications.models import Notification
+
+    deputy = make_user("engineer")
+    away(people.technical, deputy)
+    change = pending_change()
+    titles = db.session.scalars(db.select(Notification.title).filter_by(user_id=deputy.id)).all()
+    assert titles == [f"{change.reference} awaits Tess Technical's approval, which you give while they are away"]
+
+
+def test_delegation_form_on_profile(client, login, post, engineer, make_user, db):
+    deputy = make_user("engineer", display_name="Dana Deputy")
+    login(engineer)
+    assert "Away: delegate my approvals" in client.get("/profile").get_data(as_text=True)
+    response = post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2030-01-02", "ends_on": "2030-01-01"})
+    assert response.status_code == 400 and b"The last day comes after the first." in response.data
+    post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2030-01-01", "ends_on": "2030-01-09"})
+    delegation = db.session.scalars(db.select(Delegation).filter_by(user_id=engineer.id)).one()
+    assert (delegation.delegate_id, str(delegation.ends_on)) == (deputy.id, "2030-01-09")
+    assert "Dana Deputy decides your approvals" in client.get("/profile").get_data(as_text=True)
+    post("/profile/delegation", {"remove": "1"})
+    assert db.session.scalars(db.select(Delegation).filter_by(user_id=engineer.id)).first() is None
+
+
+def test_delegate_must_be_a_colleague(client, login, post, engineer, make_org, make_user, db):
+    stranger = make_user("engineer", organisation=make_org())
+    login(engineer)
+    response = post("/profile/delegation", {"delegate": stranger.id, "starts_on": "2030-01-01", "ends_on": "2030-01-02"})
+    assert response.status_code == 400
+    assert db.session.scalars(db.select(Delegation)).first() is None

@@ -1,0 +1,168 @@
+"""E-mail through a real SMTP server on loopback (PRODUCT §2.9): the outbox sends once, waits
+while the server is down, and the implementer's invitation follows the window."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from cbcw.changes import operations
+from cbcw.changes.unit_of_work import apply
+from cbcw.mail import outbox
+from cbcw.mail.models import MailMessage
+from cbcw.mail.transport import BadSmtpUrl, SmtpServer
+from cbcw.notifications import preferences
+from tests.changes.conftest import WINDOW_END, WINDOW_START
+from tests.helpers.clock import FROZEN_NOW
+
+from .conftest import calendar_of
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The outbox's clock, stopped at FROZEN_NOW and moved by the test."""
+    class Clock:
+        now = FROZEN_NOW
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    clock = Clock()
+    monkeypatch.setattr(outbox, "utcnow", lambda: clock.now)
+    return clock
+
+
+def test_submit_mails_each_approver_when_the_job_runs(smtp_server, clock, pending_change, people, engineer):
+    change = pending_change()
+    assert smtp_server.messages == []  # nothing leaves during the request
+    assert outbox.deliver_due() == 2
+    smtp_server.wait_for(2)
+    for approver in (people.technical, people.operational):
+        [message] = smtp_server.to(approver.email)
+        assert change.reference in message["Subject"] and "awaits your approval" in message["Subject"]
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert f"http://127.0.0.1:5000/changes/{change.id}" in text
+        assert f'href="http://127.0.0.1:5000/changes/{change.id}"' in html
+    assert smtp_server.to(engineer.email) == []  # the requester acted: not told of it
+    assert outbox.deliver_due() == 0  # sent once
+
+
+def test_server_down_the_mail_waits_then_arrives_once(app, smtp_down, clock, pending_change, people, unused_port):
+    pending_change()
+    assert outbox.deliver_due() == 0
+    rows = MailMessage.query.order_by(MailMessage.id).all()
+    assert {row.status for row in rows} == {"pending"}
+    # The first attempt found the server down: it backs off, and the run stopped there.
+    assert rows[0].attempts == 1 and "could not reach" in rows[0].last_error
+    assert rows[0].next_attempt_at > clock.now
+    assert rows[1].attempts == 0
+
+    from aiosmtpd.controller import Controller
+    from .conftest import Inbox
+
+    received = Inbox()
+    controller = Controller(received, hostname="127.0.0.1", port=smtp_down)
+    controller.start()
+    try:
+        assert outbox.deliver_due() == 1  # the untried one; the other waits out its backoff
+        clock.advance(minutes=5)
+        assert outbox.deliver_due() == 1
+        received.wait_for(2)
+        assert outbox.deliver_due() == 0
+        clock.advance(hours=2)
+        assert outbox.deliver_due() == 0
+    finally:
+        controller.stop()
+    assert sorted(m["To"] for m in received.messages) == sorted([people.technical.email, people.operational.email])
+    assert {row.status for row in MailMessage.query.all()} == {"sent"}
+
+
+def test_a_claimed_message_is_not_sent_by_a_second_sender(smtp_server, clock, pending_change, db):
+    pending_change()
+    first = db.session.scalars(select(MailMessage.id).order_by(MailMessage.id)).first()
+    assert outbox._claim(first) is True
+    assert outbox._claim(first) is False  # another process holds it
+    assert outbox.deliver_due() == 1  # only the other message
+    clock.advance(minutes=3)  # the claim expired: the first process died mid-send
+    assert outbox.deliver_due() == 1
+    assert len(smtp_server.wait_for(2)) == 2
+
+
+def test_schedule_reschedule_cancel_update_one_calendar_event(smtp_server, clock, approved_change, engineer, people):
+    change = approved_change()
+    outbox.deliver_due()
+    smtp_server.messages.clear()
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START, window_end=WINDOW_END,
+          implementer_id=people.implementer.id)
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START + timedelta(days=1),
+          window_end=WINDOW_END + timedelta(days=1), implementer_id=people.implementer.id)
+    apply(operations.cancel, change, engineer, reason="Not needed any more")
+    outbox.deliver_due()
+    invited = smtp_server.wait_for(3)
+    events = []
+    for message in invited:
+        assert message["To"] == people.implementer.email
+        part, calendar = calendar_of(message)
+        [event] = calendar.walk("VEVENT")
+        events.append((str(calendar["METHOD"]), part.get_param("method"), str(event["UID"]), int(event["SEQUENCE"]),
+                       event.decoded("DTSTART")))
+    (m1, p1, uid1, seq1, start1), (m2, p2, uid2, seq2, start2), (m3, p3, uid3, seq3, _) = events
+    assert (m1, p1, m2, p2, m3, p3) == ("REQUEST", "REQUEST", "REQUEST", "REQUEST", "CANCEL", "CANCEL")
+    assert uid1 == uid2 == uid3
+    assert seq1 < seq2 < seq3
+    assert start1 == WINDOW_START and start2 == WINDOW_START + timedelta(days=1)
+
+
+def test_a_new_implementer_gets_the_invitation_and_the_previous_one_its_cancellation(
+        smtp_server, clock, approved_change, engineer, people, make_user):
+    change = approved_change()
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START, window_end=WINDOW_END,
+          implementer_id=people.implementer.id)
+    other = make_user("engineer")
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START, window_end=WINDOW_END,
+          implementer_id=other.id)
+    outbox.deliver_due()
+    smtp_server.wait_for(6)  # 2 "awaits approval", 1 "approved" to the requester, 3 invitation mails
+    methods = {(m["To"], calendar_of(m)[1]["METHOD"]) for m in smtp_server.messages
+               if any(p.get_content_type() == "text/calendar" for p in m.walk())}
+    assert methods == {(people.implementer.email, "REQUEST"), (people.implementer.email, "CANCEL"),
+                       (other.email, "REQUEST")}
+
+
+def test_preferences_are_honoured(smtp_server, clock, pending_change, people, db):
+    preferences.save(people.technical, {"awaiting_approval": "off"})
+    preferences.save(people.operational, {"awaiting_approval": "in_app"})
+    db.session.commit()
+    change = pending_change()
+    assert outbox.deliver_due() == 0
+    assert smtp_server.messages == []
+    from cbcw.notifications.models import Notification
+    items = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.change_id) for n in items] == [(people.operational.id, change.id)]
+
+
+def test_rejection_tells_the_requester(smtp_server, clock, pending_change, people, engineer):
+    change = pending_change()
+    apply(operations.reject, change, people.technical, kind="technical", comment="Too risky on a Friday")
+    outbox.deliver_due()
+    smtp_server.wait_for(3)
+    [message] = smtp_server.to(engineer.email)
+    assert "rejected" in message["Subject"] and "Too risky on a Friday" in message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("smtp://mail.example.test:2525", ("mail.example.test", 2525, False, False)),
+    ("smtp://mail.example.test:587?starttls=true", ("mail.example.test", 587, False, True)),
+    ("smtps://u:p%40ss@mail.example.test", ("mail.example.test", 465, True, False)),
+])
+def test_smtp_url_forms(url, expected):
+    server = SmtpServer.from_url(url)
+    assert (server.host, server.port, server.implicit_tls, server.starttls) == expected
+
+
+@pytest.mark.parametrize("url", ["http://u:s3cret@x", "smtp://u:s3cret@", "smtp://u:s3cret@host:notaport",
+                                 "smtp://u:s3cret@h:99999"])
+def test_a_bad_smtp_url_never_echoes_its_password(url):
+    with pytest.raises(BadSmtpUrl) as refused:
+        SmtpServer.from_url(url)
+    assert "s3cret" not in str(refused.value)
