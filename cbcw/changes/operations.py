@@ -287,6 +287,7 @@ def submit(change: Change, actor: User) -> None:
     _bump(change)
     timeline.record(change, actor, "submitted", "Submitted for approval", round=change.approval_round)
     db.session.flush()
+    _send(signals.change_submitted, change, actor)
 
 
 def _require_approvers(change: Change, risk: Optional[str] = None) -> None:
@@ -355,7 +356,6 @@ def raise_risk(change: Change, actor: User, risk: str, reason: str) -> None:
     timeline.record(change, actor, "risk_raised", f"Raised the risk from {previous} to {risk}: {reason}",
                     previous=previous, risk=risk, reason=reason)
     db.session.flush()
-    _send(signals.change_submitted, change, actor)
 
 
 def _decide(change: Change, actor: User, kind: str, decision: str, comment: str) -> Approval:
