@@ -2,7 +2,8 @@
 
 Receivers run inside the transaction of the event (before commit), so the inbox rows and the
 outbox mail are stored with the change or not at all; nothing here talks to the network. The
-person who acted is never told of their own action.
+person who acted is never told of their own action, except of a task it leaves them (an
+emergency change's review, which they owe whoever finished it).
 """
 from typing import Iterable, Optional
 
@@ -85,6 +86,17 @@ def on_failed(change: Change, actor_id=None, failure_reason: str = "", **_) -> N
     for requester in _others([change.created_by], actor_id):
         notify(requester, "failed", Message(f"{change.reference} failed: {change.title}",
                                             [f"Reason: {failure_reason}"]), change)
+    on_finished(change)
+
+
+def on_finished(change: Change, **_) -> None:
+    """A finished emergency change counts as closed only once its requester records the
+    post-implementation review (PRODUCT §2.7): tell them it is due."""
+    if change.review_due:
+        notify(change.created_by, "review_due", Message(
+            f"{change.reference} needs its post-implementation review: {change.title}",
+            ["An emergency change counts as closed once its review says what was done, why it could not "
+             "wait, the outcome and the follow-up actions."]), change)
 
 
 def _invite(change: Change, attendee: User, method: str) -> None:
@@ -120,6 +132,7 @@ RECEIVERS = (
     (signals.change_fully_approved, on_fully_approved),
     (signals.change_rejected, on_rejected),
     (signals.change_failed, on_failed),
+    (signals.change_completed, on_finished),
     (signals.change_scheduled, on_scheduled),
     (signals.change_cancelled, on_cancelled),
 )

@@ -11,7 +11,8 @@ from cbcw.mail import outbox
 from cbcw.mail.models import MailMessage
 from cbcw.mail.transport import BadSmtpUrl, SmtpServer
 from cbcw.notifications import preferences
-from tests.changes.conftest import WINDOW_END, WINDOW_START
+from tests.changes.conftest import WINDOW_END, WINDOW_START, in_progress_change  # noqa: F401 (a fixture)
+from tests.changes.test_change_types import cast, draft, emergency_in_progress  # noqa: F401 (fixtures)
 from tests.helpers.clock import FROZEN_NOW
 
 from .conftest import calendar_of
@@ -166,3 +167,27 @@ def test_a_bad_smtp_url_never_echoes_its_password(url):
     with pytest.raises(BadSmtpUrl) as refused:
         SmtpServer.from_url(url)
     assert "s3cret" not in str(refused.value)
+
+
+def test_a_finished_emergency_change_tells_its_requester_the_review_is_due(smtp_server, clock, emergency_in_progress,
+                                                                           cast):
+    """Completed by its requester, the emergency change still owes its review: the requester is told once,
+    and recording the review asks nothing more."""
+    change = emergency_in_progress()
+    outbox.deliver_due()
+    before = len(smtp_server.to(cast.requester.email))
+    apply(operations.complete, change, cast.requester, completion_notes="Done", test_results="OK")
+    assert outbox.deliver_due() == 1
+    smtp_server.wait_for(before + 1)
+    [message] = smtp_server.to(cast.requester.email)[before:]
+    assert "post-implementation review" in message["Subject"] and change.reference in message["Subject"]
+    apply(operations.record_review, change, cast.requester, what_was_done="Replaced the disk",
+          why_urgent="The file server was down", outcome="Back up", follow_ups="None")
+    assert outbox.deliver_due() == 0
+
+
+def test_a_normal_change_completed_asks_for_no_review(smtp_server, clock, in_progress_change, people, db):
+    change = in_progress_change()
+    outbox.deliver_due()
+    apply(operations.complete, change, people.implementer, completion_notes="Done", test_results="OK")
+    assert db.session.scalar(select(MailMessage).where(MailMessage.subject.contains("review"))) is None
