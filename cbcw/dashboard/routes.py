@@ -4,12 +4,13 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, Flask, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from cbcw.changes import queries
 from cbcw.accounts.models import User
 from cbcw.changes.models import CHANGE_TYPES, Change
+from cbcw.changes.type_models import ChangeReview
 from cbcw.dashboard import charts, stats
 from cbcw.db import utcnow
 from cbcw.extensions import db
@@ -45,7 +46,20 @@ def _awaiting() -> dict:
         # How many in all: the navigation's count (its own statement), not counted twice.
         "approvals": db.session.scalars(approvals_stmt.limit(SHOWN)).all(),
         "windows_today": today,
+        "reviews": db.session.scalars(_reviews_due(user).limit(SHOWN)).all(),
     }
+
+
+def _reviews_due(user: User):
+    """Finished emergency changes still owing their post-implementation review (PRODUCT §2.7) that
+    the user may record: as requester or implementer, or any of them for admins and MSP users."""
+    stmt = (scoped(Change)
+            .where(Change.change_type == "emergency", Change.state.in_(("completed", "failed")),
+                   ~select(ChangeReview.id).where(ChangeReview.change_id == Change.id).exists())
+            .order_by(Change.actual_end_at.desc(), Change.id.desc()))
+    if user.role not in ("admin", "msp"):
+        stmt = stmt.where(or_(Change.created_by_id == user.id, Change.implementer_id == user.id))
+    return stmt
 
 
 def _upcoming() -> list[Change]:

@@ -8,6 +8,7 @@ from cbcw.mail.models import MailMessage
 from cbcw.notifications import jobs
 from cbcw.notifications.models import Notification
 from tests.helpers.clock import FROZEN_NOW
+from tests.changes.test_change_types import cast, draft, emergency_in_progress  # noqa: F401 (fixtures)
 from tests.changes.test_statement_counts import counted_get  # noqa: F401  (the fixture)
 
 
@@ -188,3 +189,22 @@ def test_lead_times_average_the_periods_changes(monkeypatch, db, client, login, 
     page = client.get("/dashboard/reports").get_data(as_text=True)
     assert "<dt>Lead time, created → approved</dt><dd>3.0 h</dd>" in page
     assert "<dt>Lead time, created → completed</dt><dd>20.0 h</dd>" in page
+
+
+def test_reviews_due_are_listed_for_who_may_record_them(client, login, post, db, emergency_in_progress, cast, admin):
+    """A finished emergency change without its review shows under "Reviews due" for its requester and
+    for admins, not for an engineer who had no part in it; once recorded it is gone."""
+    from cbcw.changes import operations
+    from cbcw.changes.unit_of_work import apply
+
+    change = emergency_in_progress()
+    apply(operations.fail, change, cast.requester, failure_reason="Disk", rollback_notes="Rolled back")
+    line = f"{change.reference} {change.title}</a> <span class=\"muted small\">· emergency change failed"
+    for person, shown in ((cast.requester, True), (admin, True), (cast.technical, False)):
+        login(person)
+        assert (line in client.get("/").get_data(as_text=True)) is shown, person.display_name
+        post("/logout")
+    apply(operations.record_review, change, cast.requester, what_was_done="Swapped the disk",
+          why_urgent="The file server was down", outcome="Back up", follow_ups="None")
+    login(cast.requester)
+    assert "No emergency change awaits its review." in client.get("/").get_data(as_text=True)
