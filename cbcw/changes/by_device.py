@@ -27,10 +27,11 @@ def device_changes(device: Device) -> list[Change]:
 
 
 def report_rows(company_id: int | None = None, hostname: str = "", type_id: int | None = None,
-                start: datetime | None = None, end: datetime | None = None) -> Select:
+                start: datetime | None = None, end: datetime | None = None, exact: bool = False) -> Select:
     """The device change report's rows, one per change × device, as plain columns (what the table
     and the CSV show, no objects to build), dated by the change's window start (or its creation
-    when unscheduled), newest first; `hostname` is part of the device's hostname, `end` is exclusive.
+    when unscheduled), newest first; `hostname` is part of the device's hostname (all of it when
+    `exact`, either way regardless of case), `end` is exclusive.
     """
     org_id = current_org_id()
     implementer, company, device_type = aliased(User), aliased(Company), aliased(DeviceType)
@@ -49,7 +50,9 @@ def report_rows(company_id: int | None = None, hostname: str = "", type_id: int 
             .where(ChangeDevice.organisation_id == org_id))
     if company_id:
         stmt = stmt.where(Device.company_id == company_id)
-    if hostname.strip():
+    if hostname.strip() and exact:
+        stmt = stmt.where(func.lower(Device.hostname) == hostname.strip().lower())
+    elif hostname.strip():
         stmt = stmt.where(func.lower(Device.hostname).contains(hostname.strip().lower(), autoescape=True))
     if type_id:
         stmt = stmt.where(Device.device_type_id == type_id)

@@ -29,11 +29,12 @@ def report():
     except OverflowError:
         form.date_to.errors = [*form.date_to.errors, "Pick dates between the years 2 and 9998."]
         valid, start, end = False, None, None
-    stmt = by_device.report_rows(form.company.data, form.device.data or "", form.type.data, start, end) if valid else None
+    stmt = by_device.report_rows(form.company.data, form.device.data or "", form.type.data, start, end,
+                                  exact=form.exact.data) if valid else None
     if request.args.get("format") == "csv" and stmt is not None:
         return csv_download("device-changes.csv", zoned_header(device_report.HEADER, device_report.TIMED, zone), stmt,
                             partial(device_report.row_cells, zone=zone))
     page = by_device.report_page(stmt, page_argument(), current_app.config["DEVICES_PER_PAGE"]) if stmt is not None else None
-    filters = chosen_filters("company", "device", "type", "date_from", "date_to")
+    filters = chosen_filters("company", "device", "exact", "type", "date_from", "date_to")
     return render_template("devices/report.html", form=form, pagination=page, filters=filters,
                            row_cells=partial(device_report.row_cells, zone=zone))

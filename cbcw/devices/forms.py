@@ -1,7 +1,7 @@
 """Filters of the device list and the device change report, read from the query string."""
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectField
+from wtforms import BooleanField, SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from cbcw.devices import queries
@@ -55,6 +55,7 @@ class ReportFilterForm(_QueryForm):
     company = SelectField("Company", coerce=bounded_id, validate_choice=False)
     # A hostname (or part of one), not a dropdown: at 10,000 changes one lists 20,000 devices.
     device = SearchField("Device", validators=[Optional(), Length(max=100)])
+    exact = BooleanField("Exact hostname")  # a device page's Report link: that device, not srv01 and srv010
     type = SelectField("Type", coerce=bounded_id, validate_choice=False)
     date_from = LocalDateField("From", validators=[Optional()])
     date_to = LocalDateField("To", validators=[Optional()])

@@ -85,6 +85,23 @@ def test_the_device_filter_takes_part_of_a_hostname_literally(client, login, eng
     assert shown_hostnames(client.get(f"{REPORT}?device=%25").text) == []
 
 
+def test_a_device_pages_report_link_shows_that_device_only(client, login, engineer, make_device, make_change,
+                                                           company, org, db):
+    """From srv01's page the report lists srv01's changes, not srv010's; the pager and CSV keep it so."""
+    change = make_change()
+    devices = [make_device(hostname, company=company) for hostname in ("srv01", "SRV010")]
+    db.session.add_all(ChangeDevice(organisation_id=org.id, change_id=change.id, device_id=device.id,
+                                    mention=device.hostname) for device in devices)
+    db.session.commit()
+    login(engineer)
+    link = re.search(r'href="(/reports/device-changes\?[^"]+)">Report', client.get(f"/devices/{devices[0].id}").text)
+    url = link.group(1).replace("&amp;", "&")
+    page = client.get(url).text
+    assert shown_hostnames(page) == ["srv01"] and "exact=y" in page.split("Download CSV")[0]
+    assert sorted(shown_hostnames(client.get(url.replace("exact=y", "")).text)) == ["SRV010", "srv01"]
+    assert "SRV010" not in client.get(url + "&format=csv").text
+
+
 @pytest.mark.parametrize("query", ["", "?page=3", "?format=csv"])
 def test_report_statement_count_does_not_grow_with_the_data(app, db, org, login, engineer, scaled, counted_get,
                                                             monkeypatch, query):
