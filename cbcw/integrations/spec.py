@@ -45,12 +45,15 @@ class Panel:
 
     With a `tab` key the panel is a tab of its own (`/changes/<id>?tab=<key>`, a real URL) and
     `summary` is its one line on the Overview, so a busy integration does not drown the Overview;
-    without one it is a section under the tabs (for what must not be missed, e.g. drift)."""
+    without one it is a section under the tabs (for what must not be missed, e.g. drift). `live` is
+    markup the Overview shows under that line while the integration is busy (writes on their way),
+    which may refresh itself with htmx."""
 
     title: str
     url: str
     tab: str = ""
     summary: str = ""
+    live: str = ""
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def test_a_viewer_sees_what_was_written_but_not_the_request_bodies(db, linked, c
     note = next(r for r in outbox(db, change) if r.kind == "note")
     login(make_user("viewer"))
     panel = client.get(f"/changes/{change.id}/integration", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Internal note" in panel and "Sent" in panel and "POST /<wbr>service/<wbr>tickets" in panel
+    assert "Internal note" in panel and "Sent" in panel and "POST&nbsp;/<wbr>service/<wbr>tickets" in panel
     assert note.payload["text"] not in panel and "<pre" not in panel and "internalAnalysisFlag" not in panel
 
 
@@ -177,7 +177,7 @@ def test_activity_paths_break_only_after_a_slash_and_an_empty_error_column_is_le
     deliver_all()
     login(admin)
     page = client.get(ACTIVITY).get_data(as_text=True)
-    assert f"POST /<wbr>service/<wbr>tickets/<wbr>{change.linked_ticket_id}/<wbr>notes" in page
+    assert f"POST&nbsp;/<wbr>service/<wbr>tickets/<wbr>{change.linked_ticket_id}/<wbr>notes" in page
     assert "Last error" not in page
     linked(ticket=HELP_DESK_TICKET)  # its status write fails: the column appears, with the error
     deliver_all()

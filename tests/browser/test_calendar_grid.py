@@ -80,9 +80,9 @@ def test_suggest_a_window_then_one_click_fills_the_schedule_form(page, login, de
     label = slot.inner_text()  # "Use Tue 8 Dec 2026 22:00 – 00:00", in the user's timezone
     day, start, end = re.match(r"Use \w+ (\d+ \w+ \d+) (\d\d:\d\d) – (\d\d:\d\d)", label).groups()
     htmx_click(page, slot, url_with(f"/changes/{change_id}", action="schedule", fill_start=re.compile(".+")))
-    expect(page.locator("#schedule-window_start")).to_have_value(datetime.strptime(day, "%d %b %Y").strftime("%d %b %Y"))
-    expect(page.locator("#schedule-window_start-time")).to_have_value(start)
-    expect(page.locator("#schedule-window_end-time")).to_have_value(end)
+    expect(page.locator("#schedule-window_start")).to_have_value(
+        f'{datetime.strptime(day, "%d %b %Y").strftime("%Y-%m-%d")}T{start}')
+    expect(page.locator("#schedule-window_end")).to_have_value(re.compile(rf"^\d{{4}}-\d\d-\d\dT{end}$"))
     page.get_by_role("button", name="Save window").click()
     expect(page.get_by_text("Implementation window saved.")).to_be_visible()
 

@@ -111,7 +111,7 @@ def test_demo_conflict_shows_on_both_changes_and_in_the_calendar(page, login, de
     with demo.app_context():  # the day the demo put the window on, in the engineer's zone
         opens = db.session.scalar(select(Change.window_start).where(Change.title.startswith("Monthly patching")))
     page.goto(f"/calendar?date={opens.astimezone(ZoneInfo('Europe/London')).date().isoformat()}")
-    conflicts = page.locator(".agenda-conflict")
+    conflicts = page.locator(".cal-conflict")
     expect(conflicts.filter(has_text="Monthly patching")).not_to_have_count(0)
     expect(conflicts.filter(has_text="Replace the UPS")).not_to_have_count(0)
 

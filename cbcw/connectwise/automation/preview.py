@@ -1,13 +1,15 @@
 """What ConnectWise will receive if the user confirms a transition, shown under its form
 ("status → Scheduled, 1 internal note, schedule entry for 3 members"), and the change page's
 ConnectWise activity panel. Both are declared in `cbcw/connectwise/integration.py`."""
-from flask import url_for
+from flask import render_template, url_for
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from cbcw.changes import requirements, signals
 from cbcw.changes.approvals import completes_round
 from cbcw.changes.policy import decision_kinds
 from cbcw.changes.models import Change
+from cbcw.connectwise.automation.activity import delivery_of_change
 from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
 from cbcw.connectwise.automation.planning import Planned, plan
 from cbcw.connectwise.linked import linked_ticket_id
@@ -76,15 +78,19 @@ ACTIVITY_TAB = "integration"
 
 def activity_panel(change: Change) -> Panel | None:
     """The ConnectWise activity tab, on changes that have (or had) writes or a linked ticket, with
-    its one line for the Overview ("12 writes: 11 sent, 1 failed")."""
+    its one line for the Overview ("12 writes: 11 sent, 1 failed") and, while writes are on their
+    way, their live list (it asks again each second until each is sent or failed)."""
     counts = dict(db.session.execute(
         select(OutboxWrite.state, func.count()).where(OutboxWrite.change_id == change.id,
                                                       OutboxWrite.organisation_id == change.organisation_id)
         .group_by(OutboxWrite.state)).all())
     if not counts and linked_ticket_id(change) is None:
         return None
+    live = (Markup(render_template("connectwise/_pending_writes.html", change=change,
+                                   delivery=delivery_of_change(change.id)))
+            if counts.get("pending") else "")
     return Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id),
-                 tab=ACTIVITY_TAB, summary=activity_summary(counts))
+                 tab=ACTIVITY_TAB, summary=activity_summary(counts), live=live)
 
 
 def activity_summary(counts: dict[str, int]) -> str:
