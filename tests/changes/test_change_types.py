@@ -349,7 +349,8 @@ def test_only_a_low_risk_version_is_approved_for_standard_changes(db, org, cast,
     template = catalogue.create_template(org.id, cast.author, "Restore test", None, template_fields(level))
     db.session.commit()
     version = template.versions[0]
-    with pytest.raises(LifecycleError, match=f"Version 1 of “Restore test” is {level} risk, and a standard change is low"):
+    refusal = f"Version 1 of “Restore test” is {level} risk, and a standard change is low"
+    with pytest.raises(LifecycleError, match=refusal):
         catalogue.approve_version(version, cast.admin)
     assert version.approved_at is None
 

@@ -79,7 +79,7 @@ def test_a_delegate_who_voted_vcab_cannot_decide_for_the_absent_approver(pending
     assert policy.decision_kinds(change, sam) == ["operational", "vcab"]
     apply(operations.approve, change, sam, kind="vcab")
     assert policy.decision_kinds(change, sam) == [] and queries.awaiting_approval_count(sam) == 0
-    with pytest.raises(LifecycleError, match="already decided on this change as vCAB member.*only one kind of decision"):
+    with pytest.raises(LifecycleError, match="already decided on this change as vCAB member.*one kind of decision"):
         apply(operations.approve, change, sam, kind="operational")
     with pytest.raises(LifecycleError, match="only one kind of decision"):
         apply(operations.reject, change, sam, kind="operational", comment="No")
