@@ -159,6 +159,8 @@ def test_a_medium_risk_version_is_not_approved_for_standard_changes(client, post
     template = catalogue.create_template(org.id, msp, "Firmware update", None, template_fields("medium"))
     db.session.commit()
     login_as(admin)
+    page = text(client.get(f"/templates/{template.id}"))
+    assert "Not approvable: a standard change is low risk" in page and "Approve v1" not in page
     page = text(post(f"/templates/{template.id}/versions/{template.versions[0].id}/approve", follow_redirects=True))
     assert "Version 1 of “Firmware update” is medium risk, and a standard change is low risk" in page
     db.session.expire_all()
