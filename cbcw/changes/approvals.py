@@ -44,8 +44,8 @@ def active_ecab_members(organisation_id: int) -> list[User]:
 
 def vcab_board_too_small(change: Change) -> bool:
     """PRODUCT §2.8: the members eligible to vote on the change (not its requester, not its
-    approvers) are fewer than half of the active board, so naming approvers from the vCAB would
-    leave a rubber stamp."""
+    approvers, not a delegate who decided for one) are fewer than half of the active board, so
+    naming approvers (or delegates) from the vCAB would leave a rubber stamp."""
     board = active_vcab_members(change.organisation_id)
     eligible = [m for m in board if policy.counts_toward_majority(change, m.id)]
     return not eligible or 2 * len(eligible) < len(board)

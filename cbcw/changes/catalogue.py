@@ -4,6 +4,10 @@ A template's fields live in versions: editing one adds a version (a new row), so
 the version it was made from. A version creates standard changes once an admin other than its
 author approved it; a new change uses the template's latest approved version. A standard change
 that fails suspends its template until an admin reviews it.
+
+The pre-approval is for what the template does: a version must be low risk to be approved, and a
+standard change carries its version's implementation, rollback and test plans (its title and
+description may differ, shown as the difference from the template).
 """
 from dataclasses import dataclass, field, fields as dataclass_fields
 from typing import Optional
@@ -12,6 +16,7 @@ from sqlalchemy import case, func, select, update
 
 from cbcw.accounts.models import User
 from cbcw.changes.errors import LifecycleError
+from cbcw.changes.labels import FIELD_LABELS, spoken_list
 from cbcw.changes.models import Change
 from cbcw.changes.risk import assess
 from cbcw.changes.type_models import ChangeTemplate, TemplateVersion
@@ -23,6 +28,8 @@ EDIT_ROLES = frozenset({"admin", "msp"})
 NAME_MAX = 120
 DEVICES_MAX = 1000
 DURATION_MAX_MINUTES = 7 * 24 * 60
+# What a standard change actually does: the fields it must take unchanged from its template version.
+PLANS = ("implementation_plan", "rollback_plan", "test_plan")
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def approve_version(version: TemplateVersion, actor: User) -> None:
         raise LifecycleError("Only an admin can approve a template.")
     if actor.id == version.author_id:
         raise LifecycleError("An admin other than its author must approve this version.")
+    _require_low_risk(version)
     done = db.session.execute(
         update(TemplateVersion)
         .where(TemplateVersion.id == version.id, TemplateVersion.approved_at.is_(None))
@@ -111,6 +119,13 @@ def approve_version(version: TemplateVersion, actor: User) -> None:
     if not done:
         raise LifecycleError("This version is already approved.")
     db.session.refresh(version)
+
+
+def _require_low_risk(version: TemplateVersion) -> None:
+    if version.risk != "low":
+        raise LifecycleError(
+            f"Version {version.version} of “{version.template.name}” is {version.risk} risk, and a standard "
+            "change is low risk: write a low-risk version, or use the template for normal changes.")
 
 
 def reinstate(template: ChangeTemplate, actor: User) -> None:
@@ -151,11 +166,30 @@ def require_standard_source(organisation_id: int, version_id: Optional[int],
         raise LifecycleError(refusal)
     if version.approved_at is None:
         raise LifecycleError(f"Version {version.version} of “{template.name}” is not approved.")
+    _require_low_risk(version)  # a version approved before this rule
     if new and latest_approved(template).id != version.id:
         raise LifecycleError(f"“{template.name}” has a newer approved version: start again from the template.")
     if template.company_id is not None and company_id is not None and template.company_id != company_id:
         raise LifecycleError(f"The template “{template.name}” is for {template.company.name} only.")
     return version
+
+
+def normalised(text: Optional[str]) -> str:
+    """The text as compared with its template: one kind of line ending, no surrounding whitespace."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def require_template_plans(change: Change, version: TemplateVersion) -> None:
+    """A standard change does what its template version was approved to do: its plans are the
+    version's (the title and description may differ)."""
+    differing = [FIELD_LABELS[name] for name in PLANS
+                 if normalised(getattr(change, name)) != normalised(getattr(version, name))]
+    if differing:
+        verb = "differs" if len(differing) == 1 else "differ"
+        raise LifecycleError(
+            f"This standard change's {spoken_list(differing)} {verb} from its template “{version.label}”: "
+            "a standard change is approved for what its template does. Make it a normal change so it is "
+            "approved, or use the template's plans.")
 
 
 def template_version(version_id: int) -> Optional[TemplateVersion]:

@@ -1,10 +1,11 @@
 """A change made from a template shows its edits as a difference from the template (PRODUCT §2.7):
-per field, the changed lines with one line of context, as difflib finds them. The lines are text:
-the page escapes them like any other."""
+per field, the changed lines with one line of context, as difflib finds them. Fields are compared
+as submit compares a standard change's plans (`catalogue.normalised`): line endings and surrounding
+whitespace are no edit. The lines are text: the page escapes them like any other."""
 import difflib
 from dataclasses import dataclass
 
-from cbcw.changes.catalogue import PREFILLED, prefill
+from cbcw.changes.catalogue import PREFILLED, normalised, prefill
 from cbcw.changes.labels import FIELD_LABELS
 from cbcw.changes.models import Change
 
@@ -26,7 +27,7 @@ def from_template(change: Change) -> list[FieldDifference]:
     original = prefill(version, standard=True)
     found = []
     for name in PREFILLED:
-        before, after = (original[name] or "").splitlines(), (getattr(change, name) or "").splitlines()
+        before, after = normalised(original[name]).splitlines(), normalised(getattr(change, name)).splitlines()
         if before == after:
             continue
         diff = list(difflib.unified_diff(before, after, lineterm="", n=1))[2:]  # no file headers

@@ -276,8 +276,9 @@ def submit(change: Change, actor: User) -> None:
     if missing:
         raise LifecycleError("Before submitting, give the change " + spoken_list(missing) + ".")
     if change.change_type == "standard":
-        catalogue.require_standard_source(change.organisation_id, change.template_version_id, change.company_id,
-                                          new=False)
+        version = catalogue.require_standard_source(change.organisation_id, change.template_version_id,
+                                                    change.company_id, new=False)
+        catalogue.require_template_plans(change, version)
     _require_approvers(change)
     needed = requirements.of_change(change).kinds
     if not needed:

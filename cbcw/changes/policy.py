@@ -27,6 +27,10 @@ Delegation (PRODUCT §2.9): while a technical or operational approver is away, t
 decides for them (`decides_for`), and the rules hold for the delegate too: a delegate never
 decides for the change's requester, never on a change they requested, and never for the other
 approver role they hold themselves.
+One person gives one kind of decision on a change in a round, for themselves or for someone
+away: a delegate who already decided (a vCAB vote, or for another absent approver) cannot decide
+for an absent approver, and the vCAB vote of someone who decided for an absent approver counts
+toward the majority no more than an approver's does.
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -166,8 +170,11 @@ def is_self_approval(change: Change, user: User) -> bool:
 
 
 def counts_toward_majority(change: Change, voter_id: int) -> bool:
-    """Whether this person's vCAB vote on the change counts toward the majority."""
+    """Whether this person's vCAB vote on the change counts toward the majority: not the
+    approvers', nor that of a delegate who decided for one of them this round."""
     if voter_id in (change.technical_approver_id, change.operational_approver_id):
+        return False
+    if any(a.decided_by_id == voter_id for a in change.current_decisions):
         return False
     return voter_id != change.created_by_id or small_team(change.organisation_id)
 
@@ -217,6 +224,12 @@ def _require_fair_delegate(change: Change, user: User, absent_id: int) -> None:
         )
     if any(a.approver_id == absent_id for a in change.current_decisions):
         raise LifecycleError("This approver's decision has already been given.")
+    given = next((a for a in change.current_decisions if user.id in (a.approver_id, a.decided_by_id)), None)
+    if given is not None:
+        raise LifecycleError(
+            f"You already decided on this change as {KIND_LABELS[given.kind]}"
+            f"{' for someone away' if given.decided_by_id else ''}, and one person gives only one kind of "
+            "decision on a change: someone else must decide for this approver.")
 
 
 def require_decision(change: Change, user: Optional[User], kind: str) -> None:

@@ -126,7 +126,9 @@ def _offered_as_delegate(user: User) -> ColumnElement[bool]:
     has not decided, except those the rules keep from a delegate (policy._require_fair_delegate)."""
     away = delegation.absent_for(user.id)
     fair = and_(Change.created_by_id != user.id, Change.technical_approver_id != user.id,
-                Change.operational_approver_id != user.id)
+                Change.operational_approver_id != user.id, ~exists().where(  # one kind of decision each
+                    Approval.change_id == Change.id, Approval.round == Change.approval_round,
+                    or_(Approval.approver_id == user.id, Approval.decided_by_id == user.id)))
     return and_(fair, or_(*(
         and_(approver.in_(away), approver != Change.created_by_id, ~exists().where(
             Approval.change_id == Change.id, Approval.round == Change.approval_round,

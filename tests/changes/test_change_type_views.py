@@ -138,6 +138,35 @@ def test_new_change_from_template_prefills_and_the_change_shows_its_edits(client
     assert db.session.get(Change, change.id).state == "approved"
 
 
+def test_a_standard_change_that_wipes_production_is_not_approved_on_submit(client, post, login_as, db, org, company,
+                                                                          msp, admin, people):
+    """The security review's case: an approved template's version on a change that does something else."""
+    _, version = approved_template(org.id, msp, admin, company_id=company.id)
+    login_as(people.implementer)
+    post("/changes/new", _form(company, people, change_type="standard", template_version_id=str(version.id),
+                               title="Wipe production database", implementation_plan="drop everything",
+                               rollback_plan="Delete the restored VM.", test_plan="Domain login works.",
+                               **answers("low")))
+    change = db.session.scalar(select(Change))
+    page = text(post(f"/changes/{change.id}/submit", follow_redirects=True))
+    refusal = "This standard change&#39;s implementation plan differs from its template “Backup restore test v1”"
+    assert refusal in page and "Make it a normal change" in page, page[-3000:]
+    db.session.expire_all()
+    assert db.session.get(Change, change.id).state == "draft"
+
+
+def test_a_medium_risk_version_is_not_approved_for_standard_changes(client, post, login_as, db, org, msp, admin):
+    template = catalogue.create_template(org.id, msp, "Firmware update", None, template_fields("medium"))
+    db.session.commit()
+    login_as(admin)
+    page = text(client.get(f"/templates/{template.id}"))
+    assert "Not approvable: a standard change is low risk" in page and "Approve v1" not in page
+    page = text(post(f"/templates/{template.id}/versions/{template.versions[0].id}/approve", follow_redirects=True))
+    assert "Version 1 of “Firmware update” is medium risk, and a standard change is low risk" in page
+    db.session.expire_all()
+    assert db.session.get(TemplateVersion, template.versions[0].id).approved_at is None
+
+
 def test_a_suspended_template_starts_a_normal_change(client, login_as, db, org, msp, admin, engineer):
     template, _ = approved_template(org.id, msp, admin)
     template.suspended = True

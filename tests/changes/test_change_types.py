@@ -3,7 +3,7 @@ every type × risk path through submit and approval, who may decide, the templat
 suspension, the review gate, raising the risk and vCAB eligibility."""
 import pytest
 
-from cbcw.changes import approvals, catalogue, operations, policy, policy_settings, requirements, risk
+from cbcw.changes import approvals, catalogue, differences, operations, policy, policy_settings, requirements, risk
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import ChangeFields
 from cbcw.changes.models import Change, TimelineEntry
@@ -333,16 +333,71 @@ def test_a_standard_change_needs_an_approved_template(db, org, draft, cast):
         draft(**standard_fields(template.versions[0]))
 
 
-@pytest.mark.parametrize("level", RISK_LEVELS)
-def test_standard_change_is_approved_on_submit_whatever_the_roles(db, org, company, draft, cast, signal_log, level):
+def test_standard_change_is_approved_on_submit_whatever_the_roles(db, org, company, draft, cast, signal_log):
     """Submit takes it straight to approved: no approver is asked, whoever is named."""
-    _, version = approved_template(org.id, cast.author, cast.admin, risk=level)
+    _, version = approved_template(org.id, cast.author, cast.admin)
     change = draft(**standard_fields(version, company_id=company.id))
-    assert change.risk == level and requirements.of_change(change).kinds == ()
+    assert change.risk == "low" and requirements.of_change(change).kinds == ()
     apply(operations.submit, change, cast.requester)
     assert change.state == "approved" and signal_log.names()[-1] == "change-fully-approved"
     assert _kinds(db, change)[-2:] == ["submitted", "fully_approved"]
     assert all(policy.decision_kinds(change, person) == [] for person in (cast.technical, cast.ecab, cast.vcab[0]))
+
+
+@pytest.mark.parametrize("level", ("medium", "high"))
+def test_only_a_low_risk_version_is_approved_for_standard_changes(db, org, cast, level):
+    template = catalogue.create_template(org.id, cast.author, "Restore test", None, template_fields(level))
+    db.session.commit()
+    version = template.versions[0]
+    refusal = f"Version 1 of “Restore test” is {level} risk, and a standard change is low"
+    with pytest.raises(LifecycleError, match=refusal):
+        catalogue.approve_version(version, cast.admin)
+    assert version.approved_at is None
+
+
+def test_a_version_approved_before_the_low_risk_rule_makes_no_standard_change(db, org, company, draft, cast):
+    _, version = approved_template(org.id, cast.author, cast.admin)
+    change = draft(**standard_fields(version, company_id=company.id))
+    version.risk = "medium"  # approved when a medium-risk version still could be
+    db.session.commit()
+    with pytest.raises(LifecycleError, match="is medium risk, and a standard change is low"):
+        apply(operations.submit, change, cast.requester)
+    assert change.state == "draft"
+
+
+def test_a_standard_change_that_does_something_else_is_refused_on_submit(db, org, company, draft, cast):
+    """The security review's case: an approved template's id on a change that wipes production."""
+    _, version = approved_template(org.id, cast.author, cast.admin)
+    change = draft(**standard_fields(version, company_id=company.id, title="Wipe production database",
+                                     implementation_plan="drop everything"))
+    with pytest.raises(LifecycleError, match=(
+            "implementation plan differs from its template “Backup restore test v1”.*Make it a normal change")):
+        apply(operations.submit, change, cast.requester)
+    assert change.state == "draft" and _kinds(db, change)[-1] != "fully_approved"
+
+
+def test_the_refusal_names_every_plan_that_differs(db, org, company, draft, cast):
+    _, version = approved_template(org.id, cast.author, cast.admin)
+    change = draft(**standard_fields(version, company_id=company.id, implementation_plan="1. Restore\n2. Boot",
+                                     rollback_plan="None", test_plan=""))
+    with pytest.raises(LifecycleError, match="implementation plan, rollback plan and test plan differ from"):
+        apply(operations.submit, change, cast.requester)
+    change = draft(**standard_fields(version, company_id=company.id, rollback_plan="None"))
+    with pytest.raises(LifecycleError, match="change's rollback plan differs from"):
+        apply(operations.submit, change, cast.requester)
+
+
+def test_a_standard_change_may_retitle_and_redescribe_but_keeps_the_plans(db, org, company, draft, cast):
+    """Title and description are the change's own; the plans compare without line endings and
+    surrounding whitespace (a browser posts CRLF)."""
+    _, version = approved_template(org.id, cast.author, cast.admin)
+    change = draft(**standard_fields(version, company_id=company.id, title="Restore test for Acme",
+                                     description="Acme's file server this quarter.",
+                                     implementation_plan="  1. Restore\r\n2. Boot\r\n3. Log in\r\n",
+                                     test_plan="\nDomain login works.  "))
+    apply(operations.submit, change, cast.requester)
+    assert change.state == "approved"
+    assert [d.label for d in differences.from_template(change)] == ["Title", "Description"]
 
 
 def test_standard_change_is_no_riskier_than_its_template(org, company, draft, cast):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from cbcw.accounts.delegation import Delegation
-from cbcw.changes import operations, policy, queries
+from cbcw.changes import approvals, operations, policy, queries
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.models import TimelineEntry
 from cbcw.changes.unit_of_work import apply
@@ -62,6 +62,70 @@ def test_the_other_approver_cannot_also_decide_as_delegate(pending_change, peopl
     assert policy.decision_kinds(change, people.operational) == ["operational"]
     with pytest.raises(LifecycleError, match="both the technical and the operational"):
         apply(operations.approve, change, people.operational, kind="technical")
+
+
+@pytest.fixture
+def board(make_user):
+    """Three vCAB members; the first, Sam, is the one who stands in for an approver."""
+    return [make_user("engineer", vcab_member=True, display_name=name)
+            for name in ("Sam Standin", "Val Vcab", "Will Vcab")]
+
+
+def test_a_delegate_who_voted_vcab_cannot_decide_for_the_absent_approver(pending_change, people, board, away):
+    """The security review's case: one person, one kind of decision on a change."""
+    sam = board[0]
+    away(people.operational, sam)
+    change = pending_change(requires_vcab=True)
+    assert policy.decision_kinds(change, sam) == ["operational", "vcab"]
+    apply(operations.approve, change, sam, kind="vcab")
+    assert policy.decision_kinds(change, sam) == [] and queries.awaiting_approval_count(sam) == 0
+    with pytest.raises(LifecycleError, match="already decided on this change as vCAB member.*one kind of decision"):
+        apply(operations.approve, change, sam, kind="operational")
+    with pytest.raises(LifecycleError, match="only one kind of decision"):
+        apply(operations.reject, change, sam, kind="operational", comment="No")
+    assert [a.kind for a in change.current_decisions] == ["vcab"]
+
+
+def test_a_delegate_decides_for_one_absent_approver_only(pending_change, people, make_user, away):
+    deputy = make_user("engineer")
+    away(people.technical, deputy)
+    away(people.operational, deputy)
+    change = pending_change()
+    apply(operations.approve, change, deputy, kind="technical")
+    assert policy.decision_kinds(change, deputy) == [] and queries.awaiting_approval_count(deputy) == 0
+    with pytest.raises(LifecycleError, match="as technical approver for someone away"):
+        apply(operations.approve, change, deputy, kind="operational")
+
+
+def test_the_vcab_vote_of_a_delegate_who_decided_does_not_count(pending_change, people, board, away):
+    sam, val, will = board
+    away(people.operational, sam)
+    change = pending_change(requires_vcab=True)
+    apply(operations.approve, change, sam, kind="operational")
+    apply(operations.approve, change, sam, kind="vcab")  # accepted, like an approver's vote, but not counted
+    status = approvals.approval_status(change)
+    [vote] = status.vcab_approvals
+    assert not status.counts(vote) and [m.id for m in status.vcab_members] == [val.id, will.id]
+    assert (status.vcab_yes, status.vcab_needed) == (0, 2)
+    apply(operations.approve, change, people.technical, kind="technical")
+    apply(operations.approve, change, val, kind="vcab")
+    assert change.state == "pending_approval"  # Sam's vote would have made the majority
+    apply(operations.approve, change, will, kind="vcab")
+    assert change.state == "approved"
+
+
+def test_a_delegate_who_decided_leaves_the_vcab_eligibility_count(pending_change, people, board, away):
+    """§2.8: with the technical approver and the operational approver's delegate from a board of
+    three, one member is left to vote: raising the risk to where the vCAB decides is refused."""
+    sam, val, _ = board
+    away(people.operational, sam)
+    change = pending_change(technical_approver_id=val.id)
+    assert not approvals.vcab_board_too_small(change)
+    apply(operations.approve, change, sam, kind="operational")
+    assert approvals.vcab_board_too_small(change)
+    with pytest.raises(LifecycleError, match="Too few vCAB members could vote"):
+        apply(operations.raise_risk, change, val, risk="high", reason="Payroll runs on it")
+    assert change.risk == "medium"
 
 
 def test_a_requesters_delegate_cannot_decide_for_the_requester(db, org, new_change, people, engineer, make_user, away):
