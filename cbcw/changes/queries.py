@@ -103,17 +103,22 @@ def _undecided(kind: str, user_id: int) -> ColumnElement[bool]:
 
 def awaiting_decision_by(user: User) -> ColumnElement[bool]:
     """Changes pending approval on which `user` may still decide (the rules of policy.decision_kinds):
-    as the named technical or operational approver, or as an active vCAB member when vCAB is required;
-    never on a change the user requested, unless the organisation allows self-approval (small team).
+    as the named technical or operational approver, as an active vCAB member when vCAB is required,
+    as an ECAB member on an emergency change, or as an absent approver's delegate; never on a change
+    the user requested, unless the organisation allows self-approval (small team; never for ECAB).
     """
     if not user.active or user.role == "viewer":
         return false()
+    by_name = Change.change_type != "emergency"  # an emergency change is the ECAB's alone (PRODUCT §2.7)
     may_decide = [
-        and_(Change.technical_approver_id == user.id, _undecided("technical", user.id)),
-        and_(Change.operational_approver_id == user.id, _undecided("operational", user.id)),
+        and_(by_name, Change.technical_approver_id == user.id, _undecided("technical", user.id)),
+        and_(by_name, Change.operational_approver_id == user.id, _undecided("operational", user.id)),
     ]
     if user.vcab_member:
         may_decide.append(and_(Change.requires_vcab.is_(True), _undecided("vcab", user.id)))
+    if user.ecab_member:  # one ECAB approval decides: once given, the change is no longer pending
+        may_decide.append(and_(Change.change_type == "emergency", Change.created_by_id != user.id,
+                               _undecided("ecab", user.id)))
     may_decide.append(_offered_as_delegate(user))
     pending = [Change.state == "pending_approval", or_(*may_decide)]
     if not policy.small_team(user.organisation_id):

@@ -3,7 +3,8 @@ every type × risk path through submit and approval, who may decide, the templat
 suspension, the review gate, raising the risk and vCAB eligibility."""
 import pytest
 
-from cbcw.changes import approvals, catalogue, differences, operations, policy, policy_settings, requirements, risk
+from cbcw.changes import (approvals, catalogue, differences, operations, policy, policy_settings, queries,
+                          requirements, risk)
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.fields import ChangeFields
 from cbcw.changes.models import Change, TimelineEntry
@@ -221,8 +222,11 @@ def test_emergency_change_needs_one_ecab_approval_whatever_its_risk(draft, cast,
     apply(operations.submit, change, cast.requester)
     assert policy.decision_kinds(change, cast.technical) == []  # named approvers do not decide
     assert policy.decision_kinds(change, cast.ecab) == ["ecab"]
+    # "Awaiting my approval" and the navigation's count say the same as the rules
+    assert queries.awaiting_approval_count(cast.ecab) == 1 and queries.awaiting_approval_count(cast.technical) == 0
+    assert queries.awaiting_approval_count(cast.requester) == 0
     apply(operations.approve, change, cast.ecab, kind="ecab", comment="Outage ongoing")
-    assert change.state == "approved"
+    assert change.state == "approved" and queries.awaiting_approval_count(cast.ecab) == 0
 
 
 @pytest.mark.parametrize("who", ["requester", "technical", "outsider", "admin", "viewer"])

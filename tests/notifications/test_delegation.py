@@ -171,3 +171,12 @@ def test_delegate_must_be_a_colleague(client, login, post, engineer, make_org, m
     response = post("/profile/delegation", {"delegate": stranger.id, "starts_on": "2030-01-01", "ends_on": "2030-01-02"})
     assert response.status_code == 400
     assert db.session.scalars(db.select(Delegation)).first() is None
+
+
+def test_a_vcab_member_covering_an_approver_is_offered_both(db, pending_change, people, make_user, away):
+    """A delegate who sits on the vCAB is offered the absent approver's change ("Awaiting my approval"
+    and the navigation's count) as well as the changes the board decides."""
+    deputy = make_user("engineer", display_name="Priya Patel", vcab_member=True)
+    away(people.technical, deputy)
+    change = pending_change()
+    assert queries.awaiting_approval_count(deputy) == 1 and policy.decision_kinds(change, deputy) == ["technical"]
