@@ -404,6 +404,8 @@ def transition(change_id: int, action: str):
             message = step.done.format(kind=KIND_LABELS.get(arguments.get("kind"), ""))
             if action == "approve" and change.state == "approved":
                 message += " The change is now fully approved."
+            elif action == "submit" and change.state == "approved":  # a standard change: pre-approved
+                message = "Submitted and approved: this change needs no approval round. Schedule it next."
             flash(message, "warning" if action == "fail" else "success")  # a failure is never good news
             return redirect(url_for(".detail", change_id=change.id))
     # Invalid or refused: show the page again with what was typed and why.

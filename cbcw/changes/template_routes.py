@@ -3,7 +3,10 @@ templates, an admin other than the author approves each version, engineers start
 them (`/changes/new?template=<id>`)."""
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+
+from cbcw.accounts.models import User
 
 from cbcw.accounts.permissions import admin_required, settings_required
 from cbcw.changes import catalogue, queries, risk
@@ -33,7 +36,13 @@ def detail(template_id: int):
     return render_template("change_templates/detail.html", template=template,
                            usage=catalogue.usage([template.id])[template.id],
                            current=catalogue.latest_approved(template),
-                           refusal=catalogue.usable_refusal(template))
+                           refusal=catalogue.usable_refusal(template), sole_admin=_admins() < 2)
+
+
+def _admins() -> int:
+    """Active admins of the organisation: with one, nobody can approve what that admin wrote."""
+    return db.session.scalar(select(func.count()).select_from(
+        scoped(User).where(User.role == "admin", User.active.is_(True)).subquery()))
 
 
 def _form(version: TemplateVersion | None = None, template: ChangeTemplate | None = None) -> TemplateForm:

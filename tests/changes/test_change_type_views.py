@@ -56,6 +56,18 @@ def test_msp_writes_a_template_and_another_admin_approves_it(client, post, login
     assert client.get("/templates/new").status_code == 403
 
 
+def test_a_sole_admins_template_says_another_admin_is_needed(client, login_as, db, org, admin, make_user):
+    """With one admin, the admin's own template could never be approved: the page says why; with a
+    second admin it does not."""
+    template = catalogue.create_template(org.id, admin, "Mine", None, template_fields())
+    db.session.commit()
+    login_as(admin)
+    hint = "your organisation has one admin: invite another to approve templates"
+    assert hint in text(client.get(f"/templates/{template.id}"))
+    make_user("admin")
+    assert hint not in text(client.get(f"/templates/{template.id}"))
+
+
 def test_the_author_cannot_approve_their_own_version(client, post, login_as, db, org, admin):
     template = catalogue.create_template(org.id, admin, "Mine", None, template_fields())
     db.session.commit()

@@ -18,6 +18,7 @@ def test_full_role_lists_every_capability_as_granted(post, login, admin, cw_sett
     login(admin)
     html = post(URL + "/test", headers=HX).get_data(as_text=True)
     assert "Connection successful (ConnectWise v" in html and "may not" not in html
+    assert '<div class="notice ok" role="status">' in html
     found = rows(html)
     assert set(found) == {c.words for c in capabilities.CAPABILITIES}
     assert set(found.values()) == {"granted"}
@@ -29,6 +30,7 @@ def test_a_denied_time_entry_is_named_as_the_missing_capability(post, login, adm
     login(admin)
     html = post(URL + "/test", headers=HX).get_data(as_text=True)
     assert "the API member&#39;s security role may not: add time entries for all members." in html
+    assert '<div class="notice warn" role="status">' in html  # connected, yet not a green light
     found = rows(html)
     assert found.pop("add time entries for all members") == "missing"
     assert set(found.values()) == {"granted"}
