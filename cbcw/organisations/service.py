@@ -38,8 +38,51 @@ def save_company(organisation_id: int, data: dict, company: Company | None = Non
     return company
 
 
+GUARDED = ("email", "password", "role", "vcab_member", "ecab_member")
+BOARDS = ("vcab_member", "ecab_member")
+
+
+def locked_fields(actor: User, user: User | None) -> set[str]:
+    """The user-form fields `actor` may not change on `user` (None: a new user).
+
+    Only an admin names emergency approvers (PRODUCT §2.7); nobody changes their own board
+    membership; and only an admin touches the email, password, role or boards of an admin or an
+    ECAB member, so an MSP user cannot take over an account that outranks their own."""
+    locked = set() if actor.role == "admin" else {"ecab_member"}
+    if user is not None and user.id == actor.id:
+        locked |= set(BOARDS)
+    if user is not None and actor.role != "admin" and (user.role == "admin" or user.ecab_member):
+        locked |= set(GUARDED)
+    return locked
+
+
+def _changed(name: str, value, user: User | None) -> bool:
+    if name == "password":
+        return bool(value)
+    current = getattr(user, name) if user is not None else None
+    if name == "email":
+        return User.normalise_email(value or "") != current
+    if name in BOARDS:
+        return bool(value) != bool(current)
+    return value != current
+
+
+def _refuse_locked_changes(actor: User, data: dict, user: User | None) -> None:
+    """Refuse a submitted change to a locked field (the form leaves them out; a crafted post may not)."""
+    for name in sorted(locked_fields(actor, user) & data.keys()):
+        if not _changed(name, data[name], user):
+            continue
+        if user is not None and user.id == actor.id and name in BOARDS:
+            raise SettingsError("You cannot change your own board membership; ask an admin.")
+        raise SettingsError("Only an admin names ECAB members or changes the email, password, role or "
+                            "boards of an admin or an ECAB member.")
+
+
 def save_user(actor: User, data: dict, user: User | None = None) -> User:
-    """Create or update a user of the actor's organisation."""
+    """Create or update a user of the actor's organisation. A field the actor may not change
+    (`locked_fields`) keeps its value when the form leaves it out and is refused when it differs."""
+    _refuse_locked_changes(actor, data, user)
+    data = {**({name: getattr(user, name) for name in GUARDED if name != "password"} if user else {}), **data}
     email = User.normalise_email(data["email"])
     taken = db.session.scalar(select(User).where(User.email == email, User.id != (user.id if user else -1)))
     if taken and taken.organisation_id == actor.organisation_id:
@@ -59,9 +102,8 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
     user.display_name = data["display_name"].strip()
     user.role = data["role"]
     user.timezone = data["timezone"]
-    user.vcab_member = data["vcab_member"]
-    if actor.role == "admin":  # only an admin names emergency approvers (PRODUCT §2.7)
-        user.ecab_member = bool(data.get("ecab_member"))
+    user.vcab_member = bool(data.get("vcab_member"))
+    user.ecab_member = bool(data.get("ecab_member"))  # False for a new user named by a non-admin
     if user.active and not data["active"]:
         user.end_sessions()  # a deactivated user is logged out everywhere
     user.active = data["active"]

@@ -130,3 +130,54 @@ def test_foreign_company_and_user_are_404(client, login, admin, make_org, make_c
     assert client.get(f"/settings/companies/{foreign_company.id}/edit").status_code == 404
     assert client.get(f"/settings/users/{foreign_user.id}/edit").status_code == 404
     assert foreign_company.name.encode() not in client.get("/settings/companies").data
+
+
+def _user_form(user, **changes):
+    return {"display_name": user.display_name, "email": user.email, "role": user.role, "timezone": "UTC",
+            "active": "y", **({"vcab_member": "y"} if user.vcab_member else {}), **changes}
+
+
+def test_msp_cannot_take_over_an_ecab_member(client, post, login, make_user, db):
+    """An MSP user cannot set the password, email or boards of an ECAB member (only an admin can),
+    and the form does not offer them."""
+    approver = make_user("engineer", ecab_member=True)
+    password_hash = approver.password_hash
+    login(make_user("msp"))
+    page = client.get(f"/settings/users/{approver.id}/edit").get_data(as_text=True)
+    assert 'name="password"' not in page and 'name="email"' not in page and "Only an admin changes" in page
+    post(f"/settings/users/{approver.id}/edit",
+         _user_form(approver, password="taken over pw!", email="msp-owned@example.test", vcab_member="y"))
+    db.session.refresh(approver)
+    assert (approver.password_hash, approver.email, approver.vcab_member, approver.ecab_member) == (
+        password_hash, approver.email, False, True)
+    assert approver.email != "msp-owned@example.test"
+
+
+def test_nobody_changes_their_own_boards(client, post, login, make_user, db):
+    """An MSP user cannot make themselves a vCAB member; an admin cannot make themselves ECAB."""
+    for role, board in (("msp", "vcab_member"), ("admin", "ecab_member")):
+        me = login(make_user(role))
+        assert f'name="{board}"' not in client.get(f"/settings/users/{me.id}/edit").get_data(as_text=True)
+        post(f"/settings/users/{me.id}/edit", _user_form(me, **{board: "y"}))
+        db.session.refresh(me)
+        assert not getattr(me, board)
+        post("/logout")
+
+
+def test_crafted_board_change_of_self_is_refused_by_the_service(make_user, db):
+    """The service itself refuses a change the form would not offer (a crafted post)."""
+    from cbcw.organisations.service import SettingsError, save_user
+
+    msp = make_user("msp")
+    with pytest.raises(SettingsError, match="own board membership"):
+        save_user(msp, {**_user_form(msp), "vcab_member": True, "active": True}, msp)
+
+
+def test_admin_still_edits_an_ecab_member(post, login, admin, make_user, db):
+    """An admin sets an ECAB member's password and boards."""
+    approver = make_user("engineer", ecab_member=True)
+    login(admin)
+    post(f"/settings/users/{approver.id}/edit",
+         _user_form(approver, password="a new temporary pw", vcab_member="y", ecab_member="y"))
+    db.session.refresh(approver)
+    assert approver.vcab_member and approver.ecab_member and approver.check_password("a new temporary pw")
