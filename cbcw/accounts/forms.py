@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectFi
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from cbcw.accounts.timezones import is_choosable, zones_called
+from cbcw.main.forms import single_line
 
 # A shape check only: email-validator refuses the reserved .test domain the demo uses.
 email_shape = Regexp(re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), message="Enter a valid email address.")
@@ -50,7 +51,7 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120), single_line], filters=[_strip])
     timezone = TimezoneField()
 
 

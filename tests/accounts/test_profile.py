@@ -187,3 +187,16 @@ def test_add_user_form_defaults_to_engineer_and_the_timezone_list(client, login,
     page = client.get("/settings/users/new").get_data(as_text=True)
     assert '<option selected value="engineer">' in page
     assert 'list="timezone-options"' in page and '<option value="Factory">' not in page
+
+
+@pytest.mark.parametrize("name", ["Erin\nBcc: x@example.test", "Erin\u2029E.", "Erin\x07"])
+def test_display_names_are_one_line_on_the_profile_and_in_settings(post, login, admin, engineer, db, name):
+    """A name with a line break or control character is a clear form error in both forms."""
+    login(admin)
+    response = post("/profile", {"display_name": name, "timezone": "UTC"})
+    assert response.status_code == 200 and "Use one line of text" in response.get_data(as_text=True)
+    response = post("/settings/users/invite", {"display_name": name, "email": "new@example.test",
+                                               "role": "engineer", "timezone": "UTC"})
+    assert response.status_code == 200 and "Use one line of text" in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert admin.display_name == "Ada Admin"
