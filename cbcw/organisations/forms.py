@@ -32,7 +32,7 @@ class InviteForm(FlaskForm):
 
 
 class UserForm(InviteForm):
-    """A user as an admin edits them (or adds them with a temporary password)."""
+    """A user as an admin or MSP user edits them (new people are invited instead)."""
 
     active = BooleanField("Active", default=True)
     # Temporary: the user chooses their own at next login (PRODUCT §1).

@@ -54,9 +54,14 @@ def edit_company(company_id: int):
 @bp.get("/users")
 @settings_required
 def users():
-    rows = db.session.scalars(scoped(User).order_by(User.display_name)).all()
-    return render_template("settings/users.html", users=rows,
-                           invited=invitations.pending_user_ids(current_user.organisation_id))
+    """The organisation's users and, among them, everyone invited; an invitation of an address
+    another organisation uses (no user) is listed exactly like any other invited person."""
+    organisation_id = current_user.organisation_id
+    invited = invitations.pending_user_ids(organisation_id)
+    rows = [(user, user.id in invited) for user in db.session.scalars(scoped(User))]
+    rows += [(invitation, True) for invitation in invitations.without_user(organisation_id)]
+    rows.sort(key=lambda row: (row[0].display_name.casefold(), row[0].email))
+    return render_template("settings/users.html", rows=rows)
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
@@ -68,16 +73,6 @@ def invite():
         flash(f"Invitation sent to {User.normalise_email(form.email.data)}.", "success")
         return redirect(url_for(".users"))
     return render_template("settings/invite.html", form=form, timezones=timezone_choices())
-
-
-@bp.route("/users/new", methods=["GET", "POST"])
-@settings_required
-def new_user():
-    form = _without_locked(UserForm(), None)
-    if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data)):
-        flash(f"User {form.email.data} added.", "success")
-        return redirect(url_for(".users"))
-    return render_template("settings/user_form.html", form=form, user=None, timezones=timezone_choices())
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])

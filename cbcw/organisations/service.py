@@ -78,39 +78,36 @@ def _refuse_locked_changes(actor: User, data: dict, user: User | None) -> None:
                             "boards of an admin or an ECAB member.")
 
 
-def save_user(actor: User, data: dict, user: User | None = None) -> User:
-    """Create or update a user of the actor's organisation. A field the actor may not change
-    (`locked_fields`) keeps its value when the form leaves it out and is refused when it differs."""
+def save_user(actor: User, data: dict, user: User) -> User:
+    """Update a user of the actor's organisation (new people are invited: `invite_user`). A field
+    the actor may not change (`locked_fields`) keeps its value when the form leaves it out and is
+    refused when it differs."""
     _refuse_locked_changes(actor, data, user)
-    data = {**({name: getattr(user, name) for name in GUARDED if name != "password"} if user else {}), **data}
+    data = {**{name: getattr(user, name) for name in GUARDED if name != "password"}, **data}
     email = User.normalise_email(data["email"])
-    taken = db.session.scalar(select(User).where(User.email == email, User.id != (user.id if user else -1)))
+    taken = db.session.scalar(select(User).where(User.email == email, User.id != user.id))
     if taken and taken.organisation_id == actor.organisation_id:
         raise SettingsError("Another user of your organisation already uses this email address.")
     if taken:  # another organisation's: say no more than that the address cannot be used
         raise SettingsError("This email address cannot be used.")
-    if "admin" in (data["role"], user.role if user else None) and actor.role != "admin":
+    if "admin" in (data["role"], user.role) and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
-    if user is not None and user.id == actor.id and (data["role"] != actor.role or not data["active"]):
+    if user.id == actor.id and (data["role"] != actor.role or not data["active"]):
         raise SettingsError("You cannot change your own role or deactivate yourself.")
-    if user is None and not data.get("password"):
-        raise SettingsError("Set an initial password for the new user.")
-    if user is not None and user.id == actor.id and data.get("password"):
+    if user.id == actor.id and data.get("password"):
         raise SettingsError("Change your own password on your profile page.")
-    user = user or User(organisation_id=actor.organisation_id)
     user.email = email
     user.display_name = data["display_name"].strip()
     user.role = data["role"]
     user.timezone = data["timezone"]
     user.vcab_member = bool(data.get("vcab_member"))
-    user.ecab_member = bool(data.get("ecab_member"))  # False for a new user named by a non-admin
+    user.ecab_member = bool(data.get("ecab_member"))
     if user.active and not data["active"]:
         user.end_sessions()  # a deactivated user is logged out everywhere
     user.active = data["active"]
     if data.get("password"):
         # Set by someone else, so temporary: the user chooses their own at next login.
         user.set_password(data["password"], temporary=True)
-    db.session.add(user)
     db.session.flush()
     return user
 
@@ -118,15 +115,19 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
 def invite_user(actor: User, data: dict) -> None:
     """Invite a person by e-mail (PRODUCT §2.9): a user without a usable password and a one-time
     link to choose one. The caller commits and always answers "invitation sent": an address that
-    belongs to another organisation is silently left alone, so the answer tells nothing about
-    other organisations' users. Only the actor's own organisation's users are named."""
+    belongs to another organisation gets an invitation row without a user or mail, listed as
+    invited all the same, so neither the answer nor the users list tells anything about other
+    organisations' users. Only the actor's own organisation's users are named."""
     email = User.normalise_email(data["email"])
     if data["role"] == "admin" and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
     taken = db.session.scalar(select(User).where(User.email == email))
     if taken is not None and taken.organisation_id == actor.organisation_id:
         raise SettingsError(f"{taken.display_name} already has an account with this address.")
+    for listed in invitations.without_user(actor.organisation_id, email):  # shown as a user: the same answer
+        raise SettingsError(f"{listed.display_name} already has an account with this address.")
     if taken is not None:
+        invitations.record_without_user(actor.organisation_id, actor.id, data, email)
         return
     user = User(organisation_id=actor.organisation_id, email=email, display_name=data["display_name"].strip(),
                 role=data["role"], timezone=data["timezone"], vcab_member=data["vcab_member"], active=True,
@@ -137,6 +138,7 @@ def invite_user(actor: User, data: dict) -> None:
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:  # invited by another organisation a moment ago: the same silence
+        invitations.record_without_user(actor.organisation_id, actor.id, data, email)
         return
     token = invitations.issue(user, actor.id)
     link = current_app.config["APP_BASE_URL"].rstrip("/") + f"/invitation/{token}"
