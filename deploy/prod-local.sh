@@ -77,8 +77,9 @@ for name in CBCW_ENV DATABASE_URL APP_BASE_URL CW_SIMULATOR_URL CW_ALLOW_HTTP CW
 ports=()
 for ((host = 1; host <= HOSTS; host++)); do
   port=$((APP_PORT + host - 1)); suffix=$([ "$host" = 1 ] || echo "-$host")
+  # No gunicorn access log: its request lines hold tokens; the app logs each request redacted.
   "$VENV/bin/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$port" --timeout 30 \
-    --access-logfile "$RUN/access$suffix.log" wsgi:app > "$RUN/gunicorn$suffix.log" 2>&1 & pids+=($!)
+    wsgi:app > "$RUN/gunicorn$suffix.log" 2>&1 & pids+=($!)
   ports+=("$port")
 done
 for port in "${ports[@]}"; do "$VENV/bin/python" scripts/wait_for_port.py "$port"; done

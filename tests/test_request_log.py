@@ -25,3 +25,30 @@ def test_the_login_post_logs_neither_email_nor_password(caplog, post, engineer):
     lines = request_lines(caplog)
     assert lines and lines[-1].startswith("method=POST path=/login status=")
     assert not any(engineer.email in line or "wrong-password-here" in line for line in lines)
+
+
+def test_the_development_server_logs_no_request_line_with_its_query(app, caplog):
+    """werkzeug's own request line (full URL, tokens included) is dropped; our redacted line stays."""
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app)
+    serving = threading.Thread(target=server.handle_request)
+    serving.start()
+    with caplog.at_level(logging.INFO):
+        urllib.request.urlopen(f"http://127.0.0.1:{server.port}/login?token=secret-in-the-url").read()
+        serving.join()
+    server.server_close()
+    assert not any("secret-in-the-url" in record.getMessage() for record in caplog.records)
+    assert any(r.name == "cbcw.request" and "path=/login status=200" in r.getMessage() for r in caplog.records)
+
+
+def test_gunicorn_keeps_no_access_log():
+    """The deployment's gunicorn commands write no access log (its lines hold the full URL)."""
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parent.parent / "deploy"
+    for name in ("Procfile", "prod-local.sh"):
+        assert "--access-logfile" not in (deploy / name).read_text(), name

@@ -4,7 +4,7 @@ While a delegation runs, approvals awaiting the absent user are offered to the d
 decides *for* them (cbcw.changes.policy keeps segregation of duties for delegates too). Days
 are UTC calendar days, both ends included.
 """
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional
 
 from sqlalchemy import Date, ForeignKey, select
@@ -34,8 +34,19 @@ class Delegation(db.Model):
         return self.starts_on <= day <= self.ends_on
 
 
+# How far from today a delegation's days may lie: an absence already under way, or planned.
+EARLIEST = timedelta(days=366)
+LATEST = timedelta(days=2 * 366)
+
+
 def today() -> date:
     return utcnow().date()
+
+
+def allowed_days() -> tuple[date, date]:
+    """The first and last day a delegation may name (a typo like 0001 or 9999 is refused)."""
+    now = today()
+    return now - EARLIEST, now + LATEST
 
 
 def delegation_of(user_id: int) -> Optional[Delegation]:

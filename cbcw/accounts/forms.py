@@ -4,7 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from cbcw.accounts import delegation
 from cbcw.accounts.timezones import is_choosable, zones_called
+from cbcw.main.forms import single_line
 
 # A shape check only: email-validator refuses the reserved .test domain the demo uses.
 email_shape = Regexp(re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), message="Enter a valid email address.")
@@ -50,7 +52,7 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)], filters=[_strip])
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120), single_line], filters=[_strip])
     timezone = TimezoneField()
 
 
@@ -73,9 +75,19 @@ class DelegationForm(FlaskForm):
     starts_on = DateField("From", validators=[DataRequired(message="Give the first day you are away.")])
     ends_on = DateField("Until (included)", validators=[DataRequired(message="Give the last day you are away.")])
 
+    def validate_starts_on(self, field) -> None:
+        _within_allowed_days(field.data)
+
     def validate_ends_on(self, field) -> None:
+        _within_allowed_days(field.data)
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError("The last day comes after the first.")
+
+
+def _within_allowed_days(day) -> None:
+    first, last = delegation.allowed_days()
+    if day is not None and not first <= day <= last:
+        raise ValidationError(f"Choose a day between {first.day} {first:%B %Y} and {last.day} {last:%B %Y}.")
 
 
 class SetPasswordForm(FlaskForm):

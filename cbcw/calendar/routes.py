@@ -14,6 +14,7 @@ from cbcw.devices.forms import bounded_id
 from cbcw.extensions import db
 from cbcw.devices.queries import companies
 from cbcw.main.forms import options
+from cbcw.main.links import absolute_for
 from cbcw.main.templating import user_zone
 
 bp = Blueprint("calendar", __name__)
@@ -59,7 +60,7 @@ def ical_feed(token: str):
     user = feed.user_for_token(token)
     if user is None:
         abort(404)
-    body = feed.ics(user, utcnow(), lambda change: url_for("changes.detail", change_id=change.id, _external=True))
+    body = feed.ics(user, utcnow(), lambda change: absolute_for("changes.detail", change_id=change.id))
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, no-store",
                                                              "Referrer-Policy": "no-referrer"})
 
@@ -70,7 +71,7 @@ def make_feed():
     """A new feed URL (revoking any earlier one), shown on this page once: only its hash is kept."""
     token = feed.new_token(current_user)
     db.session.commit()
-    url = url_for("calendar.ical_feed", token=token, _external=True)
+    url = absolute_for("calendar.ical_feed", token=token)
     return render_template("calendar/feed_made.html", url=url)
 
 

@@ -28,7 +28,7 @@ from cbcw.changes.models import APPROVAL_KINDS, CHANGE_TYPES, RISKS, STATES
 from cbcw.changes.schedule_check import ScheduleCheck, blackout_refusal, check_schedule
 from cbcw.changes.ticket_choice import TicketChoiceMixin
 from cbcw.main.datetime_field import LocalDateTimeField, OutOfRange
-from cbcw.main.forms import optional_id, options
+from cbcw.main.forms import optional_id, options, single_line
 from cbcw.main.numbers import bounded_int
 
 
@@ -101,7 +101,7 @@ class WindowMixin:
 class ChangeForm(TicketChoiceMixin, WindowMixin, FlaskForm):
     """Every §2.1 field a user types; choices are set by the view (org-scoped)."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX), single_line])
     company_id = SelectField("Company", coerce=optional_id, validate_choice=True)
     risk = SelectField("Risk", choices=RISK_CHOICES, default="low")
     description = TextAreaField("Description", validators=long_text())

@@ -6,13 +6,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from cbcw.changes.catalogue import DEVICES_MAX, DURATION_MAX_MINUTES, NAME_MAX, TemplateFields
 from cbcw.changes.fields import TITLE_MAX
 from cbcw.changes.forms import long_text, optional_id
-from cbcw.main.forms import options
+from cbcw.main.forms import options, single_line
 
 
 class TemplateForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=NAME_MAX)])
     company_id = SelectField("For", coerce=optional_id, validate_choice=True)
-    title_pattern = StringField("Title of its changes", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title_pattern = StringField("Title of its changes", validators=[DataRequired(), Length(max=TITLE_MAX), single_line])
     description = TextAreaField("Description", validators=long_text())
     implementation_plan = TextAreaField("Implementation plan", validators=long_text())
     rollback_plan = TextAreaField("Rollback plan", validators=long_text())

@@ -9,6 +9,7 @@ row with a growing backoff; a 5xx refusal of the recipient fails it for good (sh
 import logging
 import smtplib
 from datetime import timedelta
+from email.errors import MessageError
 from typing import Optional
 
 from flask import current_app
@@ -17,7 +18,7 @@ from sqlalchemy import or_, select, update
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.mail.models import MailMessage
-from cbcw.mail.transport import SmtpServer, build
+from cbcw.mail.transport import SmtpServer, build, one_line
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=2)
@@ -29,7 +30,7 @@ BATCH = 50
 def enqueue(organisation_id: int, to: str, subject: str, text: str, html: str,
             calendar: Optional[str] = None, calendar_method: Optional[str] = None) -> MailMessage:
     """Add a message to the outbox; the caller's commit stores it with what caused it."""
-    row = MailMessage(organisation_id=organisation_id, to_address=to, subject=subject[:300],
+    row = MailMessage(organisation_id=organisation_id, to_address=to, subject=one_line(subject)[:300],
                       text_body=text, html_body=html, calendar=calendar, calendar_method=calendar_method,
                       next_attempt_at=utcnow())
     db.session.add(row)
@@ -91,7 +92,10 @@ def deliver_due() -> int:
 
 def _send(server: Optional[SmtpServer], row: MailMessage) -> str:
     """Try one message; record the outcome on the row: "sent", "failed", "retry" or "down"."""
-    message = build(row, current_app.config["MAIL_FROM"])
+    try:
+        message = build(row, current_app.config["MAIL_FROM"])
+    except (ValueError, MessageError) as error:  # never retried: it would block every later run
+        return _fail(row, f"message could not be built ({type(error).__name__})")
     try:
         if server is None:
             log.info("mail (no SMTP_URL, not sent) to %s: %s\n%s", row.to_address, row.subject, row.text_body)

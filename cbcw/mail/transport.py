@@ -6,6 +6,7 @@ secret: it is never logged or shown.
 """
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -15,6 +16,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from cbcw.mail.models import MailMessage
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+LINE_BREAKING = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+
+
+def one_line(text: str) -> str:
+    """`text` fit for a mail header: every run of whitespace or control characters (line breaks
+    of any kind included) becomes one space, so a title or name can never break a header."""
+    return " ".join("".join(" " if unicodedata.category(c) in LINE_BREAKING else c for c in text).split())
 
 
 class BadSmtpUrl(ValueError):
@@ -69,7 +79,7 @@ def build(row: MailMessage, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender if "<" in sender else formataddr(("ChangeBreeze", sender))
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = one_line(row.subject)
     message["Date"] = formatdate(row.created_at.timestamp(), usegmt=True)
     message["Message-ID"] = row.message_id
     message["Auto-Submitted"] = "auto-generated"

@@ -4,6 +4,10 @@ The path is logged without its query string (search words, tokens); a path that 
 secret is logged as the view names it in `g.log_path` (an integration's callback address) or, when
 its URL rule takes a `token` (a private feed's URL), as its rule (`/calendar/feed/<token>.ics`). The
 user is the one Flask-Login already loaded for the request: logging never adds a database query.
+
+This line replaces the servers' own request lines, which hold the full URL (tokens included):
+gunicorn runs without an access log (deploy/), and werkzeug's development server's request lines
+are dropped by `WerkzeugRequestLines` (its other messages, such as the address it serves, stay).
 """
 import logging
 import time
@@ -11,9 +15,21 @@ import time
 from flask import Flask, Response, g, request
 
 log = logging.getLogger("cbcw.request")
+WERKZEUG_REQUEST_LINE = '"%s" %s %s'  # werkzeug.serving.WSGIRequestHandler.log_request's format
+
+
+class WerkzeugRequestLines(logging.Filter):
+    """Drops the development server's per-request lines (request line with its query string)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.endswith(WERKZEUG_REQUEST_LINE))
 
 
 def init_app(app: Flask) -> None:
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, WerkzeugRequestLines) for existing in werkzeug_log.filters):
+        werkzeug_log.addFilter(WerkzeugRequestLines())
+
     @app.before_request
     def start_timer() -> None:
         g.request_started = time.perf_counter()

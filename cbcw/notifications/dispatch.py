@@ -5,13 +5,14 @@ from datetime import datetime
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
 from cbcw.extensions import db
 from cbcw.mail import outbox
+from cbcw.main.links import absolute
 from cbcw.notifications.kinds import DEFAULT_CHANNEL
 from cbcw.notifications.models import Notification, NotificationPreference
 
@@ -31,11 +32,6 @@ def channel(user: User, kind: str) -> str:
     chosen = db.session.scalar(select(NotificationPreference.channel).where(
         NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
     return chosen or DEFAULT_CHANNEL
-
-
-def absolute(path: str) -> str:
-    """A link on APP_BASE_URL: mail is read outside the app, so every link is absolute."""
-    return current_app.config["APP_BASE_URL"].rstrip("/") + path
 
 
 def change_path(change: Change) -> str:

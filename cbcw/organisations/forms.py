@@ -4,6 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from cbcw.accounts.forms import TimezoneField, email_shape, password_length
 from cbcw.accounts.models import ROLE_LABELS
+from cbcw.main.forms import single_line
 
 
 class OrganisationForm(FlaskForm):
@@ -20,7 +21,7 @@ class CompanyForm(FlaskForm):
 class InviteForm(FlaskForm):
     """An invitation: the person chooses their own password through the link (PRODUCT §2.9)."""
 
-    display_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    display_name = StringField("Name", validators=[DataRequired(), Length(max=120), single_line])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254), email_shape])
     role = SelectField(
         "Role", choices=[SelectChoice(value, label) for value, label in ROLE_LABELS.items()], default="engineer"
@@ -31,7 +32,7 @@ class InviteForm(FlaskForm):
 
 
 class UserForm(InviteForm):
-    """A user as an admin edits them (or adds them with a temporary password)."""
+    """A user as an admin or MSP user edits them (new people are invited instead)."""
 
     active = BooleanField("Active", default=True)
     # Temporary: the user chooses their own at next login (PRODUCT §1).

@@ -9,7 +9,7 @@ from cbcw.accounts.timezones import timezone_choices
 from cbcw.extensions import db
 from cbcw.organisations.forms import CompanyForm, InviteForm, OrganisationForm, UserForm
 from cbcw.organisations.models import Company, Organisation
-from cbcw.organisations.service import SettingsError, invite_user, save_company, save_user
+from cbcw.organisations.service import SettingsError, invite_user, locked_fields, save_company, save_user
 from cbcw.tenancy import get_or_404, scoped
 
 bp = Blueprint("organisations", __name__, url_prefix="/settings")
@@ -54,41 +54,44 @@ def edit_company(company_id: int):
 @bp.get("/users")
 @settings_required
 def users():
-    rows = db.session.scalars(scoped(User).order_by(User.display_name)).all()
-    return render_template("settings/users.html", users=rows,
-                           invited=invitations.pending_user_ids(current_user.organisation_id))
+    """The organisation's users and, among them, everyone invited; an invitation of an address
+    another organisation uses (no user) is listed exactly like any other invited person."""
+    organisation_id = current_user.organisation_id
+    invited = invitations.pending_user_ids(organisation_id)
+    rows = [(user, user.id in invited) for user in db.session.scalars(scoped(User))]
+    rows += [(invitation, True) for invitation in invitations.without_user(organisation_id)]
+    rows.sort(key=lambda row: (row[0].display_name.casefold(), row[0].email))
+    return render_template("settings/users.html", rows=rows)
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
 @settings_required
 def invite():
     """Invite by e-mail; the answer is the same whether or not the address exists elsewhere."""
-    form = InviteForm()
+    form = _without_locked(InviteForm(), None)
     if form.validate_on_submit() and _saved(form, lambda: invite_user(current_user, form.data)):
         flash(f"Invitation sent to {User.normalise_email(form.email.data)}.", "success")
         return redirect(url_for(".users"))
     return render_template("settings/invite.html", form=form, timezones=timezone_choices())
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
-@settings_required
-def new_user():
-    form = UserForm()
-    if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data)):
-        flash(f"User {form.email.data} added.", "success")
-        return redirect(url_for(".users"))
-    return render_template("settings/user_form.html", form=form, user=None, timezones=timezone_choices())
-
-
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @settings_required
 def edit_user(user_id: int):
     user = get_or_404(User, user_id)
-    form = UserForm(obj=user)
+    form = _without_locked(UserForm(obj=user), user)
     if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data, user)):
         flash(f"User {user.email} saved.", "success")
         return redirect(url_for(".users"))
     return render_template("settings/user_form.html", form=form, user=user, timezones=timezone_choices())
+
+
+def _without_locked(form, user: User | None):
+    """The form without the fields the signed-in user may not change on `user` (they keep their value)."""
+    for name in locked_fields(current_user, user):
+        if name in form:
+            del form[name]
+    return form
 
 
 def _saved(form, save) -> bool:

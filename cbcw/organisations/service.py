@@ -38,37 +38,76 @@ def save_company(organisation_id: int, data: dict, company: Company | None = Non
     return company
 
 
-def save_user(actor: User, data: dict, user: User | None = None) -> User:
-    """Create or update a user of the actor's organisation."""
+GUARDED = ("email", "password", "role", "vcab_member", "ecab_member")
+BOARDS = ("vcab_member", "ecab_member")
+
+
+def locked_fields(actor: User, user: User | None) -> set[str]:
+    """The user-form fields `actor` may not change on `user` (None: a new user).
+
+    Only an admin names emergency approvers (PRODUCT §2.7); nobody changes their own board
+    membership; and only an admin touches the email, password, role or boards of an admin or an
+    ECAB member, so an MSP user cannot take over an account that outranks their own."""
+    locked = set() if actor.role == "admin" else {"ecab_member"}
+    if user is not None and user.id == actor.id:
+        locked |= set(BOARDS)
+    if user is not None and actor.role != "admin" and (user.role == "admin" or user.ecab_member):
+        locked |= set(GUARDED)
+    return locked
+
+
+def _changed(name: str, value, user: User | None) -> bool:
+    if name == "password":
+        return bool(value)
+    current = getattr(user, name) if user is not None else None
+    if name == "email":
+        return User.normalise_email(value or "") != current
+    if name in BOARDS:
+        return bool(value) != bool(current)
+    return value != current
+
+
+def _refuse_locked_changes(actor: User, data: dict, user: User | None) -> None:
+    """Refuse a submitted change to a locked field (the form leaves them out; a crafted post may not)."""
+    for name in sorted(locked_fields(actor, user) & data.keys()):
+        if not _changed(name, data[name], user):
+            continue
+        if user is not None and user.id == actor.id and name in BOARDS:
+            raise SettingsError("You cannot change your own board membership; ask an admin.")
+        raise SettingsError("Only an admin names ECAB members or changes the email, password, role or "
+                            "boards of an admin or an ECAB member.")
+
+
+def save_user(actor: User, data: dict, user: User) -> User:
+    """Update a user of the actor's organisation (new people are invited: `invite_user`). A field
+    the actor may not change (`locked_fields`) keeps its value when the form leaves it out and is
+    refused when it differs."""
+    _refuse_locked_changes(actor, data, user)
+    data = {**{name: getattr(user, name) for name in GUARDED if name != "password"}, **data}
     email = User.normalise_email(data["email"])
-    taken = db.session.scalar(select(User).where(User.email == email, User.id != (user.id if user else -1)))
+    taken = db.session.scalar(select(User).where(User.email == email, User.id != user.id))
     if taken and taken.organisation_id == actor.organisation_id:
         raise SettingsError("Another user of your organisation already uses this email address.")
     if taken:  # another organisation's: say no more than that the address cannot be used
         raise SettingsError("This email address cannot be used.")
-    if "admin" in (data["role"], user.role if user else None) and actor.role != "admin":
+    if "admin" in (data["role"], user.role) and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
-    if user is not None and user.id == actor.id and (data["role"] != actor.role or not data["active"]):
+    if user.id == actor.id and (data["role"] != actor.role or not data["active"]):
         raise SettingsError("You cannot change your own role or deactivate yourself.")
-    if user is None and not data.get("password"):
-        raise SettingsError("Set an initial password for the new user.")
-    if user is not None and user.id == actor.id and data.get("password"):
+    if user.id == actor.id and data.get("password"):
         raise SettingsError("Change your own password on your profile page.")
-    user = user or User(organisation_id=actor.organisation_id)
     user.email = email
     user.display_name = data["display_name"].strip()
     user.role = data["role"]
     user.timezone = data["timezone"]
-    user.vcab_member = data["vcab_member"]
-    if actor.role == "admin":  # only an admin names emergency approvers (PRODUCT §2.7)
-        user.ecab_member = bool(data.get("ecab_member"))
+    user.vcab_member = bool(data.get("vcab_member"))
+    user.ecab_member = bool(data.get("ecab_member"))
     if user.active and not data["active"]:
         user.end_sessions()  # a deactivated user is logged out everywhere
     user.active = data["active"]
     if data.get("password"):
         # Set by someone else, so temporary: the user chooses their own at next login.
         user.set_password(data["password"], temporary=True)
-    db.session.add(user)
     db.session.flush()
     return user
 
@@ -76,15 +115,19 @@ def save_user(actor: User, data: dict, user: User | None = None) -> User:
 def invite_user(actor: User, data: dict) -> None:
     """Invite a person by e-mail (PRODUCT §2.9): a user without a usable password and a one-time
     link to choose one. The caller commits and always answers "invitation sent": an address that
-    belongs to another organisation is silently left alone, so the answer tells nothing about
-    other organisations' users. Only the actor's own organisation's users are named."""
+    belongs to another organisation gets an invitation row without a user or mail, listed as
+    invited all the same, so neither the answer nor the users list tells anything about other
+    organisations' users. Only the actor's own organisation's users are named."""
     email = User.normalise_email(data["email"])
     if data["role"] == "admin" and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
     taken = db.session.scalar(select(User).where(User.email == email))
     if taken is not None and taken.organisation_id == actor.organisation_id:
         raise SettingsError(f"{taken.display_name} already has an account with this address.")
+    for listed in invitations.without_user(actor.organisation_id, email):  # shown as a user: the same answer
+        raise SettingsError(f"{listed.display_name} already has an account with this address.")
     if taken is not None:
+        invitations.record_without_user(actor.organisation_id, actor.id, data, email)
         return
     user = User(organisation_id=actor.organisation_id, email=email, display_name=data["display_name"].strip(),
                 role=data["role"], timezone=data["timezone"], vcab_member=data["vcab_member"], active=True,
@@ -95,6 +138,7 @@ def invite_user(actor: User, data: dict) -> None:
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:  # invited by another organisation a moment ago: the same silence
+        invitations.record_without_user(actor.organisation_id, actor.id, data, email)
         return
     token = invitations.issue(user, actor.id)
     link = current_app.config["APP_BASE_URL"].rstrip("/") + f"/invitation/{token}"

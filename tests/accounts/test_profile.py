@@ -56,14 +56,13 @@ def test_an_ambiguous_city_is_refused_with_the_zones_it_matches(post, login, eng
     assert engineer.timezone == "UTC"
 
 
-def test_add_user_form_accepts_a_city_for_the_timezone(post, login, admin, db):
-    """Adding a user with the timezone typed as a city saves the canonical zone."""
+def test_invite_form_accepts_a_city_for_the_timezone(post, login, admin, db):
+    """Inviting a user with the timezone typed as a city saves the canonical zone."""
     from cbcw.accounts.models import User
 
     login(admin)
-    post("/settings/users/new", {
+    post("/settings/users/invite", {
         "display_name": "New", "email": "city@example.test", "role": "engineer", "timezone": "sydney",
-        "active": "y", "password": "initial secret",
     })
     assert db.session.scalar(db.select(User).filter_by(email="city@example.test")).timezone == "Australia/Sydney"
 
@@ -159,16 +158,15 @@ def test_choosing_a_password_opens_the_app(client, post, temporary_user, db):
     assert not temporary_user.must_change_password
 
 
-def test_new_user_password_is_temporary(post, login, admin, db):
-    """The initial password of a user added in settings is temporary too."""
-    from cbcw.accounts.models import User
-
+def test_a_password_set_in_settings_is_temporary(post, login, admin, engineer, db):
+    """A password an admin sets for someone else in settings is temporary."""
     login(admin)
-    post("/settings/users/new", {
-        "display_name": "New", "email": "new@example.test", "role": "engineer", "timezone": "UTC",
+    post(f"/settings/users/{engineer.id}/edit", {
+        "display_name": engineer.display_name, "email": engineer.email, "role": "engineer", "timezone": "UTC",
         "active": "y", "password": "initial secret",
     })
-    assert db.session.scalar(db.select(User).filter_by(email="new@example.test")).must_change_password
+    db.session.refresh(engineer)
+    assert engineer.must_change_password
 
 
 def test_admin_changes_own_password_on_the_profile_not_in_settings(post, login, admin):
@@ -181,9 +179,22 @@ def test_admin_changes_own_password_on_the_profile_not_in_settings(post, login, 
     assert b"Change your own password on your profile page." in response.data
 
 
-def test_add_user_form_defaults_to_engineer_and_the_timezone_list(client, login, admin):
-    """The Add-user form preselects Engineer (not Admin) and searches the same timezone list."""
+def test_invite_form_defaults_to_engineer_and_the_timezone_list(client, login, admin):
+    """The invite form preselects Engineer (not Admin) and searches the same timezone list."""
     login(admin)
-    page = client.get("/settings/users/new").get_data(as_text=True)
+    page = client.get("/settings/users/invite").get_data(as_text=True)
     assert '<option selected value="engineer">' in page
     assert 'list="timezone-options"' in page and '<option value="Factory">' not in page
+
+
+@pytest.mark.parametrize("name", ["Erin\nBcc: x@example.test", "Erin\u2029E.", "Erin\x07"])
+def test_display_names_are_one_line_on_the_profile_and_in_settings(post, login, admin, engineer, db, name):
+    """A name with a line break or control character is a clear form error in both forms."""
+    login(admin)
+    response = post("/profile", {"display_name": name, "timezone": "UTC"})
+    assert response.status_code == 200 and "Use one line of text" in response.get_data(as_text=True)
+    response = post("/settings/users/invite", {"display_name": name, "email": "new@example.test",
+                                               "role": "engineer", "timezone": "UTC"})
+    assert response.status_code == 200 and "Use one line of text" in response.get_data(as_text=True)
+    db.session.refresh(admin)
+    assert admin.display_name == "Ada Admin"

@@ -51,7 +51,7 @@ def _pages(live) -> dict[str, list[str]]:
         "viewer@demo.test": [change, f"{change}/integration"],
         "admin@demo.test": [
             "/settings/organisation", "/settings/companies", f"/settings/companies/{company}/edit",
-            "/settings/users", "/settings/users/new", f"/settings/users/{user}/edit",
+            "/settings/users", "/settings/users/invite", f"/settings/users/{user}/edit",
             "/settings/integrations/connectwise", "/settings/integrations/connectwise/members",
             "/settings/integrations/activity", "/settings/integrations/activity?state=sent",
             "/settings/integrations/drift",

@@ -41,7 +41,7 @@ def test_main_pages_and_their_htmx_swaps_break_no_csp_rule(watched, login):
         page.get_by_role("searchbox").first.fill("switch")
     detail = page.locator("table a[href^='/changes/']").first.get_attribute("href")
     for path in ("/changes/new", detail, detail + "?tab=timeline", "/profile", "/settings/companies",
-                 "/settings/users", "/settings/users/new"):
+                 "/settings/users", "/settings/users/invite"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         assert violations(page) == [], path

@@ -15,7 +15,7 @@ T = lambda *a: datetime(*a, tzinfo=timezone.utc)  # noqa: E731
 
 def _make_url(post) -> str:
     page = post("/profile/calendar-feed").text
-    return re.search(r'value="http://localhost(/calendar/feed/[^"]+\.ics)"', page).group(1)
+    return re.search(r'value="http://127\.0\.0\.1:5000(/calendar/feed/[^"]+\.ics)"', page).group(1)
 
 
 def test_feed_holds_my_windows_in_utc_and_parses(db, client, login, post, make_user, make_change, monkeypatch):
@@ -74,3 +74,14 @@ def test_hostile_tokens_are_404_and_the_token_is_never_logged(client, login, pos
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
     assert "path=/calendar/feed/<token>.ics" in caplog.text and token not in caplog.text
     assert feed.user_for_token(None) is None
+
+
+def test_feed_links_are_on_app_base_url_whatever_the_host_header(db, client, login, post, engineer, make_change):
+    """The feed URL shown is on APP_BASE_URL, and a forged Host header does not reach the feed's links."""
+    change = make_change(title="Patch", state="scheduled", implementer_id=engineer.id,
+                         window_start=T(2099, 1, 1, 9), window_end=T(2099, 1, 1, 10))
+    login(engineer)
+    url = _make_url(post)  # found only as http://127.0.0.1:5000/… (APP_BASE_URL), not the request's host
+    body = client.get(url, headers={"Host": "evil.example"}).text
+    assert "evil.example" not in body
+    assert f"http://127.0.0.1:5000/changes/{change.id}" in body.replace("\r\n ", "")

@@ -139,3 +139,13 @@ def test_reload_after_a_refused_transition_lands_on_the_change(client, act, logi
     assert refused.status_code == 200
     page = client.get(f"/changes/{change.id}/approve", follow_redirects=True)
     assert page.status_code == 200 and page.request.path == f"/changes/{change.id}"
+
+
+@pytest.mark.parametrize("title", ["Replace\r\nBcc: x@example.test", "Replace\u2028switch", "Replace\x1bswitch"])
+def test_a_title_with_line_breaks_or_control_characters_is_refused(post, login, db, engineer, company, people, title):
+    """A title is one line (it becomes a mail subject): a clear form error, nothing saved."""
+    login(engineer)
+    response = post("/changes/new", new_change_form(company, people, title=title))
+    assert response.status_code == 200
+    assert "Use one line of text" in response.get_data(as_text=True)
+    assert _count(db, Change) == 0

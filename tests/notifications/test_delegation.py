@@ -4,12 +4,14 @@ from datetime import timedelta
 
 import pytest
 
+from cbcw.accounts import delegation as delegation_module
 from cbcw.accounts.delegation import Delegation
 from cbcw.changes import approvals, operations, policy, queries
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.models import TimelineEntry
 from cbcw.changes.unit_of_work import apply
 from cbcw.db import utcnow
+from tests.helpers.clock import FROZEN_NOW
 
 
 @pytest.fixture
@@ -151,24 +153,43 @@ def test_the_delegate_is_told_the_change_awaits_them(db, pending_change, people,
     assert titles == [f"{change.reference} awaits Tess Technical's approval, which you give while they are away"]
 
 
-def test_delegation_form_on_profile(client, login, post, engineer, make_user, db):
+@pytest.fixture
+def frozen_today(monkeypatch):
+    """The delegation's idea of today, stopped at FROZEN_NOW's day (2026-12-08)."""
+    monkeypatch.setattr(delegation_module, "today", lambda: FROZEN_NOW.date())
+
+
+def test_delegation_form_on_profile(client, login, post, engineer, make_user, db, frozen_today):
     deputy = make_user("engineer", display_name="Dana Deputy")
     login(engineer)
     assert "Away: delegate my approvals" in client.get("/profile").get_data(as_text=True)
-    response = post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2030-01-02", "ends_on": "2030-01-01"})
+    response = post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2027-01-02", "ends_on": "2027-01-01"})
     assert response.status_code == 400 and b"The last day comes after the first." in response.data
-    post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2030-01-01", "ends_on": "2030-01-09"})
+    post("/profile/delegation", {"delegate": deputy.id, "starts_on": "2027-01-01", "ends_on": "2027-01-09"})
     delegation = db.session.scalars(db.select(Delegation).filter_by(user_id=engineer.id)).one()
-    assert (delegation.delegate_id, str(delegation.ends_on)) == (deputy.id, "2030-01-09")
+    assert (delegation.delegate_id, str(delegation.ends_on)) == (deputy.id, "2027-01-09")
     assert "Dana Deputy decides your approvals" in client.get("/profile").get_data(as_text=True)
     post("/profile/delegation", {"remove": "1"})
     assert db.session.scalars(db.select(Delegation).filter_by(user_id=engineer.id)).first() is None
 
 
-def test_delegate_must_be_a_colleague(client, login, post, engineer, make_org, make_user, db):
+@pytest.mark.parametrize("starts_on, ends_on", [("0001-01-01", "2027-01-02"), ("2027-01-01", "9999-12-31"),
+                                               ("2025-12-01", "2026-12-08"), ("2026-12-08", "2028-12-31")])
+def test_delegation_days_lie_within_a_year_back_and_two_years_ahead(post, login, engineer, make_user, db,
+                                                                    frozen_today, starts_on, ends_on):
+    """A day far in the past or future is a clear form error, not a delegation that never ends."""
+    deputy = make_user("engineer")
+    login(engineer)
+    response = post("/profile/delegation", {"delegate": deputy.id, "starts_on": starts_on, "ends_on": ends_on})
+    assert response.status_code == 400
+    assert "Choose a day between 7 December 2025 and 9 December 2028." in response.get_data(as_text=True)
+    assert db.session.scalars(db.select(Delegation)).first() is None
+
+
+def test_delegate_must_be_a_colleague(client, login, post, engineer, make_org, make_user, db, frozen_today):
     stranger = make_user("engineer", organisation=make_org())
     login(engineer)
-    response = post("/profile/delegation", {"delegate": stranger.id, "starts_on": "2030-01-01", "ends_on": "2030-01-02"})
+    response = post("/profile/delegation", {"delegate": stranger.id, "starts_on": "2027-01-01", "ends_on": "2027-01-02"})
     assert response.status_code == 400
     assert db.session.scalars(db.select(Delegation)).first() is None
 

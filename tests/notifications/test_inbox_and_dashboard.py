@@ -61,13 +61,21 @@ def test_digest_lists_approvals_waiting_more_than_a_day_once_a_day(monkeypatch, 
     assert change.reference in body
 
 
-def test_dev_mail_lists_messages_in_development_only(app, client, login, pending_change, people):
+def test_dev_mail_lists_messages_in_development_only(app, client, login, pending_change, people, make_user):
     pending_change()
-    login(people.technical)
+    login(make_user("msp"))
     app.config["ENV_NAME"] = "development"
     assert "awaits your approval" in client.get("/dev/mail").get_data(as_text=True)
     app.config["ENV_NAME"] = "production"
     assert client.get("/dev/mail").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["engineer", "viewer"])
+def test_dev_mail_is_for_admins_and_msp_users_only(app, client, login, make_user, role):
+    """Its messages hold invitation links: engineers and viewers get 403."""
+    login(make_user(role))
+    app.config["ENV_NAME"] = "development"
+    assert client.get("/dev/mail").status_code == 403
 
 
 def test_a_new_user_is_told_what_to_do_first(client, login, engineer):

@@ -64,9 +64,21 @@ def test_the_answer_is_the_same_whether_the_address_exists_in_another_organisati
     assert db.session.scalars(select(MailMessage).filter_by(to_address="taken@example.test")).first() is None
 
 
-def test_adding_a_user_with_another_organisations_address_names_no_account(login, post, admin, make_org, make_user):
-    make_user("engineer", organisation=make_org(), email="elsewhere@example.test")
+def test_the_users_list_shows_every_invitee_whether_or_not_the_address_exists_elsewhere(
+        client, login, post, admin, make_org, make_user, db):
+    """Both invitees are listed alike as invited, and inviting either again gets the same answer."""
+    make_user("engineer", organisation=make_org(), email="taken@example.test")
     login(admin)
-    response = post("/settings/users/new", {**FORM, "email": "elsewhere@example.test", "active": "y",
-                                            "password": "a long enough pw"})
-    assert b"Another account" not in response.data and b"cannot be used" in response.data
+    for email, name in (("taken@example.test", "Tara Taken"), ("free@example.test", "Fred Free")):
+        post("/settings/users/invite", {**FORM, "display_name": name, "email": email, "vcab_member": "y"})
+    page = client.get("/settings/users").get_data(as_text=True)
+    rows = {name: re.sub(r"\s+", " ", re.search(rf"<tr>\s*<td[^>]*>{name}</td>(.*?)</tr>", page, re.S).group(1))
+            for name in ("Tara Taken", "Fred Free")}
+    assert rows["Tara Taken"].replace("taken@", "X@") == rows["Fred Free"].replace("free@", "X@")
+    assert "Invited" in rows["Tara Taken"] and "vCAB" in rows["Tara Taken"]
+    for email, name in (("taken@example.test", "Tara Taken"), ("free@example.test", "Fred Free")):
+        response = post("/settings/users/invite", {**FORM, "email": email})
+        assert f"{name} already has an account with this address." in response.get_data(as_text=True)
+    assert db.session.scalars(select(MailMessage).filter_by(to_address="taken@example.test")).first() is None
+    taken = db.session.scalars(select(User).filter_by(email="taken@example.test")).one()
+    assert taken.organisation_id != admin.organisation_id  # left alone

@@ -191,3 +191,28 @@ def test_a_normal_change_completed_asks_for_no_review(smtp_server, clock, in_pro
     outbox.deliver_due()
     apply(operations.complete, change, people.implementer, completion_notes="Done", test_results="OK")
     assert db.session.scalar(select(MailMessage).where(MailMessage.subject.contains("review"))) is None
+
+
+def test_a_line_break_in_a_subject_is_flattened(smtp_server, clock, org, db):
+    """A title or name with line breaks of any kind reaches the Subject as one line."""
+    outbox.enqueue(org.id, "someone@example.test", "CHG-1\r\nBcc: victim@example.test\u2028done\x00 now",
+                   "text", "<p>html</p>")
+    db.session.commit()
+    assert outbox.deliver_due() == 1
+    [message] = smtp_server.wait_for(1)
+    assert message["Subject"] == "CHG-1 Bcc: victim@example.test done now"
+    assert message["Bcc"] is None
+
+
+def test_a_message_that_cannot_be_built_fails_and_the_run_goes_on(smtp_server, clock, org, db):
+    """A stored message whose header cannot be built is marked failed with a reason; the next is sent."""
+    broken = outbox.enqueue(org.id, "a@example.test", "fine", "text", "<p>html</p>")
+    outbox.enqueue(org.id, "b@example.test", "Second", "text", "<p>html</p>")
+    db.session.flush()
+    broken.to_address = "a@example.test\nX-Injected: yes"  # no header can hold it
+    db.session.commit()
+    assert outbox.deliver_due() == 1
+    [message] = smtp_server.wait_for(1)
+    assert message["To"] == "b@example.test"
+    db.session.refresh(broken)
+    assert broken.status == "failed" and "could not be built" in broken.last_error
