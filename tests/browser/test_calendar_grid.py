@@ -68,6 +68,30 @@ def test_week_grid_shows_blocks_bands_and_walks_with_the_keyboard(page, login, d
     page.wait_for_url(re.compile(r"date=2030-04-01"))
 
 
+def test_evening_blocks_sit_at_their_hour_and_inside_the_grid(page, login, demo):
+    """A 22:00–00:00 window starts level with the 22:00 label and ends inside the day (a row gap
+    once drew each hour's blocks lower, the evening ones below the grid)."""
+    with demo.app_context():
+        org = demo_organisation()
+        engineer = db.session.scalar(select(User).filter_by(email="engineer@demo.test"))
+        org.change_counter += 1
+        start = datetime(2030, 3, 26, 22, tzinfo=timezone.utc)  # London is on GMT that week
+        change = Change(organisation_id=org.id, number=org.change_counter, title="Late patch", state="scheduled",
+                        created_by_id=engineer.id, implementer_id=engineer.id, window_start=start,
+                        window_end=start + timedelta(hours=2))
+        db.session.add(change)
+        db.session.commit()
+        reference = change.reference
+    login(page, "engineer@demo.test")
+    goto(page, f"/calendar?date={WEEK}")
+    tuesday = page.locator("section.cal-day", has=page.get_by_role("heading", name="Tuesday 26 March"))
+    block = tuesday.get_by_role("link", name=re.compile(reference)).bounding_box()
+    label = page.locator(".cal-hours .cal-row-22").bounding_box()
+    day = tuesday.bounding_box()
+    assert abs(block["y"] - label["y"]) <= 4, (block, label)
+    assert block["y"] + block["height"] <= day["y"] + day["height"] + 1, (block, day)
+
+
 def test_suggest_a_window_then_one_click_fills_the_schedule_form(page, login, demo):
     with demo.app_context():
         change_id, _ = _week_with_work(WEEK)["to schedule"]
