@@ -17,6 +17,7 @@ from cbcw.config import TestConfig
 from cbcw.extensions import db as _db
 from tests.conftest import PASSWORD
 from tests.fixtures.shared_database import add_user_in_new_organisation
+from tests.helpers.at_once import at_once
 
 
 def attempt(email, password, address, browser_cookie=None):
@@ -225,25 +226,7 @@ def test_forty_parallel_wrong_passwords_get_at_most_five_tries(shared_app):
     """Parallel guesses are counted one after another: 40 at once get 5 password checks, no more."""
     with shared_app.app_context():
         add_user_in_new_organisation("target@example.test", PASSWORD, role="engineer")
-    start = threading.Barrier(40)
-    results, errors = [], []
-
-    def guess():
-        with shared_app.app_context():
-            try:
-                start.wait()
-                results.append(attempt("target@example.test", "guess", "203.0.113.9"))
-            except Exception as error:  # noqa: BLE001 - reported below
-                errors.append(error)
-            finally:
-                _db.session.remove()
-
-    threads = [threading.Thread(target=guess) for _ in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(shared_app, lambda: attempt("target@example.test", "guess", "203.0.113.9"), 40)
     assert len(results) == 40 and results.count("wrong") == 5
 
 

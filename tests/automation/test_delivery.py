@@ -1,6 +1,5 @@
 """Delivery guarantees (PRODUCT §3.8): order per ticket, retries without duplicates, Retry-After,
 permanent failures that do not block, requests that never wait on ConnectWise, and two deliverers at once."""
-import threading
 import time
 
 import requests
@@ -14,6 +13,7 @@ from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.extensions import db as _db
 from tests.automation.conftest import (TICKET, WINDOW_END, WINDOW_START, committed_outbox, deliver_all, outbox,
                                        writes)
+from tests.helpers.at_once import at_once
 
 API = "/v4_6_release/apis/3.0"
 
@@ -217,19 +217,7 @@ def test_two_deliverers_at_once_never_send_a_write_twice(shared_app, cw_sim):
     """Two deliverers race over the same pending writes (file SQLite or PostgreSQL): each write
     reaches ConnectWise once, and each ticket's writes keep their order."""
     pending = committed_outbox(shared_app, cw_sim, (5001, 5002, 5004, 5005, 5008, 5010))
-    barrier = threading.Barrier(2)
-
-    def run():
-        with shared_app.app_context():
-            barrier.wait()
-            deliver(budget=60)
-            _db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(90)
+    at_once(shared_app, lambda: deliver(budget=60), 2)
     references = _posted_references(cw_sim)
     assert len(references) == len(set(references))
     with shared_app.app_context():

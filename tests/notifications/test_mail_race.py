@@ -1,5 +1,4 @@
 """Two scheduler processes sending the outbox at once: every message reaches the server once."""
-import threading
 from collections import Counter
 
 from aiosmtpd.controller import Controller
@@ -8,6 +7,7 @@ from cbcw.extensions import db
 from cbcw.mail import outbox
 from cbcw.mail.models import MailMessage
 from cbcw.organisations.models import Organisation
+from tests.helpers.at_once import at_once
 
 from .conftest import Inbox
 
@@ -28,25 +28,7 @@ def test_two_senders_at_once_send_each_message_once(shared_app, unused_port):
             for n in range(MESSAGES):
                 outbox.enqueue(org.id, f"person{n}@example.test", f"Message {n}", "text", "<p>html</p>")
             db.session.commit()
-        start = threading.Barrier(2)
-        sent, errors = [], []
-
-        def sender():
-            with shared_app.app_context():
-                try:
-                    start.wait()
-                    sent.append(outbox.deliver_due())
-                except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                    errors.append(error)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=sender) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
-        assert errors == []
+        sent = at_once(shared_app, outbox.deliver_due, 2, timeout=60)
         assert sum(sent) == MESSAGES
         received.wait_for(MESSAGES)
         assert Counter(m["Message-ID"] for m in received.messages).most_common(1)[0][1] == 1
