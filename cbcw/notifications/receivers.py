@@ -7,7 +7,6 @@ emergency change's review, which they owe whoever finished it).
 """
 from typing import Iterable, Optional
 
-from sqlalchemy import select
 
 from cbcw.accounts import delegation
 from cbcw.accounts.models import User
@@ -22,13 +21,6 @@ def _user(user_id: Optional[int]) -> Optional[User]:
     return db.session.get(User, user_id) if user_id else None
 
 
-def _ecab(change: Change) -> list[User]:
-    """The organisation's emergency approvers, for an emergency change (PRODUCT §2.7)."""
-    return list(db.session.scalars(select(User).where(
-        User.organisation_id == change.organisation_id, User.ecab_member.is_(True),
-        User.active.is_(True), User.role != "viewer")))
-
-
 def awaited(change: Change) -> list[User]:
     """Everyone whose decision the change now awaits, each once."""
     people: dict[int, User] = {}
@@ -39,7 +31,7 @@ def awaited(change: Change) -> list[User]:
         for member in approvals.vcab_voters(change):
             people.setdefault(member.id, member)
     if change.change_type == "emergency":
-        for member in _ecab(change):
+        for member in approvals.active_ecab_members(change.organisation_id):
             people.setdefault(member.id, member)
     return list(people.values())
 
