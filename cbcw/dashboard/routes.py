@@ -7,9 +7,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from cbcw.changes import queries
 from cbcw.accounts.models import User
-from cbcw.changes.models import CHANGE_TYPES, Change
+from cbcw.changes import queries
+from cbcw.changes.labels import TYPE_LABELS
+from cbcw.changes.models import Change
 from cbcw.changes.type_models import ChangeReview
 from cbcw.dashboard import charts, stats
 from cbcw.db import utcnow
@@ -24,7 +25,6 @@ PERIODS = {"4": 4, "12": 12, "26": 26, "52": 52}
 DEFAULT_PERIOD = "12"
 SHOWN = 8
 OUTCOME_LABELS = {"completed": "Completed", "failed": "Failed", "cancelled": "Cancelled", "open": "Open"}
-TYPE_LABELS = {kind: kind.capitalize() for kind in CHANGE_TYPES}
 
 
 def _today_bounds() -> tuple[datetime, datetime]:
