@@ -54,6 +54,17 @@ def wait_for_htmx(page: Page) -> None:
     page.wait_for_function("() => window.__htmxProbe && window.__htmxProbe.ready")
 
 
+def wait_until_quiet(page: Page) -> None:
+    """Wait until htmx has processed the page and no request, swap or settle of its is under way.
+
+    Playwright's "networkidle" (no request for 500 ms) never comes on a page that polls (the ticket
+    widget asks every 500 ms for a callback's mark), so it waits on htmx's own classes instead:
+    `htmx-request` from the request's start until its response is handled, then `htmx-swapping`
+    and `htmx-settling` until the new content has settled."""
+    wait_for_htmx(page)
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 def goto(page: Page, path: str) -> Optional[Response]:
     """Navigate, then wait until htmx has processed the page."""
     response = page.goto(path)

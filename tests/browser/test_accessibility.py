@@ -11,6 +11,7 @@ from cbcw.devices.models import Device
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
 from cbcw.accounts.models import User
+from tests.browser.htmx import wait_until_quiet
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 800}}
@@ -70,6 +71,6 @@ def test_every_page_has_no_accessibility_violation(page, login, demo, width):
             login(page, email)
         for path in paths:
             page.goto(path)
-            page.wait_for_load_state("networkidle")
+            wait_until_quiet(page)
             found += [f"{email or 'anonymous'} {path}: {v}" for v in axe_violations(page)]
     assert found == [], "\n".join(found)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
+from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with, wait_until_quiet
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 ENGINEER = "engineer@demo.test"
@@ -150,7 +150,7 @@ def test_filter_button_adds_no_duplicate_history_entry_and_back_forward_break_no
     expect(results_rows(page)).to_have_count(3)
     page.go_back()
     expect(results_rows(page)).to_have_count(8)
-    page.wait_for_load_state("networkidle")
+    wait_until_quiet(page)
     assert violations(page) == []
 
 

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_security import violations, watched  # noqa: F401  (the fixture)
+from tests.browser.htmx import wait_until_quiet
 
 
 def test_dashboard_panel_bell_and_inbox_under_the_csp(watched: Page, login):  # noqa: F811
@@ -24,7 +25,7 @@ def test_dashboard_panel_bell_and_inbox_under_the_csp(watched: Page, login):  # 
         expect(page.get_by_role("heading", name=re.compile("^Changes: "))).to_be_visible()
     for path in ("/", "/inbox", "/profile", "/settings/users/invite", "/dashboard/changes?outcome=completed"):
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert violations(page) == [], path
 
 
@@ -37,10 +38,10 @@ def test_new_pages_pass_axe_and_fit_a_phone_screen(page: Page, login):
     login(page, "admin@demo.test")
     for path in NEW_PAGES:
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert axe_violations(page) == [], path
     page.set_viewport_size({"width": 390, "height": 844})
     for path in NEW_PAGES:
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

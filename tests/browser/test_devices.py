@@ -9,7 +9,7 @@ from cbcw.changes.models import Change
 from cbcw.connectwise.sync.jobs import run_requested_syncs
 from cbcw.extensions import db
 from tests.browser.conftest import SETTINGS_URL
-from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
+from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with, wait_until_quiet
 from tests.browser.test_security import violations, watched  # noqa: F401  (watched is a fixture)
 
 
@@ -127,7 +127,7 @@ def test_device_pages_calendar_report_and_autocomplete_break_no_csp_rule(watched
     device = page.locator("table a[href^='/devices/']").first.get_attribute("href")
     for path in (device, "/reports/device-changes", "/calendar", "/calendar?view=month", SETTINGS_URL):
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert violations(page) == [], path
     goto(page, "/changes/new")
     with htmx_swap(page, mentions("acme")):

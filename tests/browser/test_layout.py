@@ -10,6 +10,7 @@ from cbcw.demo.seed import demo_organisation
 from cbcw.devices.models import Device
 from cbcw.extensions import db
 from cbcw.organisations.models import Company
+from tests.browser.htmx import wait_until_quiet
 
 PHONE = {"width": 390, "height": 800}
 # A fixed week, whatever day the test runs (the demo's own windows, seeded around today, could only
@@ -27,7 +28,7 @@ def test_main_pages_fit_a_phone_screen(page, login, demo):
     for path in ("/settings/integrations/activity", "/settings/integrations/activity?state=pending",
                  "/reports/device-changes", "/changes", "/profile"):
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.extensions import db
-from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with
+from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with, wait_until_quiet
 
 ENGINEER, ADMIN = "engineer@demo.test", "admin@demo.test"
 PHONE = {"width": 390, "height": 800}
@@ -81,7 +81,7 @@ def test_enter_in_the_search_sends_one_request(page, login, demo):
         search.fill("acme")
         search.press("Enter")
     expect(page.locator("#results tbody tr")).to_have_count(3)
-    page.wait_for_load_state("networkidle")
+    wait_until_quiet(page)
     assert len([url for url in asked if "q=acme" in url]) == 1, asked
     assert page.evaluate("window.__aborts") == 0
 
@@ -206,7 +206,7 @@ def test_every_table_reads_as_labelled_rows_at_390_px(page, login, demo):
                               ("/settings/users", "td[data-label=Email]", '"Email"'),
                               ("/devices", "td[data-label=Hostname]", '"Hostname"')):
         goto(page, path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert _label_of(page.locator(cell).first) == label, path
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     goto(page, "/changes")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.htmx import goto, htmx_click, htmx_swap, is_htmx, url_with
+from tests.browser.htmx import goto, htmx_click, htmx_swap, is_htmx, url_with, wait_until_quiet
 
 # Registered through the DevTools protocol (not an inline script), before any page script runs.
 RECORD_VIOLATIONS = """
@@ -43,7 +43,7 @@ def test_main_pages_and_their_htmx_swaps_break_no_csp_rule(watched, login):
     for path in ("/changes/new", detail, detail + "?tab=timeline", "/profile", "/settings/companies",
                  "/settings/users", "/settings/users/invite"):
         page.goto(path)
-        page.wait_for_load_state("networkidle")
+        wait_until_quiet(page)
         assert violations(page) == [], path
     goto(page, "/settings/integrations/connectwise")
     htmx_click(page, page.get_by_role("link", name="Filter Boards").first, re.compile(r"/companies/\d+/boards$"))
