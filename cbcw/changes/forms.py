@@ -274,7 +274,7 @@ class ScheduleForm(WindowMixin, TransitionForm):
         if self.change is None:
             return True
         start, end = self.utc_window()
-        self.check = check_schedule(self.change, start, end, self.implementer_id.data, ask_people_schedule=True)
+        self.check = check_schedule(self.change, start, end, self.implementer_id.data)
         refusal = blackout_refusal(self.change, self.check.windows, self.blackout_override.data or "")
         if refusal:
             field = self.blackout_override if self.change.change_type == "emergency" else self.window_start

@@ -309,6 +309,7 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
         context["open_panel"] = None  # inside the window Start is one button, no panel
     if context["open_panel"] == "schedule":  # "Suggest a window", and a suggested slot filling the form
         context.update(schedule_assist(change, forms["schedule"], request.args, user_zone(), utcnow()))
+        context["dispatches_people"] = registry.current().dispatches_people
     if tab == "timeline":
         context["timeline"] = timeline_filter.shown(queries.timeline(change))
     elif tab == "overview":
@@ -410,6 +411,26 @@ def transition(change_id: int, action: str):
             return redirect(url_for(".detail", change_id=change.id))
     # Invalid or refused: show the page again with what was typed and why.
     return render_template("changes/detail.html", **_detail_context(change, "overview", (action, form)))
+
+
+@bp.get("/changes/<int:change_id>/schedule/people")
+@editor_required
+def people_schedule(change_id: int):
+    """The implementer's other bookings in the integrations' people schedules (ConnectWise) in the
+    window the schedule form holds, asked by the form as it is filled in: what the user asked to
+    see, so saving the window never waits on ConnectWise (PRODUCT §3.8)."""
+    change = get_or_404(Change, change_id)
+    if not {"schedule", "reschedule"} & policy.allowed_actions(change, current_user):
+        abort(403)
+    form = ScheduleForm(formdata=request.args, prefix="schedule", meta={"csrf": False})
+    _set_form_choices("schedule", form, change)
+    form.change = None  # the fields alone: what the window meets in ChangeBreeze is the save's to say
+    answer = None
+    if form.validate() and form.implementer_id.data is not None:
+        start, end = form.utc_window()
+        answer = registry.current().busy_elsewhere(change.organisation_id, form.implementer_id.data, start, end,
+                                                   change.linked_ticket_id)
+    return render_template("changes/_people_schedule.html", answer=answer)
 
 
 @bp.route("/changes/<int:change_id>/comments", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
-"""Everything a proposed implementation window meets (PRODUCT §2.5), asked before a schedule is
-saved and shown on the change: other changes sharing a device or the implementer, blackouts,
-the company's maintenance windows, and (only when asked, as the schedule form does) the
-implementer's bookings in an integration's people schedule (ConnectWise)."""
+"""Everything a proposed implementation window meets in ChangeBreeze (PRODUCT §2.5), asked before a
+schedule is saved and shown on the change: other changes sharing a device or the implementer,
+blackouts and the company's maintenance windows. The implementer's bookings in an integration's
+people schedule (ConnectWise) are not asked here: saving never waits on another system (§3.8);
+the schedule form shows them as it is filled in (`people_schedule`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,6 @@ from datetime import datetime
 
 from cbcw.changes.conflicts import Conflict, conflicts_for
 from cbcw.changes.models import Change
-from cbcw.integrations import registry
 from cbcw.windows.checks import WindowCheck, check, windows_for
 
 # Blackouts refuse these change types; an emergency change may override with a reason.
@@ -20,12 +20,11 @@ BLACKOUT_BOUND = ("standard", "normal")
 class ScheduleCheck:
     conflicts: list[Conflict] = field(default_factory=list)
     windows: WindowCheck = field(default_factory=WindowCheck)
-    busy: registry.BusyAnswer = field(default_factory=registry.BusyAnswer)
 
     @property
     def needs_confirmation(self) -> bool:
-        """A device or implementer conflict (here or in the people schedule): "Schedule anyway" keeps it."""
-        return bool(self.conflicts or self.busy.entries)
+        """A device or implementer conflict: "Schedule anyway" keeps it."""
+        return bool(self.conflicts)
 
     def kept(self) -> list[str]:
         """The conflicts a "Schedule anyway" keeps, as the timeline records them."""
@@ -34,7 +33,6 @@ class ScheduleCheck:
             what = [f"device {', '.join('@' + d.hostname for d in conflict.devices)}"] if conflict.devices else []
             what += ["the same implementer"] if conflict.same_implementer else []
             kept.append(f"{conflict.other.reference} ({' and '.join(what)})")
-        kept += [f"{label}: {entry.name}" for label, entry in self.busy.entries]
         return kept
 
 
@@ -42,13 +40,8 @@ def window_check(change: Change, start: datetime, end: datetime) -> WindowCheck:
     return check(windows_for(change.organisation_id, change.company_id), change.company_id, start, end)
 
 
-def check_schedule(change: Change, start: datetime, end: datetime, implementer_id: int | None,
-                   ask_people_schedule: bool = False) -> ScheduleCheck:
-    result = ScheduleCheck(conflicts_for(change, start, end, implementer_id), window_check(change, start, end))
-    if ask_people_schedule and implementer_id is not None:
-        result.busy = registry.current().busy_elsewhere(change.organisation_id, implementer_id, start, end,
-                                                        change.linked_ticket_id)
-    return result
+def check_schedule(change: Change, start: datetime, end: datetime, implementer_id: int | None) -> ScheduleCheck:
+    return ScheduleCheck(conflicts_for(change, start, end, implementer_id), window_check(change, start, end))
 
 
 def blackout_refusal(change: Change, found: WindowCheck, override: str) -> str | None:

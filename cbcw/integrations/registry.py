@@ -84,6 +84,11 @@ class Registry:
             return self.systems.get(change.linked_ticket_system or "")
         return self.system_for_organisation(change.organisation_id)
 
+    @property
+    def dispatches_people(self) -> bool:
+        """Whether any integration keeps a schedule of people (the schedule form then shows it)."""
+        return any(i.people_schedule for i in self.integrations)
+
     def busy_elsewhere(self, organisation_id: int, user_id: int, start: datetime, end: datetime,
                        skip_ticket_id: Optional[int]) -> "BusyAnswer":
         """What the integrations' people schedules say the user is booked on in `start`–`end`."""

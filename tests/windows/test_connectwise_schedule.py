@@ -39,37 +39,84 @@ def _form(admin):
             "schedule-implementer_id": str(admin.id)}
 
 
-def test_a_booking_in_connectwise_asks_for_schedule_anyway_in_one_request(db, login, post, admin, make_change,
-                                                                           cw_sim, dispatched):
+def _schedule_reads(cw_sim) -> list[dict]:
+    return [r for r in cw_sim.journal() if r["path"].endswith("/schedule/entries") and r["method"] == "GET"]
+
+
+def test_the_form_shows_a_booking_in_connectwise_in_one_request(db, client, login, admin, make_change, cw_sim,
+                                                               dispatched):
     # Linked to the ticket of "Our own change's entry": that entry is the change's own booking, not a conflict.
     change = make_change(title="Patch", state="approved", implementer_id=admin.id, linked_ticket_id=dispatched)
     login(admin)
-    asked = post(f"/changes/{change.id}/schedule", _form(admin))
-    assert asked.status_code == 200 and "ConnectWise schedule: Site visit at Contoso" in asked.text
-    assert "Our own change" not in asked.text and "Schedule anyway" in asked.text
-    reads = [r for r in cw_sim.journal() if r["path"].endswith("/schedule/entries") and r["method"] == "GET"]
+    shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    assert shown.status_code == 200
+    assert "ConnectWise schedule: Site visit at Contoso" in shown.text and "Our own change" not in shown.text
+    reads = _schedule_reads(cw_sim)
     assert len(reads) == 1 and "member/id = 151" in reads[0]["query"]["conditions"]
-    kept = post(f"/changes/{change.id}/schedule", {**_form(admin), "schedule-confirm_conflicts": "y"})
-    assert kept.status_code == 302
 
 
-def test_connectwise_down_is_could_not_check_never_a_block(db, login, post, admin, make_change, cw_sim, dispatched):
+def test_saving_the_window_never_asks_connectwise(db, login, post, admin, make_change, cw_sim, dispatched):
+    """The booking was shown as the form was filled in; the save answers without a request to ConnectWise."""
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id, linked_ticket_id=dispatched)
+    login(admin)
+    saved = post(f"/changes/{change.id}/schedule", _form(admin))
+    assert saved.status_code == 302 and _schedule_reads(cw_sim) == []
+    db.session.refresh(change)
+    assert change.state == "scheduled"
+
+
+def test_the_form_opens_with_the_schedule_slot_only_where_an_integration_dispatches_people(
+        db, client, login, admin, make_change, cw_sim, dispatched):
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    login(admin)
+    page = client.get(f"/changes/{change.id}?action=schedule").text
+    assert f'hx-get="/changes/{change.id}/schedule/people"' in page
+    assert _schedule_reads(cw_sim) == []  # the page itself does not wait on ConnectWise either
+
+
+def test_connectwise_down_is_could_not_check_never_a_block(db, client, login, post, admin, make_change, cw_sim,
+                                                           dispatched):
     cw_sim.faults(error_rate=1.0, error_status=503)
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
+    shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    assert shown.status_code == 200 and "could not be checked" in shown.text
     saved = post(f"/changes/{change.id}/schedule", _form(admin))
     assert saved.status_code == 302
     db.session.refresh(change)
     assert change.state == "scheduled"
 
 
-def test_down_shows_could_not_check_when_the_form_is_shown_again(db, login, post, admin, engineer, make_change,
-                                                                 cw_sim, dispatched):
-    """A refused form (here: another change of the same implementer) says ConnectWise could not be checked."""
-    cw_sim.faults(error_rate=1.0, error_status=503)
-    make_change(title="Booked", state="scheduled", implementer_id=admin.id,
-                window_start=T(2030, 6, 1, 12), window_end=T(2030, 6, 1, 14))
+@pytest.mark.parametrize("query", [
+    {"schedule-window_start": "", "schedule-window_end": "", "schedule-implementer_id": ""},
+    {"schedule-window_start": "2030-06-01T13:00", "schedule-window_end": "2030-06-01T11:00"},
+    {"schedule-window_start": "31 Feb 2030 10:00", "schedule-window_end": "2030-06-01T11:00"},
+    {"schedule-window_start": "9999-12-31T23:00", "schedule-window_end": "9999-12-31T23:59"},
+    {"schedule-implementer_id": "99999999999999999999999"},
+    {"schedule-implementer_id": "<script>"},
+])
+def test_an_unfinished_or_hostile_form_asks_nothing_and_shows_nothing(db, client, login, admin, make_change,
+                                                                      cw_sim, dispatched, query):
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
-    asked = post(f"/changes/{change.id}/schedule", _form(admin))
-    assert asked.status_code == 200 and "could not be checked" in asked.text
+    shown = client.get(f"/changes/{change.id}/schedule/people", query_string={**_form(admin), **query})
+    assert shown.status_code == 200 and "notice" not in shown.text
+    assert _schedule_reads(cw_sim) == []
+
+
+def test_only_who_may_schedule_the_change_sees_the_schedule(db, client, login, admin, make_change, make_org, cw_sim,
+                                                           dispatched):
+    draft = make_change(title="Draft", state="draft", implementer_id=admin.id)
+    theirs = make_change(organisation=make_org("Elsewhere"), title="Theirs", state="approved", created_by=admin)
+    login(admin)
+    assert client.get(f"/changes/{draft.id}/schedule/people", query_string=_form(admin)).status_code == 403
+    for foreign in (theirs.id, 2**63):
+        assert client.get(f"/changes/{foreign}/schedule/people", query_string=_form(admin)).status_code == 404
+    assert _schedule_reads(cw_sim) == []
+
+
+def test_a_viewer_may_not_ask(db, client, login, admin, viewer, make_change, cw_sim, dispatched):
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    login(viewer)
+    assert client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin)).status_code == 403
+    assert _schedule_reads(cw_sim) == []
