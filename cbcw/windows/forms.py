@@ -1,5 +1,6 @@
 """The blackout / maintenance window form: every value bounded, the recurrence's own fields
-required only for that recurrence, times as HH:MM (24:00 for midnight at the end)."""
+required only for that recurrence (the page shows only those), dates and times through the
+browser's own controls. A closing time of 00:00 (or a typed 24:00) is midnight at the end."""
 from datetime import datetime, time
 
 from flask_wtf import FlaskForm
@@ -24,18 +25,18 @@ class WindowForm(FlaskForm):
     company_id = SelectField("Company", coerce=optional_id)  # choices set by the view
     timezone = TimezoneField()
     recurrence = SelectField("Repeats", choices=options((("once", "Once"), ("weekly", "Weekly"), ("monthly", "Monthly"))))
-    starts_local = StringField("Starts (once)", validators=[Optional(), Length(max=30)],
-                               description="2026-12-24 00:00, in the window's timezone")
-    ends_local = StringField("Ends (once)", validators=[Optional(), Length(max=30)])
-    weekdays = SelectMultipleField("Days (weekly)", choices=options((str(i), n) for i, n in enumerate(WEEKDAY_NAMES)),
+    starts_local = StringField("Starts", validators=[Optional(), Length(max=30)], render_kw={"type": "datetime-local"},
+                               description="In the window's timezone")
+    ends_local = StringField("Ends", validators=[Optional(), Length(max=30)], render_kw={"type": "datetime-local"})
+    weekdays = SelectMultipleField("Days", choices=options((str(i), n) for i, n in enumerate(WEEKDAY_NAMES)),
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
-    monthly_rule = SelectField("Day of the month (monthly)", choices=options((
+    monthly_rule = SelectField("Day of the month", choices=options((
         ("day", "A day of the month"), ("first_business_day", "First business day"),
         ("last_business_day", "Last business day"))))
-    month_day = IntegerField("Day number (monthly, a day of the month)", validators=[Optional(), NumberRange(1, 31)])
-    start_time = StringField("Opens at (recurring)", validators=[Optional(), Length(max=5)], description="18:00")
-    end_time = StringField("Closes at (recurring)", validators=[Optional(), Length(max=5)],
-                           description="24:00 for midnight; earlier than the opening means the next day")
+    month_day = IntegerField("Day number (for a day of the month)", validators=[Optional(), NumberRange(1, 31)])
+    start_time = StringField("Opens at", validators=[Optional(), Length(max=8)], render_kw={"type": "time"})
+    end_time = StringField("Closes at", validators=[Optional(), Length(max=8)], render_kw={"type": "time"},
+                           description="00:00 for midnight; earlier than the opening means the next day")
 
     def validate_company_id(self, field):
         if self.kind.data == "maintenance" and field.data is None:
@@ -86,11 +87,10 @@ class WindowForm(FlaskForm):
         for name in ("name", "reason", "kind", "company_id", "timezone", "recurrence", "monthly_rule", "month_day"):
             self[name].data = getattr(window, name)
         self.weekdays.data = list(window.weekdays or "")
-        self.starts_local.data = f"{window.starts_local:%Y-%m-%d %H:%M}" if window.starts_local else ""
-        self.ends_local.data = f"{window.ends_local:%Y-%m-%d %H:%M}" if window.ends_local else ""
-        self.start_time.data = f"{window.start_time:%H:%M}" if window.start_time else ""
-        self.end_time.data = ("24:00" if window.end_time == time(0) else f"{window.end_time:%H:%M}") \
-            if window.end_time is not None else ""
+        self.starts_local.data = f"{window.starts_local:%Y-%m-%dT%H:%M}" if window.starts_local else ""
+        self.ends_local.data = f"{window.ends_local:%Y-%m-%dT%H:%M}" if window.ends_local else ""
+        self.start_time.data = f"{window.start_time:%H:%M}" if window.start_time is not None else ""
+        self.end_time.data = f"{window.end_time:%H:%M}" if window.end_time is not None else ""
 
 
 def _local(text: str | None) -> datetime | None:
@@ -104,10 +104,13 @@ def _local(text: str | None) -> datetime | None:
 
 
 def _time(text: str | None) -> time | None:
+    """HH:MM as typed or as the time control posts it (HH:MM:SS when it shows seconds)."""
     text = (text or "").strip()
     if text == "24:00":
         return time(0)
-    try:
-        return datetime.strptime(text, "%H:%M").time()
-    except ValueError:
-        return None
+    for fmt in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).time().replace(second=0)
+        except ValueError:
+            continue
+    return None

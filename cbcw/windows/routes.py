@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from cbcw.accounts.permissions import settings_required
+from cbcw.accounts.timezones import timezone_choices
 from cbcw.extensions import db
 from cbcw.main.forms import options
 from cbcw.organisations.models import Company
@@ -71,4 +72,4 @@ def _edit(window: ScheduleWindow, new: bool):
         db.session.commit()
         flash(f"Saved “{window.name}”.", "success")
         return redirect(url_for("windows.list_windows"))
-    return render_template("windows/form.html", form=form, window=window, new=new)
+    return render_template("windows/form.html", form=form, window=window, new=new, timezones=timezone_choices())
