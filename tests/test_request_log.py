@@ -1,6 +1,8 @@
 """Every request leaves one parseable log line, without query strings or form values."""
 import logging
 
+import pytest
+
 
 def request_lines(caplog):
     return [r.getMessage() for r in caplog.records if r.name == "cbcw.request"]
@@ -52,3 +54,25 @@ def test_gunicorn_keeps_no_access_log():
     deploy = Path(__file__).resolve().parent.parent / "deploy"
     for name in ("Procfile", "prod-local.sh"):
         assert "--access-logfile" not in (deploy / name).read_text(), name
+
+
+@pytest.mark.parametrize("method, path, logged", [
+    ("GET", "/connectwise/callbacks/CBSECRET987", "/connectwise/callbacks/<key>"),
+    ("HEAD", "/connectwise/callbacks/CBSECRET987", "/connectwise/callbacks/<key>"),
+    ("PUT", "/calendar/feed/FEEDSECRET987.ics", "/calendar/feed/<token>.ics"),
+    ("DELETE", "/invitation/INVSECRET987", "/invitation/<token>"),
+    ("GET", "/calendar/feed/FEEDSECRET987.ics", "/calendar/feed/<token>.ics"),
+])
+def test_a_secret_in_the_path_is_never_logged_whatever_the_method(caplog, client, method, path, logged):
+    """A browser opening a callback address, a calendar client probing its feed with another method: the
+    refusal (405, 404) is logged with the rule, never with the secret."""
+    with caplog.at_level(logging.INFO, logger="cbcw.request"):
+        response = client.open(path, method=method)
+    assert response.status_code in (404, 405)
+    assert f"path={logged} " in caplog.text and "SECRET987" not in caplog.text
+
+
+def test_a_path_no_rule_takes_is_logged_as_it_is(caplog, client):
+    with caplog.at_level(logging.INFO, logger="cbcw.request"):
+        assert client.get("/no/such/page").status_code == 404
+    assert "path=/no/such/page " in caplog.text

@@ -1,9 +1,10 @@
 """One log line per request, as key=value pairs a log pipeline can parse without secrets in it.
 
 The path is logged without its query string (search words, tokens); a path that itself holds a
-secret is logged as the view names it in `g.log_path` (an integration's callback address) or, when
-its URL rule takes a `token` (a private feed's URL), as its rule (`/calendar/feed/<token>.ics`). The
-user is the one Flask-Login already loaded for the request: logging never adds a database query.
+secret (a URL rule taking a `token` or a `key`: a private feed, an invitation, an integration's
+callback address) is logged as its rule (`/calendar/feed/<token>.ics`), whatever the method: a
+GET of a POST-only callback address (405) is masked as well as the POST. The user is the one
+Flask-Login already loaded for the request: logging never adds a database query.
 
 This line replaces the servers' own request lines, which hold the full URL (tokens included):
 gunicorn runs without an access log (deploy/), and werkzeug's development server's request lines
@@ -12,7 +13,8 @@ are dropped by `WerkzeugRequestLines` (its other messages, such as the address i
 import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger("cbcw.request")
 WERKZEUG_REQUEST_LINE = '"%s" %s %s'  # werkzeug.serving.WSGIRequestHandler.log_request's format
@@ -48,9 +50,29 @@ def init_app(app: Flask) -> None:
         return response
 
 
+SECRET_ARGUMENTS = frozenset({"token", "key"})
+
+
 def _path() -> str:
-    if "log_path" in g:
-        return g.log_path
-    if request.url_rule is not None and "token" in (request.view_args or {}):
-        return request.url_rule.rule
+    rule, arguments = request.url_rule, request.view_args or {}
+    if rule is None:  # no rule for this method (405) or none at all (404): which rule takes the path?
+        rule, arguments = _rule_for_any_method()
+    if rule is not None and SECRET_ARGUMENTS & set(arguments):
+        return rule.rule
     return request.path
+
+
+def _rule_for_any_method():
+    """The rule and arguments the path matches with a method it allows, or (None, {})."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(return_rule=True)
+    except MethodNotAllowed as refused:
+        for method in refused.valid_methods or ():
+            try:
+                return adapter.match(method=method, return_rule=True)
+            except HTTPException:
+                continue
+    except HTTPException:
+        pass
+    return None, {}

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -43,11 +43,6 @@ class Refused(Exception):
     def __init__(self, reason: str, status: int = 401, organisation_id: int | None = None):
         super().__init__(reason)
         self.reason, self.status, self.organisation_id = reason, status, organisation_id
-
-
-@bp.before_request
-def secret_path_not_logged():
-    g.log_path = URL_PATH + "<key>"
 
 
 @bp.post(URL_PATH + "<key>")
