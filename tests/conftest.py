@@ -8,6 +8,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from cbcw.accounts.models import User
 from cbcw.changes.models import Change
+from cbcw.connectwise.tickets import busy
 from cbcw.devices.models import Device, DeviceType
 from cbcw.extensions import db as _db
 from cbcw.organisations.models import Company, Organisation
@@ -33,6 +34,15 @@ def _no_outside_network(monkeypatch):
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_bookings():
+    """Each test asks ConnectWise for the implementer's bookings afresh (the answers are kept per process,
+    and every test's organisation and simulator may carry the same ids and address)."""
+    busy.ANSWERS.clear()
+    yield
+    busy.ANSWERS.clear()
 
 
 @pytest.fixture

@@ -120,3 +120,28 @@ def test_a_viewer_may_not_ask(db, client, login, admin, viewer, make_change, cw_
     login(viewer)
     assert client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin)).status_code == 403
     assert _schedule_reads(cw_sim) == []
+
+
+def test_the_same_window_asked_again_within_a_minute_is_not_asked_of_connectwise(db, client, login, admin,
+                                                                                 make_change, cw_sim, dispatched):
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    login(admin)
+    for _ in range(3):
+        shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+        assert "Site visit at Contoso" in shown.text
+    assert len(_schedule_reads(cw_sim)) == 1
+
+
+def test_a_flood_of_checks_keeps_the_organisations_pace(app, db, client, login, admin, make_change, cw_sim,
+                                                        dispatched):
+    """One request per pace interval reaches ConnectWise; a check whose turn lies beyond the interactive
+    budget is answered "could not check" at once, unsent, and the schedule is never blocked."""
+    app.config["CW_REQUESTS_PER_SECOND"] = 0.01  # a turn every 100 s: beyond any interactive budget
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    login(admin)
+    first = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    assert "Site visit at Contoso" in first.text
+    later = client.get(f"/changes/{change.id}/schedule/people",
+                       query_string={**_form(admin), "schedule-window_end": "2030-06-01T14:00"})
+    assert "too many checks of ConnectWise at once" in later.text
+    assert len(_schedule_reads(cw_sim)) == 1
