@@ -5,7 +5,8 @@ they or their delegate decided, the round was completed or rejected, the change 
 "… needs its post-implementation review" once the review is recorded.
 The rule is that of the "Awaiting my approval" list (`queries.awaiting_decision_by`), so an item
 leaves the bell when its change leaves that list. A daily digest is done once nothing awaits its
-reader at all. A settled item is marked read and done, and stays in the inbox as history.
+reader at all, or the next day's digest replaces it. A settled item is marked read and done, and
+stays in the inbox as history.
 """
 from datetime import datetime
 
@@ -26,9 +27,19 @@ def settle(change: Change, **_) -> None:
     for item in _open(Notification.change_id == change.id, Notification.kind == "awaiting_approval"):
         if change.state != "pending_approval" or not _awaits(db.session.get(User, item.user_id), change):
             _resolve(item, now)
-    for item in _open(Notification.organisation_id == change.organisation_id, Notification.kind == "digest"):
-        if not queries.awaiting_approval_count(db.session.get(User, item.user_id)):
+    digests = _open(Notification.organisation_id == change.organisation_id, Notification.kind == "digest")
+    idle = {user_id for user_id in {item.user_id for item in digests}
+            if not queries.awaiting_approval_count(db.session.get(User, user_id))}
+    for item in digests:
+        if item.user_id in idle:
             _resolve(item, now)
+
+
+def supersede_digests(user: User) -> None:
+    """Before a new digest: the reader's earlier ones say nothing it does not (one digest counts)."""
+    now = utcnow()
+    for item in _open(Notification.user_id == user.id, Notification.kind == "digest"):
+        _resolve(item, now)
 
 
 def settle_review(change: Change, **_) -> None:

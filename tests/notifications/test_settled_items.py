@@ -157,3 +157,14 @@ def test_a_digest_is_done_once_nothing_awaits_its_reader(db, pending_change, peo
     assert unread(people.technical) == [2]
     apply(operations.approve, second, people.technical, kind="technical")
     assert unread(people.technical, people.operational) == [0, 3]
+
+
+def test_a_new_digest_replaces_the_one_before(db, monkeypatch, pending_change, people):
+    pending_change()
+    for day in (10, 11):
+        monkeypatch.setattr(jobs, "utcnow", lambda day=day: FROZEN_NOW + timedelta(days=day))
+        jobs.send_digests()
+    assert unread(people.technical) == [2]  # the change and the newest digest
+    digests = db.session.scalars(select(Notification).filter_by(user_id=people.technical.id, kind="digest")
+                                 .order_by(Notification.id)).all()
+    assert [item.resolved_at is not None for item in digests] == [True, False]
