@@ -37,15 +37,17 @@ def settle(change: Change, **_) -> None:
 
 def supersede_digests(user: User) -> None:
     """Before a new digest: the reader's earlier ones say nothing it does not (one digest counts)."""
-    now = utcnow()
-    for item in _open(Notification.user_id == user.id, Notification.kind == "digest"):
-        _resolve(item, now)
+    _resolve_all(Notification.user_id == user.id, Notification.kind == "digest")
 
 
 def settle_review(change: Change, **_) -> None:
     """The review is recorded: the change's "review due" items ask for nothing any more."""
+    _resolve_all(Notification.change_id == change.id, Notification.kind == "review_due")
+
+
+def _resolve_all(*where) -> None:
     now = utcnow()
-    for item in _open(Notification.change_id == change.id, Notification.kind == "review_due"):
+    for item in _open(*where):
         _resolve(item, now)
 
 
