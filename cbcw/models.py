@@ -1,6 +1,7 @@
 """Every model of the core, imported in one place so Alembic and the app see the whole schema; each
 integration's own models are imported by `cbcw.integrations.registry` from its declaration."""
 from cbcw.accounts.delegation import Delegation  # noqa: F401
+from cbcw.accounts.email_changes import EmailChange  # noqa: F401
 from cbcw.accounts.invitations import Invitation  # noqa: F401
 from cbcw.accounts.models import LoginThrottle, User  # noqa: F401
 from cbcw.calendar.models import CalendarFeed  # noqa: F401

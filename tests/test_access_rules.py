@@ -64,7 +64,8 @@ def foreign_ids(db, make_org, make_company, make_user, make_change, make_device)
 def test_every_page_needs_login(client, rule):
     """Every non-public page sends a logged-out visitor to the login page."""
     response = client.get(_build(rule, {"change_id": 1, "company_id": 1, "user_id": 1, "device_id": 1, "write_id": 1,
-                                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "submit"}))
+                                        "template_id": 1, "version_id": 1, "window_id": 1, "action": "submit",
+                                        "token": "not-a-token"}))
     assert response.status_code == 302 and "/login" in response.location
 
 
@@ -93,7 +94,7 @@ def test_every_post_needs_a_csrf_token(client, login, admin, make_user, make_cha
     change, user = make_change(), make_user("engineer")
     url = _build(rule, {"change_id": change.id, "company_id": company.id, "user_id": user.id, "write_id": 1,
                         "template_id": 1, "version_id": 1, "window_id": 1, "action": "cancel",
-                        "notification_id": 1, "state": "read"})
+                        "notification_id": 1, "state": "read", "token": "not-a-token"})
     headers = {"HX-Request": "true"} if htmx else {}
     before = committed_rows()
     response = client.post(url, data=PLAUSIBLE_FORM, headers=headers)

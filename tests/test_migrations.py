@@ -125,3 +125,28 @@ def test_tickets_linked_before_systems_are_connectwise_tickets(empty_database):
         columns = {column["name"] for column in _db.inspect(connection).get_columns("changes")}
     assert "linked_ticket_system" not in columns and "linked_ticket_id" in columns
     downgrade(revision="base")
+
+
+SETTLED_ITEMS = "ce2f8f1348eb"
+
+
+@pytest.mark.filterwarnings(*SQLITE_EXPRESSION_INDEX)
+def test_approval_items_of_changes_no_longer_pending_are_settled(empty_database):
+    """The upgrade marks done (and read) the "awaits your approval" items of changes that no longer
+    await approval, and only those: the bell drops at once for what was decided before it."""
+    upgrade(revision=INITIAL_REVISION)
+    _insert_at_initial_revision({1: None, 2: None})
+    upgrade(revision=f"{SETTLED_ITEMS}-1")
+    with _db.engine.begin() as connection:
+        connection.execute(text("UPDATE changes SET state = 'pending_approval' WHERE id = 2"))
+        for item_id, change_id, kind in ((1, 1, "awaiting_approval"), (2, 2, "awaiting_approval"), (3, 1, "rejected")):
+            connection.execute(text(
+                "INSERT INTO notifications (id, organisation_id, user_id, change_id, kind, title, created_at) "
+                "VALUES (:id, 1, 1, :change, :kind, 'T', '2026-01-01 00:00:00+00')"),
+                {"id": item_id, "change": change_id, "kind": kind})
+    upgrade(revision=SETTLED_ITEMS)
+    with _db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, read_at IS NOT NULL, resolved_at IS NOT NULL FROM notifications "
+                                       "ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [(1, True, True), (2, False, False), (3, False, False)]
+    downgrade(revision="base")

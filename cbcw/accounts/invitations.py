@@ -24,7 +24,8 @@ from cbcw.extensions import db
 VALID_FOR = timedelta(days=7)
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a one-time link's token (an invitation's, an address confirmation's)."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -61,7 +62,7 @@ def issue(user, invited_by_id: Optional[int]) -> str:
         old.expires_at = utcnow()
     token = secrets.token_urlsafe(32)
     db.session.add(Invitation(organisation_id=user.organisation_id, user_id=user.id, invited_by_id=invited_by_id,
-                              token_hash=_digest(token), expires_at=utcnow() + VALID_FOR))
+                              token_hash=token_digest(token), expires_at=utcnow() + VALID_FOR))
     return token
 
 
@@ -69,7 +70,7 @@ def open_invitation(token: str) -> Optional[Invitation]:
     """The unused, unexpired invitation of this token, or None (unknown, used and expired look alike)."""
     if not token or len(token) > 100:
         return None
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _digest(token)))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == token_digest(token)))
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         return None
     if invitation.user is None or not invitation.user.active:
@@ -86,7 +87,7 @@ def accept(invitation: Invitation, password: str) -> None:
 def record_without_user(organisation_id: int, invited_by_id: int, data: dict, email: str) -> None:
     """An invitation of an address another organisation uses: listed as invited, never sent."""
     db.session.add(Invitation(organisation_id=organisation_id, invited_by_id=invited_by_id,
-                              token_hash=_digest(secrets.token_urlsafe(32)), expires_at=utcnow() + VALID_FOR,
+                              token_hash=token_digest(secrets.token_urlsafe(32)), expires_at=utcnow() + VALID_FOR,
                               email=email, display_name=data["display_name"].strip(), role=data["role"],
                               timezone=data["timezone"], vcab_member=bool(data.get("vcab_member")),
                               ecab_member=bool(data.get("ecab_member"))))

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from cbcw.accounts import delegation, invitations, known_browser
+from cbcw.accounts import delegation, email_changes, invitations, known_browser
 from cbcw.accounts.forms import DelegationForm, EmptyForm, LoginForm, PasswordForm, ProfileForm, SetPasswordForm
 from cbcw.accounts.models import User
 from cbcw.accounts.service import authenticate, check_current_password
@@ -152,7 +152,7 @@ def accept_invitation(token: str):
     """The invited person chooses their password through the one-time link (PRODUCT §2.9)."""
     invitation = invitations.open_invitation(token)
     if invitation is None:
-        return render_template("accounts/invitation_invalid.html"), 404
+        return render_template("accounts/link_invalid.html", what="Invitation", ask="invite you again"), 404
     form = SetPasswordForm()
     if form.validate_on_submit():
         invitations.accept(invitation, form.new_password.data)
@@ -160,6 +160,31 @@ def accept_invitation(token: str):
         flash("Your password is set. Log in with your email address and it.", "success")
         return redirect(url_for(".login"))
     return render_template("accounts/invitation.html", form=form, invited=invitation.user)
+
+
+@bp.route("/email-confirmation/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_email(token: str):
+    """The user, signed in with their current address, confirms the new one from its link: both the
+    account and the mailbox are theirs (a stranger reading a mistyped address cannot take the
+    account). A button confirms, so a mail scanner opening links confirms nothing."""
+    change = email_changes.open_change(token)
+    if change is None or change.user_id != current_user.id:
+        return _confirmation_invalid()
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if not email_changes.confirm(change):
+            db.session.rollback()
+            return _confirmation_invalid()
+        db.session.commit()
+        flash(f"Your address is now {change.email}: sign in with it from now on.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/confirm_email.html", form=form, change=change)
+
+
+def _confirmation_invalid():
+    """Unknown, used, expired, or its address taken meanwhile: all look alike."""
+    return render_template("accounts/link_invalid.html", what="Confirmation", ask="change your address again"), 404
 
 
 def _duration(seconds: int) -> str:

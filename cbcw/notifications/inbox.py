@@ -24,10 +24,17 @@ def latest(user: User) -> list[Notification]:
 
 
 def mark(user: User, notification_id: int, read: bool) -> bool:
-    """Mark one of the user's items read or unread; False when it is not theirs (a 404)."""
-    return db.session.execute(
-        update(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
-        .values(read_at=utcnow() if read else None)).rowcount == 1
+    """Mark one of the user's items read or unread; False when it is not theirs (a 404). A done
+    item (`settled`) stays read: nothing awaits its reader any more."""
+    item = db.session.scalar(select(Notification).where(Notification.id == notification_id,
+                                                        Notification.user_id == user.id))
+    if item is None:
+        return False
+    if read:
+        item.read_at = item.read_at or utcnow()
+    elif item.resolved_at is None:
+        item.read_at = None
+    return True
 
 
 def mark_all_read(user: User) -> None:

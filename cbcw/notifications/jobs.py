@@ -17,6 +17,7 @@ from cbcw.changes.models import Approval, Change, TimelineEntry
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.mail.outbox import deliver_due
+from cbcw.notifications import settled
 from cbcw.notifications.dispatch import Message, local, notify
 from cbcw.notifications.models import SentReminder
 from cbcw.scheduler.jobs import ScheduledJob
@@ -85,6 +86,7 @@ def send_digests() -> int:
         user = db.session.get(User, user_id)
         if not first_time(f"digest:{user_id}:{now.date().isoformat()}"):
             continue
+        settled.supersede_digests(user)
         notify(user, "digest", Message(
             f"{len(changes)} change{'s' if len(changes) != 1 else ''} waiting more than a day for your approval",
             [f"{change.reference} {change.title}" for change in changes],

@@ -27,6 +27,8 @@ class Notification(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # When what the item asked for stopped waiting on its reader (`settled`): read, and kept as history.
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     change = relationship("Change")
 

@@ -13,7 +13,7 @@ from cbcw.accounts.models import User
 from cbcw.changes import approvals, signals
 from cbcw.changes.models import Change
 from cbcw.extensions import db
-from cbcw.notifications import invitation
+from cbcw.notifications import invitation, settled
 from cbcw.notifications.dispatch import Message, absolute, change_path, local, notify
 
 
@@ -127,6 +127,11 @@ RECEIVERS = (
     (signals.change_completed, on_finished),
     (signals.change_scheduled, on_scheduled),
     (signals.change_cancelled, on_cancelled),
+    # What no longer awaits anyone leaves the bell (a full approval is also an approval recorded).
+    (signals.approval_recorded, settled.settle),
+    (signals.change_rejected, settled.settle),
+    (signals.change_cancelled, settled.settle),
+    (signals.review_recorded, settled.settle_review),
 )
 
 

@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from cbcw.accounts import invitations
+from cbcw.accounts import email_changes, invitations
 from cbcw.accounts.models import User
 from cbcw.accounts.permissions import admin_required, settings_required
 from cbcw.accounts.timezones import timezone_choices
@@ -82,8 +82,13 @@ def edit_user(user_id: int):
     form = _without_locked(UserForm(obj=user), user)
     if form.validate_on_submit() and _saved(form, lambda: save_user(current_user, form.data, user)):
         flash(f"User {user.email} saved.", "success")
+        asked = email_changes.awaiting(user)
+        if asked is not None and "email" in form and User.normalise_email(form.email.data) == asked.email:
+            flash(f"The new address {asked.email} awaits confirmation: {user.display_name} signs in with "
+                  f"{user.email} until they confirm it from their new mailbox.", "info")
         return redirect(url_for(".users"))
-    return render_template("settings/user_form.html", form=form, user=user, timezones=timezone_choices())
+    return render_template("settings/user_form.html", form=form, user=user, timezones=timezone_choices(),
+                           awaiting=email_changes.awaiting(user))
 
 
 def _without_locked(form, user: User | None):

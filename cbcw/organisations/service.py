@@ -5,10 +5,11 @@ from flask import current_app, render_template_string
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from cbcw.accounts import invitations
+from cbcw.accounts import email_changes, invitations
 from cbcw.accounts.models import User
 from cbcw.extensions import db
 from cbcw.mail import outbox
+from cbcw.main.links import absolute_for
 from cbcw.organisations.models import COMPANY_NAME_UNIQUE, Company
 
 
@@ -81,22 +82,22 @@ def _refuse_locked_changes(actor: User, data: dict, user: User | None) -> None:
 def save_user(actor: User, data: dict, user: User) -> User:
     """Update a user of the actor's organisation (new people are invited: `invite_user`). A field
     the actor may not change (`locked_fields`) keeps its value when the form leaves it out and is
-    refused when it differs."""
+    refused when it differs. A new address awaits confirmation (`_ask_to_confirm`); only one the
+    actor's own organisation uses is refused, by name."""
     _refuse_locked_changes(actor, data, user)
     data = {**{name: getattr(user, name) for name in GUARDED if name != "password"}, **data}
     email = User.normalise_email(data["email"])
-    taken = db.session.scalar(select(User).where(User.email == email, User.id != user.id))
-    if taken and taken.organisation_id == actor.organisation_id:
+    moved = email != user.email
+    taken = db.session.scalar(select(User).where(User.email == email)) if moved else None
+    if moved and ((taken is not None and taken.organisation_id == actor.organisation_id)
+                  or invitations.without_user(actor.organisation_id, email)):  # listed as a user: the same answer
         raise SettingsError("Another user of your organisation already uses this email address.")
-    if taken:  # another organisation's: say no more than that the address cannot be used
-        raise SettingsError("This email address cannot be used.")
     if "admin" in (data["role"], user.role) and actor.role != "admin":
         raise SettingsError("Only an admin can grant or change the admin role.")
     if user.id == actor.id and (data["role"] != actor.role or not data["active"]):
         raise SettingsError("You cannot change your own role or deactivate yourself.")
     if user.id == actor.id and data.get("password"):
         raise SettingsError("Change your own password on your profile page.")
-    user.email = email
     user.display_name = data["display_name"].strip()
     user.role = data["role"]
     user.timezone = data["timezone"]
@@ -108,8 +109,28 @@ def save_user(actor: User, data: dict, user: User) -> User:
     if data.get("password"):
         # Set by someone else, so temporary: the user chooses their own at next login.
         user.set_password(data["password"], temporary=True)
+    if moved:
+        _ask_to_confirm(actor, user, email, send=taken is None)
     db.session.flush()
     return user
+
+
+def _ask_to_confirm(actor: User, user: User, email: str, send: bool) -> None:
+    """A new address takes effect once confirmed from the link sent to it (`email_changes`). An
+    address another organisation uses is recorded alike but sent nothing, so the answer and the
+    user form say the same whether or not it exists elsewhere."""
+    token = email_changes.request(user, email, actor.id)
+    if not send:
+        return
+    link = absolute_for("accounts.confirm_email", token=token)
+    days = invitations.VALID_FOR.days
+    outbox.enqueue(
+        actor.organisation_id, email, "Confirm your new ChangeBreeze address",
+        f"Hello {user.display_name},\n\n{actor.display_name} made this the address of your ChangeBreeze account.\n"
+        f"Sign in with your current address and confirm it here (the link works once, for {days} days):\n"
+        f"{link}\n",
+        render_template_string(CONFIRMATION_HTML, user=user, actor=actor, link=link, days=days),
+    )
 
 
 def invite_user(actor: User, data: dict) -> None:
@@ -150,6 +171,11 @@ def invite_user(actor: User, data: dict) -> None:
         render_template_string(INVITATION_HTML, user=user, actor=actor, link=link, days=days),
     )
 
+
+CONFIRMATION_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Confirm your address</title></head>
+<body><p>Hello {{ user.display_name }},</p><p>{{ actor.display_name }} made this the address of your ChangeBreeze account.</p>
+<p>Sign in with your current address and <a href="{{ link }}">confirm it</a> (the link works once, for
+{{ days }} days).</p></body></html>"""
 
 INVITATION_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Invitation</title></head>
 <body><p>Hello {{ user.display_name }},</p><p>{{ actor.display_name }} invites you to ChangeBreeze.</p>

@@ -23,6 +23,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
 from cbcw.accounts import invitations
+from cbcw.accounts.email_changes import EmailChange
 from cbcw.accounts.models import User
 from cbcw.calendar.feed import new_token
 from cbcw.changes.models import Change
@@ -252,6 +253,10 @@ def build_world(app, cw: SimulatorServer) -> World:
     db.session.add_all([notification, Notification(
         organisation_id=organisation.id, user_id=admin.id, kind="approved", title="Read already", read_at=start)])
     invitation_token = invitations.issue(engineer, admin.id)
+    # The admin's new address awaits confirmation through a link of the same token (its page has a form).
+    db.session.add(EmailChange(organisation_id=organisation.id, user_id=admin.id, requested_by_id=admin.id,
+                               email="admin.new@example.test", token_hash=invitations.token_digest(invitation_token),
+                               expires_at=start + timedelta(days=3650)))
     db.session.commit()
     device = db.session.scalar(db.select(Device).filter_by(organisation_id=organisation.id).order_by(Device.id).limit(1))
     client = FreshRequestClient(app, app.response_class, use_cookies=True)
