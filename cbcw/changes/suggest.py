@@ -17,9 +17,9 @@ from sqlalchemy import or_, select
 
 from cbcw.changes.conflicts import OCCUPYING_STATES
 from cbcw.changes.models import Change, ChangeDevice
+from cbcw.changes.schedule_check import windows_for_change
 from cbcw.extensions import db
 from cbcw.integrations import registry
-from cbcw.windows.checks import windows_for
 from cbcw.windows.recurrence import occurrences
 
 HORIZON = timedelta(days=90)
@@ -36,7 +36,7 @@ class Suggestions:
 def suggest(change: Change, duration: timedelta, implementer_id: int | None, now: datetime, zone: ZoneInfo,
             count: int = SLOTS) -> Suggestions:
     horizon_end = now + HORIZON
-    windows = windows_for(change.organisation_id, change.company_id)
+    windows = windows_for_change(change)
     blackouts = [(o.start, o.end) for w in windows if w.kind == "blackout" for o in occurrences(w, now, horizon_end)]
     maintenance = _merged([(o.start, o.end) for w in windows if w.kind == "maintenance"
                            and change.company_id is not None and w.company_id == change.company_id

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Collection
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from cbcw.extensions import db
@@ -29,14 +30,17 @@ class WindowCheck:
         return ", ".join(f"“{w.name}”" for w in self.outside_maintenance)
 
 
-def windows_for(organisation_id: int, company_id: int | None, every_company: bool = False) -> list[ScheduleWindow]:
+def windows_for(organisation_id: int, company_id: int | None, every_company: bool = False,
+                blackouts_of: Collection[int] = ()) -> list[ScheduleWindow]:
     """The active windows that apply to a change of `company_id`: the organisation's and the
-    company's (or, for the calendar, `every_company`'s), in one statement."""
+    company's (or, for the calendar, `every_company`'s), and the blackouts of `blackouts_of` (the
+    companies whose devices the change touches), in one statement."""
     stmt = (select(ScheduleWindow).options(joinedload(ScheduleWindow.company))
             .where(ScheduleWindow.organisation_id == organisation_id, ScheduleWindow.active.is_(True))
             .order_by(ScheduleWindow.name, ScheduleWindow.id))
     if not every_company:
-        stmt = stmt.where(or_(ScheduleWindow.company_id.is_(None), ScheduleWindow.company_id == company_id))
+        stmt = stmt.where(or_(ScheduleWindow.company_id.is_(None), ScheduleWindow.company_id == company_id,
+                              and_(ScheduleWindow.kind == "blackout", ScheduleWindow.company_id.in_(blackouts_of))))
     return list(db.session.scalars(stmt))
 
 

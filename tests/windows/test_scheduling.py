@@ -1,9 +1,9 @@
 """Scheduling against blackout and maintenance windows and people conflicts (PRODUCT §2.5)."""
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 import pytest
 
-from cbcw.changes.models import TimelineEntry
+from cbcw.changes.models import ChangeDevice, TimelineEntry
 
 T = lambda *a: datetime(*a, tzinfo=timezone.utc)  # noqa: E731
 
@@ -20,6 +20,29 @@ def test_a_normal_change_is_refused_inside_the_freeze_naming_it(db, login, post,
     assert refused.status_code == 200 and "blackout “Christmas freeze”" in refused.text
     db.session.refresh(change)
     assert change.state == "approved"
+
+
+def test_a_freeze_of_the_company_whose_device_the_change_touches_binds_it_too(db, login, post, admin, make_change,
+                                                                             make_company, make_device, make_window):
+    """A change for one client that reaches another client's firewall meets that client's freeze; that
+    client's maintenance windows stay its own (no warning for being outside them)."""
+    northwind = make_company("Northwind")
+    firewall = make_device("nw-fw-edge", company=northwind)
+    make_window(name="Northwind stocktake", company_id=northwind.id, recurrence="once",
+                starts_local=datetime(2030, 6, 5), ends_local=datetime(2030, 6, 6))
+    make_window(name="Northwind Sundays", kind="maintenance", company_id=northwind.id, recurrence="weekly",
+                weekdays="6", start_time=time(1), end_time=time(2))
+    change = make_change(title="Reconfigure the edge", state="approved", implementer_id=admin.id)
+    db.session.add(ChangeDevice(organisation_id=change.organisation_id, change_id=change.id, device_id=firewall.id,
+                                mention="nw-fw-edge"))
+    db.session.commit()
+    login(admin)
+    refused = post(f"/changes/{change.id}/schedule", form("2030-06-05T10:00", "2030-06-05T11:00", admin))
+    assert refused.status_code == 200 and "blackout “Northwind stocktake”" in refused.text
+    saved = post(f"/changes/{change.id}/schedule", form("2030-06-07T10:00", "2030-06-07T11:00", admin))
+    assert saved.status_code == 302
+    db.session.refresh(change)
+    assert change.state == "scheduled"
 
 
 def test_an_emergency_change_needs_a_reason_then_overrides_the_freeze(db, client, login, post, admin, make_change,
