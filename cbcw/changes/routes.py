@@ -309,7 +309,6 @@ def _detail_context(change: Change, tab: str, bound: tuple[str, object] | None =
         context["open_panel"] = None  # inside the window Start is one button, no panel
     if context["open_panel"] == "schedule":  # "Suggest a window", and a suggested slot filling the form
         context.update(schedule_assist(change, forms["schedule"], request.args, user_zone(), utcnow()))
-        context["dispatches_people"] = registry.current().dispatches_people
     if tab == "timeline":
         context["timeline"] = timeline_filter.shown(queries.timeline(change))
     elif tab == "overview":
@@ -413,24 +412,28 @@ def transition(change_id: int, action: str):
     return render_template("changes/detail.html", **_detail_context(change, "overview", (action, form)))
 
 
-@bp.get("/changes/<int:change_id>/schedule/people")
+@bp.get("/changes/<int:change_id>/schedule/check")
 @editor_required
-def people_schedule(change_id: int):
-    """The implementer's other bookings in the integrations' people schedules (ConnectWise) in the
-    window the schedule form holds, asked by the form as it is filled in: what the user asked to
-    see, so saving the window never waits on ConnectWise (PRODUCT §3.8)."""
+def schedule_check(change_id: int):
+    """What the window the schedule form holds meets, asked by the form as it is filled in: the
+    conflicts, blackouts and maintenance windows the save will weigh, and the implementer's other
+    bookings in the integrations' people schedules (ConnectWise). Those are what the user asked to
+    see; the save itself never waits on ConnectWise (PRODUCT §3.8)."""
     change = get_or_404(Change, change_id)
     if not {"schedule", "reschedule"} & policy.allowed_actions(change, current_user):
         abort(403)
     form = ScheduleForm(formdata=request.args, prefix="schedule", meta={"csrf": False})
     _set_form_choices("schedule", form, change)
-    form.change = None  # the fields alone: what the window meets in ChangeBreeze is the save's to say
-    answer = None
-    if form.validate() and form.implementer_id.data is not None:
+    form.change = None  # the fields alone: what the window meets is asked below, the people schedules too
+    check = answer = None
+    if form.validate():
         start, end = form.utc_window()
-        answer = registry.current().busy_elsewhere(change.organisation_id, form.implementer_id.data, start, end,
-                                                   change.linked_ticket_id)
-    return render_template("changes/_people_schedule.html", answer=answer)
+        implementer_id = form.implementer_id.data
+        check = check_schedule(change, start, end, implementer_id)
+        if implementer_id is not None:
+            answer = registry.current().busy_elsewhere(change.organisation_id, implementer_id, start, end,
+                                                       change.linked_ticket_id)
+    return render_template("changes/_schedule_check.html", check=check, answer=answer)
 
 
 @bp.route("/changes/<int:change_id>/comments", methods=["GET", "POST"])

@@ -1,7 +1,9 @@
 """The schedule form's helpers, read from the change page's query string (so they work as plain
 GET links without JavaScript, and as HTMX swaps of the action panel with it): "Suggest a window"
-(`suggest=1&duration=<minutes>`) and a suggested slot filling the form (`fill_start`,
-`fill_end`: ISO UTC; `fill_implementer`). Hostile values are left out, never an error."""
+(`suggest=1&duration=<minutes>`, with htmx also the schedule form's fields as they stand: the
+suggestions are for the implementer picked there, and what was typed is kept) and a suggested
+slot filling the form (`fill_start`, `fill_end`: ISO UTC; `fill_implementer`). Hostile values
+are left out, never an error."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -18,7 +20,8 @@ FIRST, LAST = datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(9000, 1, 1, tz
 
 def schedule_assist(change, form, args: Mapping[str, str], zone: ZoneInfo, now: datetime) -> dict:
     """Fill `form` from a chosen slot, and the suggestions asked for: the template's context."""
-    implementer_id = bounded_id(args.get("fill_implementer")) or form.implementer_id.data or change.implementer_id
+    implementer_id = (bounded_id(args.get("fill_implementer")) or bounded_id(args.get("schedule-implementer_id"))
+                      or form.implementer_id.data or change.implementer_id)
     if implementer_id in {choice.value for choice in form.implementer_id.choices}:
         form.implementer_id.data = implementer_id
     else:
@@ -26,12 +29,28 @@ def schedule_assist(change, form, args: Mapping[str, str], zone: ZoneInfo, now: 
     start, end = _moment(args.get("fill_start")), _moment(args.get("fill_end"))
     if start and end and start < end:
         form.window_start.data, form.window_end.data = start.astimezone(zone), end.astimezone(zone)
+    else:
+        _keep_typed(form, args)
     duration = _duration(args.get("duration"))
     context = {"suggest_durations": DURATIONS, "suggest_duration": duration, "suggestions": None}
     if args.get("suggest") == "1":
         context["suggestions"] = suggest(change, timedelta(minutes=duration), implementer_id, now, zone)
         context["suggest_implementer"] = implementer_id
     return context
+
+
+def _keep_typed(form, args: Mapping[str, str]) -> None:
+    """The window as the schedule form held it when "Suggest a window" was pressed, kept as typed."""
+    for name in ("window_start", "window_end"):
+        text = args.get(f"schedule-{name}")
+        if not text:
+            continue
+        field = form[name]
+        field.raw_data = [text[:40]]
+        try:
+            field.process_formdata(field.raw_data)
+        except ValueError:
+            field.data = None  # shown as typed; the save says what is wrong with it
 
 
 def _moment(text: str | None) -> datetime | None:

@@ -2,7 +2,7 @@
 schedule is saved and shown on the change: other changes sharing a device or the implementer,
 blackouts (the change's company's and its devices' companies') and the company's maintenance windows. The implementer's bookings in an integration's
 people schedule (ConnectWise) are not asked here: saving never waits on another system (§3.8);
-the schedule form shows them as it is filled in (`people_schedule`)."""
+the schedule form shows them as it is filled in (the `changes.schedule_check` view)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

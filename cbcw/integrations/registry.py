@@ -84,11 +84,6 @@ class Registry:
             return self.systems.get(change.linked_ticket_system or "")
         return self.system_for_organisation(change.organisation_id)
 
-    @property
-    def dispatches_people(self) -> bool:
-        """Whether any integration keeps a schedule of people (the schedule form then shows it)."""
-        return any(i.people_schedule for i in self.integrations)
-
     def busy_elsewhere(self, organisation_id: int, user_id: int, start: datetime, end: datetime,
                        skip_ticket_id: Optional[int]) -> "BusyAnswer":
         """What the integrations' people schedules say the user is booked on in `start`–`end`."""
@@ -99,7 +94,9 @@ class Registry:
             except ScheduleUnavailable as failure:
                 answer.unchecked.append(f"{schedule.label}: {failure}")
                 continue
-            answer.entries += [(schedule.label, entry) for entry in entries or ()]
+            if entries is not None:
+                answer.checked.append(schedule.label)
+                answer.entries += [(schedule.label, entry) for entry in entries]
         return answer
 
     def jobs(self, config: Mapping[str, Any]) -> list:
@@ -147,10 +144,11 @@ def jobs(config: Mapping[str, Any]) -> list:
 
 @dataclass
 class BusyAnswer:
-    """Other bookings of a person, each with its system's label; `unchecked` says which systems
-    could not be asked, and why."""
+    """Other bookings of a person, each with its system's label; `checked` names the systems that
+    answered for the person, `unchecked` says which could not be asked, and why."""
 
     entries: list[tuple[str, BusyEntry]] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
     unchecked: list[str] = field(default_factory=list)
 
 

@@ -48,7 +48,7 @@ def test_the_form_shows_a_booking_in_connectwise_in_one_request(db, client, logi
     # Linked to the ticket of "Our own change's entry": that entry is the change's own booking, not a conflict.
     change = make_change(title="Patch", state="approved", implementer_id=admin.id, linked_ticket_id=dispatched)
     login(admin)
-    shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    shown = client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin))
     assert shown.status_code == 200
     assert "ConnectWise schedule: Site visit at Contoso" in shown.text and "Our own change" not in shown.text
     reads = _schedule_reads(cw_sim)
@@ -65,13 +65,47 @@ def test_saving_the_window_never_asks_connectwise(db, login, post, admin, make_c
     assert change.state == "scheduled"
 
 
-def test_the_form_opens_with_the_schedule_slot_only_where_an_integration_dispatches_people(
-        db, client, login, admin, make_change, cw_sim, dispatched):
+def test_the_form_opens_with_its_live_check_and_asks_connectwise_nothing_itself(db, client, login, admin,
+                                                                               make_change, cw_sim, dispatched):
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
     page = client.get(f"/changes/{change.id}?action=schedule").text
-    assert f'hx-get="/changes/{change.id}/schedule/people"' in page
+    assert f'hx-get="/changes/{change.id}/schedule/check"' in page
     assert _schedule_reads(cw_sim) == []  # the page itself does not wait on ConnectWise either
+
+
+def test_the_live_check_weighs_what_the_save_weighs_and_says_when_the_window_is_clear(
+        db, client, login, admin, make_change, make_window, cw_sim, dispatched):
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    make_window(name="June freeze", recurrence="once", starts_local=datetime(2030, 6, 2),
+                ends_local=datetime(2030, 6, 3))
+    login(admin)
+    frozen = client.get(f"/changes/{change.id}/schedule/check", query_string={
+        **_form(admin), "schedule-window_start": "2030-06-02T11:00", "schedule-window_end": "2030-06-02T13:00"})
+    assert "Blackout:" in frozen.text and "June freeze" in frozen.text
+    clear = client.get(f"/changes/{change.id}/schedule/check", query_string={
+        **_form(admin), "schedule-window_start": "2030-06-04T11:00", "schedule-window_end": "2030-06-04T13:00"})
+    assert ("No conflict, blackout or maintenance problem in this window, and nothing else in the implementer’s "
+            "ConnectWise schedule") in clear.text
+
+
+def test_done_entries_and_our_own_changes_entries_are_no_bookings(db, client, login, admin, make_change, cw_sim,
+                                                                 dispatched):
+    """A closed entry books no time; an entry ChangeBreeze wrote for another change is that change, weighed
+    as a conflict of ours, not shown twice."""
+    ticket_id = cw_sim.raw("GET", "/service/tickets", params={"pageSize": 3}).json()[2]["id"]
+    for name, done in (("Finished site visit", True), ("CHG-000042 implementation window [cb-0a1b2c3d]", False)):
+        created = cw_sim.raw("POST", "/schedule/entries", json={
+            "objectId": ticket_id, "type": {"identifier": "S"}, "member": {"id": 151}, "name": name,
+            "dateStart": "2030-06-01T11:30:00Z", "dateEnd": "2030-06-01T12:30:00Z", "doneFlag": done})
+        assert created.status_code == 201, created.text
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id, linked_ticket_id=dispatched)
+    login(admin)
+    shown = client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin)).text
+    assert "Site visit at Contoso" in shown
+    assert "Finished site visit" not in shown and "CHG-000042" not in shown
+    reads = _schedule_reads(cw_sim)
+    assert len(reads) == 1 and "doneFlag = false" in reads[0]["query"]["conditions"]
 
 
 def test_connectwise_down_is_could_not_check_never_a_block(db, client, login, post, admin, make_change, cw_sim,
@@ -79,7 +113,7 @@ def test_connectwise_down_is_could_not_check_never_a_block(db, client, login, po
     cw_sim.faults(error_rate=1.0, error_status=503)
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
-    shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    shown = client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin))
     assert shown.status_code == 200 and "could not be checked" in shown.text
     saved = post(f"/changes/{change.id}/schedule", _form(admin))
     assert saved.status_code == 302
@@ -99,7 +133,7 @@ def test_an_unfinished_or_hostile_form_asks_nothing_and_shows_nothing(db, client
                                                                       cw_sim, dispatched, query):
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
-    shown = client.get(f"/changes/{change.id}/schedule/people", query_string={**_form(admin), **query})
+    shown = client.get(f"/changes/{change.id}/schedule/check", query_string={**_form(admin), **query})
     assert shown.status_code == 200 and "notice" not in shown.text
     assert _schedule_reads(cw_sim) == []
 
@@ -109,16 +143,16 @@ def test_only_who_may_schedule_the_change_sees_the_schedule(db, client, login, a
     draft = make_change(title="Draft", state="draft", implementer_id=admin.id)
     theirs = make_change(organisation=make_org("Elsewhere"), title="Theirs", state="approved", created_by=admin)
     login(admin)
-    assert client.get(f"/changes/{draft.id}/schedule/people", query_string=_form(admin)).status_code == 403
+    assert client.get(f"/changes/{draft.id}/schedule/check", query_string=_form(admin)).status_code == 403
     for foreign in (theirs.id, 2**63):
-        assert client.get(f"/changes/{foreign}/schedule/people", query_string=_form(admin)).status_code == 404
+        assert client.get(f"/changes/{foreign}/schedule/check", query_string=_form(admin)).status_code == 404
     assert _schedule_reads(cw_sim) == []
 
 
 def test_a_viewer_may_not_ask(db, client, login, admin, viewer, make_change, cw_sim, dispatched):
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(viewer)
-    assert client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin)).status_code == 403
+    assert client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin)).status_code == 403
     assert _schedule_reads(cw_sim) == []
 
 
@@ -127,7 +161,7 @@ def test_the_same_window_asked_again_within_a_minute_is_not_asked_of_connectwise
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
     for _ in range(3):
-        shown = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+        shown = client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin))
         assert "Site visit at Contoso" in shown.text
     assert len(_schedule_reads(cw_sim)) == 1
 
@@ -139,9 +173,9 @@ def test_a_flood_of_checks_keeps_the_organisations_pace(app, db, client, login, 
     app.config["CW_REQUESTS_PER_SECOND"] = 0.01  # a turn every 100 s: beyond any interactive budget
     change = make_change(title="Patch", state="approved", implementer_id=admin.id)
     login(admin)
-    first = client.get(f"/changes/{change.id}/schedule/people", query_string=_form(admin))
+    first = client.get(f"/changes/{change.id}/schedule/check", query_string=_form(admin))
     assert "Site visit at Contoso" in first.text
-    later = client.get(f"/changes/{change.id}/schedule/people",
+    later = client.get(f"/changes/{change.id}/schedule/check",
                        query_string={**_form(admin), "schedule-window_end": "2030-06-01T14:00"})
     assert "too many checks of ConnectWise at once" in later.text
     assert len(_schedule_reads(cw_sim)) == 1

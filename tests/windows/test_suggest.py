@@ -86,3 +86,22 @@ def test_hostile_suggest_and_fill_parameters_never_fail(client, login, admin, ma
                   "fill_start=9999-12-31T23:59:59-12:00&fill_end=x", "fill_implementer=" + "9" * 40,
                   "fill_start=2030-01-01T10:00&fill_end=2030-01-01T09:00", "suggest=1&fill_implementer=-1"):
         assert client.get(f"/changes/{change.id}?action=schedule&{query}").status_code == 200, query
+
+
+def test_suggestions_are_for_the_implementer_picked_in_the_form_and_keep_what_was_typed(
+        client, login, admin, make_user, make_change, frozen_detail_clock):
+    """Pressing "Suggest a window" after picking another implementer (htmx sends the schedule form's
+    fields along): the slots are that person's, whose morning is booked, and the typed window stays."""
+    morgan = make_user("engineer", display_name="Morgan Lee")
+    make_change(title="Morgan's morning", state="scheduled", implementer_id=morgan.id,
+                window_start=T(2026, 12, 8, 3, 30), window_end=T(2026, 12, 8, 9))
+    change = make_change(title="Patch", state="approved", implementer_id=admin.id)
+    login(admin)
+    page = client.get(f"/changes/{change.id}", query_string={
+        "action": "schedule", "suggest": "1", "duration": "60", "schedule-implementer_id": str(morgan.id),
+        "schedule-window_start": "2026-12-15T09:00", "schedule-window_end": "31 Feb 2026 10:00"}).text
+    assert f"fill_implementer={morgan.id}" in page and f"fill_implementer={admin.id}" not in page
+    assert "Use Tue 8 Dec 2026 09:00 – 10:00" in page  # after Morgan's morning (London is UTC in December)
+    assert re.search(rf'<option selected value="{morgan.id}">Morgan Lee', page)
+    assert re.search(r'id="schedule-window_start"[^>]*value="2026-12-15T09:00"', page)
+    assert re.search(r'id="schedule-window_end"[^>]*value="31 Feb 2026 10:00"', page)

@@ -8,6 +8,7 @@ organisation's pace (`CW_REQUESTS_PER_SECOND`): a flood of checks is answered "c
 rather than passed on to ConnectWise, whose rate limit the delivery of our writes shares."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import current_app
@@ -25,6 +26,10 @@ from cbcw.extensions import db
 from cbcw.integrations.spec import BusyEntry, ScheduleUnavailable
 
 
+# The name of an entry ChangeBreeze wrote for a change's window ends with its write's reference
+# (cbcw/connectwise/automation/executors.py): that booking is the change itself, which the schedule
+# check already weighs as a conflict of ours, so it is not shown a second time as a booking.
+OUR_ENTRY = re.compile(r"\[cb-[0-9a-f]{8}\]\s*$")
 ANSWERS = TicketCache()  # {(organisation, site, company id, member, start, end): entries}, a minute per process
 
 
@@ -45,6 +50,7 @@ class ConnectWiseSchedule:
             ANSWERS.put(key, entries)
         return [busy for entry in entries
                 if not (skip_ticket_id is not None and entry.get("objectId") == skip_ticket_id)
+                and not OUR_ENTRY.search(str(entry.get("name") or ""))
                 and (busy := _entry(entry)) is not None]
 
 
@@ -56,10 +62,10 @@ def _ask(settings, organisation_id: int, member_id: int, start: datetime, end: d
         with time_budget(config["CW_INTERACTIVE_BUDGET"]):  # the pace's turn must come within it, or no request
             return client.member_schedule_entries(member_id, start, end)
     except BudgetSpent:
-        raise ScheduleUnavailable("could not check: too many checks of ConnectWise at once; "
-                                  "change the window in a moment to ask again") from None
+        raise ScheduleUnavailable("too many checks of ConnectWise at once; change the window in a moment "
+                                  "to ask again") from None
     except (ConnectWiseError, SecretUnreadable) as failure:
-        raise ScheduleUnavailable(f"could not check ({failure})") from None
+        raise ScheduleUnavailable(str(failure)) from None
 
 
 def _entry(entry: dict) -> BusyEntry | None:

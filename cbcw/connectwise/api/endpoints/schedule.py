@@ -53,8 +53,10 @@ class ScheduleEndpoints(ApiSession):
         return found
 
     def member_schedule_entries(self, member_id: int, start: datetime, end: datetime, limit: int = 100) -> list[dict]:
-        """A member's schedule entries (of any type) overlapping `start`–`end`: one request, the
-        first `limit` by start (enough to say a person is busy; never paged further)."""
-        conditions = C.and_(C.eq("member/id", int(member_id)), C.lt("dateStart", end), C.gt("dateEnd", start))
+        """A member's open schedule entries (of any type; a done one books no time) overlapping
+        `start`–`end`: one request, the first `limit` by start (enough to say a person is busy;
+        never paged further)."""
+        conditions = C.and_(C.eq("member/id", int(member_id)), C.eq("doneFlag", False), C.lt("dateStart", end),
+                            C.gt("dateEnd", start))
         return [shapes.record(e, "a schedule entry") for e in
                 self._first_page("/schedule/entries", conditions, limit, "dateStart asc", SCHEDULE_ENTRY_FIELDS)]

@@ -1,5 +1,6 @@
 """The schedule form shows the implementer's ConnectWise bookings as it is filled in, and saving
 the window answers without asking ConnectWise (PRODUCT §2.5, §3.8)."""
+import re
 from datetime import datetime, timezone
 
 from playwright.sync_api import expect
@@ -46,10 +47,10 @@ def test_a_booking_shows_as_the_window_is_picked_and_the_save_does_not_wait_for_
     assert booked.status_code == 201, booked.text
     login(page, "engineer@demo.test")
     goto(page, f"/changes/{change_id}?action=schedule")
-    people = page.locator("#people-schedule")
+    people = page.locator("#schedule-check")
     expect(people).to_be_empty()  # no window yet: nothing to ask
     page.get_by_label("Window start").fill("2030-07-10T10:30")  # London summer time: 09:30 UTC
-    with htmx_swap(page, url_with(f"/changes/{change_id}/schedule/people",
+    with htmx_swap(page, url_with(f"/changes/{change_id}/schedule/check",
                                   **{"schedule-window_end": "2030-07-10T11:30"})):
         page.get_by_label("Window end").fill("2030-07-10T11:30")
     expect(people).to_contain_text("The implementer is booked elsewhere in this window")
@@ -58,3 +59,20 @@ def test_a_booking_shows_as_the_window_is_picked_and_the_save_does_not_wait_for_
     page.get_by_role("button", name="Save window").click()
     expect(page.get_by_text("Implementation window saved.")).to_be_visible()
     assert _schedule_reads(cw_sim) == reads  # the save itself asked ConnectWise nothing
+
+
+def test_suggest_a_window_is_for_the_implementer_picked_and_keeps_the_form(page, login, demo):
+    with demo.app_context():
+        change_id = _change_to_schedule()
+        theo = db.session.scalar(select(User).filter_by(email="tech.approver@demo.test"))
+        other_id, other_name = theo.id, theo.display_name
+    login(page, "engineer@demo.test")
+    goto(page, f"/changes/{change_id}?action=schedule")
+    page.get_by_label("Implementer").select_option(label=other_name)
+    page.get_by_label("Window start").fill("2030-07-10T10:30")
+    with htmx_swap(page, url_with(f"/changes/{change_id}", suggest="1", **{"schedule-implementer_id": str(other_id)})):
+        page.get_by_role("button", name="Suggest a window").click()
+    expect(page.get_by_role("link", name=re.compile(r"^Use ")).first).to_have_attribute(
+        "href", re.compile(rf"fill_implementer={other_id}\b"))
+    expect(page.get_by_label("Implementer")).to_have_value(str(other_id))
+    expect(page.get_by_label("Window start")).to_have_value("2030-07-10T10:30")
