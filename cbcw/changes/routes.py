@@ -13,8 +13,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from cbcw.accounts.permissions import editor_required
-from cbcw.changes import (catalogue, differences, list_export, operations, policy, queries, requirements, risk,
-                          sorting, timeline_filter)
+from cbcw.changes import (blackout_impact, catalogue, differences, list_export, operations, policy, queries,
+                          requirements, risk, sorting, timeline_filter)
 from cbcw.changes.approvals import approval_status
 from cbcw.changes.errors import LifecycleError
 from cbcw.changes.forms import (
@@ -61,6 +61,7 @@ bp.add_app_template_global(lambda change, action: registry.current().previews(ch
                            "transition_previews")
 bp.add_app_template_global(lambda change: registry.current().panels(change), "change_panels")
 bp.add_app_template_global(registry.ticket_widget, "linked_ticket_widget")
+bp.add_app_template_global(blackout_impact.caught_by, "changes_caught_by")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@ from datetime import datetime, time, timezone
 
 import pytest
 
+from cbcw.changes import blackout_impact
 from cbcw.changes.models import ChangeDevice, TimelineEntry
+from tests.helpers.clock import FROZEN_NOW
 
 T = lambda *a: datetime(*a, tzinfo=timezone.utc)  # noqa: E731
 
@@ -178,3 +180,41 @@ def test_removing_a_window_stops_it_refusing(db, login, post, admin, make_change
     assert post(f"/windows/{christmas_freeze.id}/remove").status_code == 302
     change = make_change(title="After all", state="approved", implementer_id=admin.id)
     assert post(f"/changes/{change.id}/schedule", form("2030-12-27T10:00", "2030-12-27T11:00", admin)).status_code == 302
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    monkeypatch.setattr(blackout_impact, "utcnow", lambda: FROZEN_NOW)
+
+
+def test_windows_names_the_scheduled_changes_a_new_freeze_catches(db, client, login, admin, make_change, make_company,
+                                                                  make_device, christmas_freeze, frozen_now):
+    """Acme's freeze over Acme's scheduled patch, and over another client's change that touches an Acme
+    server; not a completed change, nor one outside the freeze, nor one of another client."""
+    caught = make_change(title="Patch", state="scheduled", window_start=T(2030, 12, 27, 10), window_end=T(2030, 12, 27, 11))
+    done = make_change(title="Done", state="completed", window_start=T(2030, 12, 27, 10), window_end=T(2030, 12, 27, 11))
+    later = make_change(title="Later", state="scheduled", window_start=T(2031, 1, 5, 10), window_end=T(2031, 1, 5, 11))
+    other = make_company("Northwind")
+    theirs = make_change(title="Theirs", state="scheduled", company_id=other.id, window_start=T(2030, 12, 28, 10),
+                         window_end=T(2030, 12, 28, 11))
+    reaching = make_change(title="Reaching", state="in_progress", company_id=other.id,
+                           window_start=T(2030, 12, 29, 10), window_end=T(2030, 12, 29, 11))
+    server = make_device("acme-srv01", company=christmas_freeze.company)
+    db.session.add(ChangeDevice(organisation_id=reaching.organisation_id, change_id=reaching.id, device_id=server.id,
+                                mention="acme-srv01"))
+    db.session.commit()
+    login(admin)
+    listing = client.get("/windows").text
+    assert "Already scheduled inside it:" in listing
+    assert caught.reference in listing and reaching.reference in listing
+    assert done.reference not in listing and later.reference not in listing and theirs.reference not in listing
+
+
+def test_a_window_is_removed_from_its_edit_page_not_with_one_click_in_the_list(db, client, login, post, admin,
+                                                                               christmas_freeze):
+    login(admin)
+    assert f"/windows/{christmas_freeze.id}/remove" not in client.get("/windows").text
+    assert f"/windows/{christmas_freeze.id}/remove" in client.get(f"/windows/{christmas_freeze.id}/edit").text
+    assert post(f"/windows/{christmas_freeze.id}/remove").status_code == 302
+    listing = client.get("/windows").text
+    assert "Removed “Christmas freeze”." in listing and "<td>Christmas freeze</td>" not in listing
