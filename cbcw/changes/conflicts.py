@@ -40,7 +40,7 @@ def conflicts_for(change: Change, start: datetime | None = None, end: datetime |
     if change.id is None or start is None or end is None:
         return []
     overlapping = (Change.organisation_id == change.organisation_id, Change.id != change.id,
-                   Change.state.in_(OCCUPYING_STATES), Change.window_start < end, Change.window_end > start)
+                   Change.state.in_(OCCUPYING_STATES), Change.window_overlaps(start, end))
     own_devices = select(ChangeDevice.device_id).where(ChangeDevice.change_id == change.id)
     theirs = aliased(ChangeDevice)
     rows = db.session.execute(
@@ -74,7 +74,7 @@ def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str
     # through the window index rather than a long list of ids), then every link of those devices.
     in_span = (select(ChangeDevice.device_id).join(Change, Change.id == ChangeDevice.change_id)
                .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
-                      Change.window_start < span_end, Change.window_end > span_start))
+                      Change.window_overlaps(span_start, span_end)))
     links = db.session.execute(select(ChangeDevice.device_id, ChangeDevice.change_id)
                                .where(ChangeDevice.device_id.in_(in_span.scalar_subquery()))).all()
     wanted = set(ids)
@@ -93,8 +93,7 @@ def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str
     people_rows = db.session.execute(
         select(Change.implementer_id, Change.id, Change.window_start, Change.window_end)
         .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
-               Change.implementer_id.in_(implementers),
-               Change.window_start < span_end, Change.window_end > span_start)).all()
+               Change.implementer_id.in_(implementers), Change.window_overlaps(span_start, span_end))).all()
     found: dict[int, set[str]] = defaultdict(set)
     for kind, rows in ((DEVICE, device_rows), (IMPLEMENTER, people_rows)):
         for pair in _overlapping_pairs(rows):

@@ -140,6 +140,20 @@ def test_a_foreign_implementer_or_company_shows_nothing_of_theirs(client, login,
     assert theirs.id
 
 
+def test_a_window_of_the_longest_length_shows_on_every_day_it_touches(client, login, admin, make_change):
+    """The calendar reads only windows starting less than 31 days (the longest a window may last) before
+    the grid: one exactly that long ending at 01:00 on the week's first day shows there (one ending at
+    midnight does not), and on each day of the month grid it touches."""
+    edge = make_change(title="Data centre move", state="in_progress", window_start=MONDAY - timedelta(days=31, hours=-1),
+                       window_end=MONDAY + timedelta(hours=1))
+    make_change(title="Ended at midnight", state="completed", window_start=MONDAY - timedelta(days=31), window_end=MONDAY)
+    login(admin)
+    week = client.get(f"/calendar?date={WEEK}").text
+    assert week.count(edge.reference) == 1 and ">until 01:00<" in week and "Ended at midnight" not in week
+    month = client.get(f"/calendar?view=month&date={WEEK}").text
+    assert month.count(edge.reference) == 8  # the May grid's Monday 29 April to Monday 6 May
+
+
 def test_month_cell_shows_eight_then_links_to_the_week(client, login, admin, make_change):
     for hour in range(10):
         make_change(title=f"Busy {hour}", state="scheduled",
