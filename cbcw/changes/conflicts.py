@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from cbcw.changes.models import Change, ChangeDevice
@@ -61,26 +61,31 @@ def conflicts_for(change: Change, start: datetime | None = None, end: datetime |
 
 def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str]]:
     """Which of these changes occupy their window and conflict with another ({id: {"device",
-    "implementer"}}), in three statements whatever their number, each led by an index: every
-    link of these changes' devices, the windows of the other changes linked, and those of these
-    implementers' changes, both occupying and overlapping the span of the given windows. The
-    overlaps are then found here, in one pass over each device's and each implementer's windows."""
+    "implementer"}}), in at most three statements whatever their number, each led by an index:
+    every link of the devices these changes share with another change, the windows of those other
+    changes (when there are any), and those of these implementers' changes, both occupying and
+    overlapping the span of the given windows. The overlaps are then found here, in one pass over
+    each device's and each implementer's windows."""
     mine = [c for c in changes if c.state in OCCUPYING_STATES and c.window_start and c.window_end]
     if not mine:
         return {}
     ids = [c.id for c in mine]
     span_start, span_end = min(c.window_start for c in mine), max(c.window_end for c in mine)
-    their_devices = select(ChangeDevice.device_id).where(ChangeDevice.change_id.in_(ids))
+    # A device linked to one change only conflicts with nothing.
+    shared_devices = (select(ChangeDevice.device_id)
+                      .where(ChangeDevice.device_id.in_(select(ChangeDevice.device_id)
+                                                        .where(ChangeDevice.change_id.in_(ids))))
+                      .group_by(ChangeDevice.device_id).having(func.count() > 1))
     links = db.session.execute(select(ChangeDevice.device_id, ChangeDevice.change_id)
-                               .where(ChangeDevice.device_id.in_(their_devices))).all()
+                               .where(ChangeDevice.device_id.in_(shared_devices))).all()
     wanted = set(ids)
     windows = {c.id: (c.window_start, c.window_end) for c in mine}
     others = {change_id for _, change_id in links} - set(windows)
-    # By their ids alone: a condition on the window would lead SQLite through the window index instead.
-    windows.update((change_id, (start, end)) for change_id, start, end in db.session.execute(
-        select(Change.id, Change.window_start, Change.window_end)
-        .where(Change.id.in_(others), Change.organisation_id == organisation_id,
-               Change.state.in_(OCCUPYING_STATES))) if start is not None and end is not None)
+    if others:  # by their ids alone: a condition on the window would lead SQLite through the window index
+        windows.update((change_id, (start, end)) for change_id, start, end in db.session.execute(
+            select(Change.id, Change.window_start, Change.window_end)
+            .where(Change.id.in_(others), Change.organisation_id == organisation_id,
+                   Change.state.in_(OCCUPYING_STATES))) if start is not None and end is not None)
     device_rows = [(device_id, change_id, *windows[change_id]) for device_id, change_id in links
                    if change_id in windows]
     implementers = {c.implementer_id for c in mine if c.implementer_id is not None}
