@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from cbcw.accounts.models import User
 
-from cbcw.changes.conflicts import OCCUPYING_STATES, conflict_kinds
+from cbcw.changes.conflicts import OCCUPYING_STATES, Period, conflict_kinds
 from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
 from cbcw.extensions import db
@@ -141,7 +141,9 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
                                                   every_company=not filters.company_id)
                 for opening in occurrences(window, start, end)]
     _add_bands(days, openings, zone)
-    conflicts = conflict_kinds(current_org_id(), list(shown.values()))
+    # Unfiltered, the visible changes are every window of the grid: their implementers' other windows in it too.
+    read = None if filters.args() else Period(changes, start, end)
+    conflicts = conflict_kinds(current_org_id(), list(shown.values()), read)
     blackouts = [opening for opening in openings if opening.window.kind == "blackout"]
     for change in shown.values():
         if change.state in OCCUPYING_STATES and _in_blackout(change, blackouts):

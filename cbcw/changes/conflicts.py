@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from cbcw.changes.models import Change, ChangeDevice
@@ -59,13 +59,24 @@ def conflicts_for(change: Change, start: datetime | None = None, end: datetime |
     return sorted(found.values(), key=lambda c: (c.other.window_start, c.other.id))
 
 
-def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str]]:
+@dataclass(frozen=True)
+class Period:
+    """Every change not cancelled whose window overlaps `start`–`end`, as a caller already read them
+    (the calendar's grid): their windows need not be read again."""
+
+    changes: Sequence
+    start: datetime
+    end: datetime
+
+
+def conflict_kinds(organisation_id: int, changes: Sequence, read: Period | None = None) -> dict[int, set[str]]:
     """Which of these changes occupy their window and conflict with another ({id: {"device",
     "implementer"}}), in at most three statements whatever their number, each led by an index:
     every link of the devices these changes share with another change, the windows of those other
     changes (when there are any), and those of these implementers' changes, both occupying and
-    overlapping the span of the given windows. The overlaps are then found here, in one pass over
-    each device's and each implementer's windows."""
+    overlapping the span of the given windows (only those outside the period `read`, when the
+    caller has read every window in it). The overlaps are then found here, in one pass over each
+    device's and each implementer's windows."""
     mine = [c for c in changes if c.state in OCCUPYING_STATES and c.window_start and c.window_end]
     if not mine:
         return {}
@@ -89,10 +100,16 @@ def conflict_kinds(organisation_id: int, changes: Sequence) -> dict[int, set[str
     device_rows = [(device_id, change_id, *windows[change_id]) for device_id, change_id in links
                    if change_id in windows]
     implementers = {c.implementer_id for c in mine if c.implementer_id is not None}
-    people_rows = db.session.execute(
-        select(Change.implementer_id, Change.id, Change.window_start, Change.window_end)
-        .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
-               Change.implementer_id.in_(implementers), Change.window_overlaps(span_start, span_end))).all()
+    people = (select(Change.implementer_id, Change.id, Change.window_start, Change.window_end)
+              .where(Change.organisation_id == organisation_id, Change.state.in_(OCCUPYING_STATES),
+                     Change.implementer_id.in_(implementers), Change.window_overlaps(span_start, span_end)))
+    if read is None:
+        people_rows = db.session.execute(people).all()
+    else:  # the windows in the period are known: read only those before or after it
+        people_rows = [(c.implementer_id, c.id, c.window_start, c.window_end) for c in read.changes
+                       if c.state in OCCUPYING_STATES and c.implementer_id in implementers]
+        people_rows += db.session.execute(
+            people.where(or_(Change.window_end <= read.start, Change.window_start >= read.end))).all()
     found: dict[int, set[str]] = defaultdict(set)
     for kind, rows in ((DEVICE, device_rows), (IMPLEMENTER, people_rows)):
         for change_id in _overlapping(rows) & wanted:

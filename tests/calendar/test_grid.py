@@ -96,6 +96,22 @@ def test_week_grid_shows_blocks_by_state_in_words_bands_and_conflicts(db, client
     assert first.reference in page and second.reference in page
 
 
+@pytest.mark.parametrize("query", ["", "&state=scheduled"])
+def test_a_conflict_with_a_window_outside_the_grid_shows(client, login, admin, engineer, make_change, query):
+    """A change running past Sunday midnight conflicts with the same implementer's change early next
+    Monday, outside the grid: the block says so, with or without filters."""
+    late = make_change(title="Late", state="scheduled", implementer_id=engineer.id,
+                       window_start=MONDAY + timedelta(days=6, hours=23), window_end=MONDAY + timedelta(days=7, hours=1))
+    make_change(title="Early", state="in_progress", implementer_id=engineer.id,
+                window_start=MONDAY + timedelta(days=7), window_end=MONDAY + timedelta(days=7, minutes=30))
+    make_change(title="Elsewhere", state="scheduled", window_start=MONDAY + timedelta(days=6, hours=23),
+                window_end=MONDAY + timedelta(days=7, hours=1))
+    login(admin)
+    page = client.get(f"/calendar?date={WEEK}{query}").text
+    assert late.reference in page and "Early" not in page
+    assert page.count("Conflict: implementer booked on an overlapping change") == 1
+
+
 def test_filters_state_implementer_mine_and_company_are_bookmarkable(client, login, admin, engineer, make_change,
                                                                      make_company):
     other = make_company("Other Co")
