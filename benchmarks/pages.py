@@ -6,12 +6,15 @@ process (Flask test client): the time of a request is the server's own, from the
 last byte. A streamed CSV also shows its first byte (what a user waits for before the download
 starts). Every page is requested ROUNDS times, the pages interleaved so all see the same (shared,
 noisy) machine; the median is printed with its multiple of the changes list's median.
+`--only calendar` measures just the pages whose name holds that text (the list always runs, as the
+base); `--scale N` seeds N changes instead of 10,000.
 
 Targets: nothing slower than 3 × the list (a CSV to its last byte included); a CSV's first byte
 within 0.5 s. The calendar's figures are what the calendar on this branch does.
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import statistics
@@ -34,8 +37,8 @@ def _app(tmp: Path):
     return create_app(type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False}))
 
 
-def _seed(app) -> int:
-    """The demo organisation with SCALE more changes; returns a scaled change (with its devices)."""
+def _seed(app, scale: int) -> int:
+    """The demo organisation with `scale` more changes; returns a scaled change (with its devices)."""
     from sqlalchemy import func
 
     from cbcw.changes.models import Change
@@ -47,9 +50,9 @@ def _seed(app) -> int:
         db.create_all()
         org = seed_demo()
         started = time.perf_counter()
-        seed_scale(org.id, SCALE)
+        seed_scale(org.id, scale)
         db.session.commit()
-        print(f"Seeded {SCALE:,} changes in {time.perf_counter() - started:.1f} s "
+        print(f"Seeded {scale:,} changes in {time.perf_counter() - started:.1f} s "
               f"({db.engine.url.get_backend_name()}).")
         return db.session.scalar(db.select(func.max(Change.id)))
 
@@ -72,11 +75,15 @@ def _get(client, url: str) -> tuple[float, float, int, float]:
     return first if first is not None else total, total, size, time.thread_time() - started_cpu
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pages", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="measure only the pages whose name holds this text (and the list)")
+    parser.add_argument("--scale", type=int, default=SCALE, help=f"changes to seed (default {SCALE:,})")
+    args = parser.parse_args(argv)
     logging.disable(logging.INFO)
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(Path(tmp))
-        change_id = _seed(app)
+        change_id = _seed(app, args.scale)
         pages = {
             "changes list": "/changes",
             "a change page": f"/changes/{change_id}",
@@ -87,6 +94,7 @@ def main() -> None:
             "  … its CSV": "/reports/device-changes?format=csv",
             "/changes?format=csv": "/changes?format=csv",
         }
+        pages = {name: url for name, url in pages.items() if name == "changes list" or args.only in name}
         client = app.test_client()
         client.post("/login", data={"email": USER, "password": "changebreeze"})
         sizes = {name: _get(client, url)[2] for name, url in pages.items()}  # warm-up
@@ -98,12 +106,12 @@ def main() -> None:
                 totals[name].append(total)
                 cpus[name].append(cpu)
     logging.disable(logging.NOTSET)
-    _report(pages, firsts, totals, cpus, sizes)
+    _report(pages, firsts, totals, cpus, sizes, args.scale)
 
 
-def _report(pages: dict, firsts: dict, totals: dict, cpus: dict, sizes: dict) -> None:
+def _report(pages: dict, firsts: dict, totals: dict, cpus: dict, sizes: dict, scale: int) -> None:
     base = statistics.median(totals["changes list"])
-    print(f"Server time at {SCALE:,} changes, median of {ROUNDS} (× the changes list; aim ≤ {LIST_MULTIPLE:g}×):")
+    print(f"Server time at {scale:,} changes, median of {ROUNDS} (× the changes list; aim ≤ {LIST_MULTIPLE:g}×):")
     misses = []
     for name in pages:
         total, first = statistics.median(totals[name]), statistics.median(firsts[name])

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from math import ceil
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
 from cbcw.accounts.models import User
 
-from cbcw.changes.conflicts import OCCUPYING_STATES, conflict_kinds
+from cbcw.changes.conflicts import OCCUPYING_STATES, Period, conflict_kinds
 from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
 from cbcw.extensions import db
@@ -124,23 +125,25 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
     days = [Day(shown_first + timedelta(days=n)) for n in range((shown_last - shown_first).days + 1)]
     for day in days:
         day.in_period = first <= day.day <= last
-    touching: list[list[Block]] = [[] for _ in days]
+    touching: list[list[Local]] = [[] for _ in days]
     for change in changes:
-        opens = change.window_start.astimezone(zone).date()
-        closes = (change.window_end - timedelta(microseconds=1)).astimezone(zone).date()
-        for index in range(max(0, (opens - shown_first).days), min(len(days), (closes - shown_first).days + 1)):
-            touching[index].append(change)
+        local = Local.of(change, zone)
+        for index in range(max(0, (local.opens - shown_first).days),
+                           min(len(days), (local.closes - shown_first).days + 1)):
+            touching[index].append(local)
     limit = MONTH_CELL if view == "month" else None
     shown: dict[int, Block] = {}
-    for day, blocks in zip(days, touching):
-        day.entries = [entry_on(day.day, change, zone) for change in blocks[:limit]]
-        day.more = len(blocks) - len(day.entries)
-        shown.update((change.id, change) for change in blocks[:limit])
+    for day, windows in zip(days, touching):
+        day.entries = [entry_on(day.day, local) for local in windows[:limit]]
+        day.more = len(windows) - len(day.entries)
+        shown.update((entry.change.id, entry.change) for entry in day.entries)
     openings = [opening for window in windows_for(current_org_id(), filters.company_id,
                                                   every_company=not filters.company_id)
                 for opening in occurrences(window, start, end)]
     _add_bands(days, openings, zone)
-    conflicts = conflict_kinds(current_org_id(), list(shown.values()))
+    # Unfiltered, the visible changes are every window of the grid: their implementers' other windows in it too.
+    read = None if filters.args() else Period(changes, start, end)
+    conflicts = conflict_kinds(current_org_id(), list(shown.values()), read)
     blackouts = [opening for opening in openings if opening.window.kind == "blackout"]
     for change in shown.values():
         if change.state in OCCUPYING_STATES and _in_blackout(change, blackouts):
@@ -148,10 +151,11 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
     return Agenda(view, first, last, days, conflicts, previous, following)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Block(Named):
     """What the calendar shows of a change: read as plain rows, not whole changes, since a month
-    holds a thousand of them at scale."""
+    holds a thousand of them at scale (and not frozen: a frozen dataclass is several times slower
+    to build)."""
 
     id: int
     number: int
@@ -166,13 +170,12 @@ class Block(Named):
 
 
 def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: int | None) -> list[Block]:
-    """The changes whose window overlaps `start`–`end` (the indexes on window_start and window_end)."""
+    """The changes whose window overlaps `start`–`end`, found by one short range of the window index."""
     stmt = (select(Change.id, Change.number, Change.title, Change.state, Change.company_id, Change.implementer_id,
                    Change.window_start, Change.window_end, Company.name, User.display_name)
             .outerjoin(Company, Company.id == Change.company_id).outerjoin(User, User.id == Change.implementer_id)
-            .where(Change.organisation_id == current_org_id(), Change.window_start.is_not(None),
-                   Change.window_end.is_not(None), Change.state != "cancelled",
-                   Change.window_start < end, Change.window_end > start)
+            .where(Change.organisation_id == current_org_id(), Change.state != "cancelled",
+                   Change.window_overlaps(start, end))
             .order_by(Change.window_start, Change.id))
     if filters.company_id:
         stmt = stmt.where(Change.company_id == filters.company_id)
@@ -189,20 +192,40 @@ def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: i
 WHEN = "%A %-d %B %H:%M"
 
 
-def entry_on(day: date, change: Block, zone: ZoneInfo) -> Entry:
-    """How `change`'s window reads on `day` (a day the window touches), in `zone`."""
-    start, end = change.window_start.astimezone(zone), change.window_end.astimezone(zone)
-    opens, closes = start.date(), (end - timedelta(microseconds=1)).date()
-    span = f"{start:%H:%M}–{end:%H:%M}"
+class Local(NamedTuple):
+    """A change with its window in the viewer's timezone, converted once however many days it touches:
+    from `start` on `opens` to `end`, the last day it touches being `closes` (a window ending at
+    midnight does not touch the next day)."""
+
+    change: Block
+    start: datetime
+    end: datetime
+    opens: date
+    closes: date
+
+    @classmethod
+    def of(cls, change: Block, zone: ZoneInfo) -> Local:
+        start, end = change.window_start.astimezone(zone), change.window_end.astimezone(zone)
+        return cls(change, start, end, start.date(), (end - timedelta(microseconds=1)).date())
+
+
+def entry_on(day: date, local: Local) -> Entry:
+    """How a change's window reads on `day` (a day the window touches)."""
+    change, start, end, opens, closes = local
     first_hour, hours = _place(day, start, end)
     if opens == closes:
-        return Entry(change, span, "", first_hour, hours)
+        return Entry(change, f"{_clock(start)}–{_clock(end)}", "", first_hour, hours)
     if day == opens:
-        return Entry(change, span, f"Ends {end.strftime(WHEN)}", first_hour, hours)
+        return Entry(change, f"{_clock(start)}–{_clock(end)}", f"Ends {end.strftime(WHEN)}", first_hour, hours)
     started = f"Started {start.strftime(WHEN)}"
     if day == closes:
-        return Entry(change, f"until {end:%H:%M}", started, first_hour, hours)
+        return Entry(change, f"until {_clock(end)}", started, first_hour, hours)
     return Entry(change, "all day", f"{started}, ends {end.strftime(WHEN)}", first_hour, hours)
+
+
+def _clock(moment: datetime) -> str:
+    """HH:MM, without strftime (a week formats a thousand of these)."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def _place(day: date, start: datetime, end: datetime) -> tuple[int, int]:

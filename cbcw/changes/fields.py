@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields as dataclass_fields
 from datetime import datetime
 from typing import Optional
 
-from cbcw.changes.models import Change
+from cbcw.changes.models import MAX_WINDOW, Change
 
 TITLE_MAX = 200
 LONG_TEXT_MAX = 20_000  # description, plans, notes, reasons, comments
@@ -23,6 +23,9 @@ def window_problem(start: Optional[datetime], end: Optional[datetime]) -> Option
     """Why this implementation window is impossible, or None when it is fine (or incomplete)."""
     if start is not None and end is not None and end <= start:
         return "The implementation window must end after it starts."
+    if start is not None and end is not None and end - start > MAX_WINDOW:
+        return (f"An implementation window can last at most {MAX_WINDOW.days} days: "
+                "split longer work into several changes.")
     return None
 
 

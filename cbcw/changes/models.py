@@ -1,7 +1,7 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbcw.changes.labels import Named
@@ -25,6 +25,10 @@ CHANGE_TYPES = ("normal", "standard", "emergency")
 # "ecab": the one approval an emergency change needs, from any ECAB member (PRODUCT §2.7).
 APPROVAL_KINDS = ("technical", "operational", "vcab", "ecab")
 DECISIONS = ("approved", "rejected")
+# PRODUCT §2.1: an implementation window lasts at most this long (refused where windows are written,
+# cbcw/changes/fields.py). So a window overlapping a period starts less than this before it, and
+# `Change.window_overlaps` reads one short range of the window index instead of every earlier window.
+MAX_WINDOW = timedelta(days=31)
 
 
 class Change(Named, db.Model):
@@ -34,8 +38,9 @@ class Change(Named, db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "number"),
         Index("ix_changes_organisation_id_updated_at", "organisation_id", "updated_at"),  # the list's order
-        # The calendar reads only its visible range: windows starting before its end, ending after its start.
-        Index("ix_changes_organisation_id_window_start", "organisation_id", "window_start"),
+        # The calendar reads only its visible range (`Change.window_overlaps`): a range of window starts,
+        # each window's end checked in the index, so only the windows shown are read from the table.
+        Index("ix_changes_organisation_id_window_start_end", "organisation_id", "window_start", "window_end"),
         Index("ix_changes_organisation_id_window_end", "organisation_id", "window_end"),
         # The dashboard's period (cbcw/dashboard/stats.py), read from the index alone.
         Index("ix_changes_organisation_id_created_at", "organisation_id", "created_at", "change_type", "state",
@@ -122,6 +127,13 @@ class Change(Named, db.Model):
         """An emergency change that completed or failed counts as closed only once its
         post-implementation review is recorded (PRODUCT §2.7)."""
         return self.change_type == "emergency" and self.state in ("completed", "failed") and self.review is None
+
+    @classmethod
+    def window_overlaps(cls, start: datetime, end: datetime) -> ColumnElement[bool]:
+        """The window overlaps `start`–`end` (touching end to start does not): it starts before the
+        end and ends after the start, and so, no window being longer than MAX_WINDOW, starts after
+        `start - MAX_WINDOW`, the bound that keeps the index range short."""
+        return and_(cls.window_start < end, cls.window_start > start - MAX_WINDOW, cls.window_end > start)
 
     def window_position(self, moment: datetime) -> str | None:
         """"before" or "after" when `moment` falls outside the implementation window, else None

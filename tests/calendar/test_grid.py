@@ -96,6 +96,22 @@ def test_week_grid_shows_blocks_by_state_in_words_bands_and_conflicts(db, client
     assert first.reference in page and second.reference in page
 
 
+@pytest.mark.parametrize("query", ["", "&state=scheduled"])
+def test_a_conflict_with_a_window_outside_the_grid_shows(client, login, admin, engineer, make_change, query):
+    """A change running past Sunday midnight conflicts with the same implementer's change early next
+    Monday, outside the grid: the block says so, with or without filters."""
+    late = make_change(title="Late", state="scheduled", implementer_id=engineer.id,
+                       window_start=MONDAY + timedelta(days=6, hours=23), window_end=MONDAY + timedelta(days=7, hours=1))
+    make_change(title="Early", state="in_progress", implementer_id=engineer.id,
+                window_start=MONDAY + timedelta(days=7), window_end=MONDAY + timedelta(days=7, minutes=30))
+    make_change(title="Elsewhere", state="scheduled", window_start=MONDAY + timedelta(days=6, hours=23),
+                window_end=MONDAY + timedelta(days=7, hours=1))
+    login(admin)
+    page = client.get(f"/calendar?date={WEEK}{query}").text
+    assert late.reference in page and "Early" not in page
+    assert page.count("Conflict: implementer booked on an overlapping change") == 1
+
+
 def test_filters_state_implementer_mine_and_company_are_bookmarkable(client, login, admin, engineer, make_change,
                                                                      make_company):
     other = make_company("Other Co")
@@ -138,6 +154,20 @@ def test_a_foreign_implementer_or_company_shows_nothing_of_theirs(client, login,
     for query in ("", f"implementer={stranger.id}"):
         assert "Their secret" not in client.get(f"/calendar?date={WEEK}&{query}").text
     assert theirs.id
+
+
+def test_a_window_of_the_longest_length_shows_on_every_day_it_touches(client, login, admin, make_change):
+    """The calendar reads only windows starting less than 31 days (the longest a window may last) before
+    the grid: one exactly that long ending at 01:00 on the week's first day shows there (one ending at
+    midnight does not), and on each day of the month grid it touches."""
+    edge = make_change(title="Data centre move", state="in_progress", window_start=MONDAY - timedelta(days=31, hours=-1),
+                       window_end=MONDAY + timedelta(hours=1))
+    make_change(title="Ended at midnight", state="completed", window_start=MONDAY - timedelta(days=31), window_end=MONDAY)
+    login(admin)
+    week = client.get(f"/calendar?date={WEEK}").text
+    assert week.count(edge.reference) == 1 and ">until 01:00<" in week and "Ended at midnight" not in week
+    month = client.get(f"/calendar?view=month&date={WEEK}").text
+    assert month.count(edge.reference) == 8  # the May grid's Monday 29 April to Monday 6 May
 
 
 def test_month_cell_shows_eight_then_links_to_the_week(client, login, admin, make_change):

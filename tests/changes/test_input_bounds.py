@@ -77,13 +77,15 @@ def test_windows_outside_2000_to_2100_are_refused_on_the_change_form(
 
 
 def test_windows_at_the_edges_of_the_range_are_accepted(post, login, db, make_user, company, people):
-    """The first minute of 2000 in Sydney and the last of 2100 in London are fine."""
+    """A window from the first minute of 2000 in Sydney, and one to the last minute of 2100, are fine
+    (each within the 31 days a window may last)."""
     login(make_user("engineer", timezone="Australia/Sydney"))
-    response = post("/changes/new", new_change_form(
-        company, people, window_start="2000-01-01T00:00", window_end="2100-12-31T23:59"))
-    assert response.status_code == 302
-    change = db.session.scalar(select(Change))
-    assert change.window_start == datetime(1999, 12, 31, 13, 0, tzinfo=timezone.utc)
+    for start, end in (("2000-01-01T00:00", "2000-01-01T01:00"), ("2100-12-31T22:59", "2100-12-31T23:59")):
+        assert post("/changes/new", new_change_form(
+            company, people, window_start=start, window_end=end)).status_code == 302
+    windows = db.session.execute(select(Change.window_start, Change.window_end).order_by(Change.id)).all()
+    assert windows[0].window_start == datetime(1999, 12, 31, 13, 0, tzinfo=timezone.utc)
+    assert windows[1].window_end == datetime(2100, 12, 31, 12, 59, tzinfo=timezone.utc)
 
 
 def test_schedule_form_refuses_out_of_range_windows(act, login, db, engineer, people, approved_change):

@@ -91,7 +91,7 @@ def test_create_refuses_inactive_or_viewer_approvers(org, engineer, change_field
 
 
 def test_create_refuses_bad_values(org, engineer, change_fields):
-    """Unknown risk, naive datetimes and a window ending before it starts are refused."""
+    """Unknown risk, naive datetimes, a window ending before it starts and one longer than 31 days are refused."""
     with pytest.raises(LifecycleError, match="Risk must be"):
         operations.create_change(org.id, engineer, change_fields(risk="extreme"))
     with pytest.raises(LifecycleError, match="with a timezone"):
@@ -99,6 +99,9 @@ def test_create_refuses_bad_values(org, engineer, change_fields):
     with pytest.raises(LifecycleError, match="end after it starts"):
         operations.create_change(org.id, engineer, change_fields(
             window_start=WINDOW_END, window_end=WINDOW_START))
+    with pytest.raises(LifecycleError, match="at most 31 days"):
+        operations.create_change(org.id, engineer, change_fields(
+            window_start=WINDOW_START, window_end=WINDOW_START + timedelta(days=31, minutes=1)))
 
 
 def test_create_refuses_unknown_fields(org, engineer, change_fields):

@@ -79,6 +79,20 @@ def test_window_ending_before_it_starts_says_so(csrf_token, client, login, db, e
     assert db.session.scalar(select(Change)) is None
 
 
+def test_window_longer_than_31_days_is_refused_and_31_days_is_not(csrf_token, client, login, db, engineer, company,
+                                                                    people):
+    """A window may last 31 days at most (PRODUCT §2.1): one minute more is refused beside the end field
+    with what to do instead; exactly 31 days is stored."""
+    login(engineer)
+    form = {**new_change_form(company, people), "window_start": "2026-12-01T22:00", "csrf_token": csrf_token()}
+    response = client.post("/changes/new", data={**form, "window_end": "2027-01-01T22:01"})
+    assert "An implementation window can last at most 31 days: split longer work into several changes." in text(
+        response)
+    assert db.session.scalar(select(Change)) is None
+    assert client.post("/changes/new", data={**form, "window_end": "2027-01-01T22:00"}).status_code == 302
+    assert db.session.scalar(select(Change)).window_end == datetime(2027, 1, 1, 22, 0, tzinfo=timezone.utc)
+
+
 def test_same_day_window_shows_the_date_once_and_overnight_shows_both(client, login, engineer, make_change):
     """The list shows "10 Dec 2026 22:00–23:30" for a same-day window and both dates for one past midnight."""
     login(engineer)  # UTC

@@ -51,6 +51,19 @@ def test_windows_that_only_touch_or_changes_not_scheduled_do_not_conflict(db, or
     assert conflicts_for(first) == [] and conflict_kinds(org.id, [first]) == {}
 
 
+def test_a_long_window_conflicts_with_each_shorter_one_inside_it(org, engineer, make_change):
+    """The same implementer on a night-long change and on two short ones inside it that do not meet:
+    all three conflict; a fourth after the long one ends, and a draft over all of them, do not."""
+    night = make_change(state="scheduled", implementer_id=engineer.id, window_start=T(4, 20), window_end=T(5, 4))
+    early = make_change(state="scheduled", implementer_id=engineer.id, window_start=T(4, 21), window_end=T(4, 22))
+    late = make_change(state="in_progress", implementer_id=engineer.id, window_start=T(4, 23), window_end=T(5, 0))
+    after = make_change(state="scheduled", implementer_id=engineer.id, window_start=T(5, 4), window_end=T(5, 5))
+    draft = make_change(state="draft", implementer_id=engineer.id, window_start=T(4, 19), window_end=T(5, 6))
+    kinds = conflict_kinds(org.id, [night, early, late, after, draft])
+    assert kinds == {night.id: {"implementer"}, early.id: {"implementer"}, late.id: {"implementer"}}
+    assert conflict_kinds(org.id, [late]) == {late.id: {"implementer"}}
+
+
 def test_detail_page_warns_about_the_conflict(client, login, viewer, overlapping):
     """Both changes' detail pages show the conflict with the other change and the shared device."""
     first, second, unrelated = overlapping
