@@ -1,7 +1,7 @@
 """the calendar's window index holds each window's end too, so overlaps are checked in the index
 
 Revision ID: ea556d1890c6
-Revises: 9d3e5f7a1b2c
+Revises: ec48509ff4e3
 Create Date: 2026-12-07 10:00:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'ea556d1890c6'
-down_revision = '9d3e5f7a1b2c'
+down_revision = 'ec48509ff4e3'
 branch_labels = None
 depends_on = None
 
