@@ -1,0 +1,164 @@
+"""A user's write never waits for ConnectWise (issue 17): background work that talks to
+ConnectWise holds no database write lock while a request is out. Each test holds the background
+job's ConnectWise request at a loopback proxy (`held_proxy`), and while it is held a user saves a
+form on the same database (a SQLite file, or PostgreSQL): the save must answer at once. On SQLite
+a lock held across the call makes the save wait its 3 s and answer 503. No sleeps: the tests wait
+for the held request to arrive, and release it only after the save answered."""
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import contextmanager
+
+from sqlalchemy import select
+
+from cbcw.accounts.models import User
+from cbcw.changes.models import Change
+from cbcw.connectwise.callbacks.models import ReceivedCallback
+from cbcw.connectwise.callbacks.processing import process_due
+from cbcw.connectwise.drift.check import check_organisation
+from cbcw.connectwise.drift.models import DriftRun
+from cbcw.connectwise.settings.mappings import get_settings
+from cbcw.connectwise.sync import runs
+from cbcw.connectwise.sync.models import SyncRun
+from cbcw.connectwise.sync.runner import execute
+from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
+from cbcw.devices.models import Device, DeviceType
+from cbcw.extensions import db
+from cbcw.notifications.models import NotificationPreference
+from cbcw.organisations.models import Company, Organisation
+from tests.fixtures.cw_simulator import point_at_simulator
+from tests.fixtures.loopback_http import held_proxy
+
+PASSWORD = "correct horse battery"
+ACME = 101
+
+
+def organisation(app, cw_sim, proxy_root: str) -> dict:
+    """An organisation whose ConnectWise is the simulator behind the proxy, Acme and Server types
+    mapped, a user, a change linked to Acme's open ticket and a device ConnectWise no longer has."""
+    ticket = cw_sim.raw("GET", "/service/tickets", params={
+        "conditions": f"company/id={ACME} and closedFlag=false", "pageSize": 1}).json()[0]
+    with app.app_context():
+        org = Organisation(name="Held MSP")
+        db.session.add(org)
+        db.session.flush()
+        company, servers = Company(organisation_id=org.id, name="Acme"), DeviceType(organisation_id=org.id, name="Server")
+        user = User(organisation_id=org.id, email="lee@held.test", display_name="Lee", role="admin")
+        user.set_password(PASSWORD)
+        db.session.add_all([company, servers, user])
+        db.session.flush()
+        db.session.add(CompanyMapping(organisation_id=org.id, company_id=company.id, cw_company_id=ACME,
+                                      cw_company_identifier="AcmeMfg", cw_company_name="Acme Manufacturing"))
+        db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
+                                                device_type_id=servers.id))
+        org.change_counter += 1
+        change = Change(organisation_id=org.id, number=org.change_counter, title="Swap the core switch",
+                        company_id=company.id, created_by_id=user.id, linked_ticket_id=ticket["id"],
+                        linked_ticket_system="connectwise", linked_ticket_status=ticket["status"]["name"])
+        db.session.add(change)
+        db.session.add(Device(organisation_id=org.id, company_id=company.id, device_type_id=servers.id,
+                              hostname="acme-old01", external_source="connectwise", external_id="999999",
+                              external_name="acme-old01", external_type_id="1"))
+        settings = get_settings(org.id)
+        point_at_simulator(settings, cw_sim)
+        settings.base_url = proxy_root + "/v4_6_release/apis/3.0"
+        db.session.commit()
+        found = {"organisation_id": org.id, "user_id": user.id, "ticket_id": ticket["id"]}
+        db.session.remove()
+    return found
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def save_a_form(app, user_id: int) -> int:
+    """A user logs in and saves their notification choices; returns the save's status."""
+    browser = app.test_client()
+    login = browser.post("/login", data={"email": "lee@held.test", "password": PASSWORD,
+                                         "csrf_token": token(browser.get("/login").text)})
+    assert login.status_code == 302
+    form = token(browser.get("/profile").text)
+    saved = browser.post("/profile/notifications", data={"csrf_token": form, "channel-approved": "in_app"})
+    with app.app_context():
+        stored = db.session.scalars(select(NotificationPreference.kind).where(
+            NotificationPreference.user_id == user_id)).all()
+        db.session.remove()
+    assert stored == ["approved"]
+    return saved.status_code
+
+
+@contextmanager
+def in_background(app, work):
+    """Run `work` in its own app context on a thread (as the scheduler does); joined at the end."""
+    failures = []
+
+    def run():
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - reported by the test below
+                failures.append(error)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield
+    thread.join(30)
+    assert not thread.is_alive() and not failures, failures
+
+
+def test_a_save_answers_while_a_callback_waits_on_connectwise(shared_app, cw_sim):
+    with held_proxy(cw_sim.root_url, "/service/tickets/") as (root, arrived, release):
+        found = organisation(shared_app, cw_sim, root)
+        with shared_app.app_context():
+            db.session.add(ReceivedCallback(organisation_id=found["organisation_id"], digest="a" * 64,
+                                            entity_type="ticket", action="updated", entity_id=found["ticket_id"]))
+            db.session.commit()
+            db.session.remove()
+
+        with in_background(shared_app, process_due):
+            assert arrived.wait(10), "the callback job never asked ConnectWise"
+            assert save_a_form(shared_app, found["user_id"]) == 302
+            release.set()
+
+    with shared_app.app_context():
+        row = db.session.scalar(select(ReceivedCallback))
+        assert (row.state, row.attempts) == ("done", 1)
+        db.session.remove()
+
+
+def test_a_save_answers_while_a_full_sync_counts_what_it_skipped(shared_app, cw_sim):
+    """After its pages, a full sync deactivates the devices ConnectWise no longer has and asks
+    ConnectWise how many configurations it skipped: the count is held."""
+    with held_proxy(cw_sim.root_url, "/company/configurations/count") as (root, arrived, release):
+        found = organisation(shared_app, cw_sim, root)
+        with shared_app.app_context():
+            run_id = runs.request_run(found["organisation_id"], "cli", full=True, start_now=True).id
+            db.session.remove()
+
+        with in_background(shared_app, lambda: execute(run_id)):
+            assert arrived.wait(10), "the sync never counted the skipped configurations"
+            assert save_a_form(shared_app, found["user_id"]) == 302
+            release.set()
+
+    with shared_app.app_context():
+        run = db.session.get(SyncRun, run_id)
+        assert (run.status, run.deactivated) == ("succeeded", 1)
+        db.session.remove()
+
+
+def test_a_save_answers_while_the_drift_check_reads_the_tickets(shared_app, cw_sim):
+    with held_proxy(cw_sim.root_url, "/service/tickets") as (root, arrived, release):
+        found = organisation(shared_app, cw_sim, root)
+        with in_background(shared_app, lambda: check_organisation(found["organisation_id"])):
+            assert arrived.wait(10), "the drift check never read the tickets"
+            assert save_a_form(shared_app, found["user_id"]) == 302
+            release.set()
+
+    with shared_app.app_context():
+        run = db.session.scalar(select(DriftRun))
+        assert (run.error, run.changes_checked) == (None, 1)
+        db.session.remove()
