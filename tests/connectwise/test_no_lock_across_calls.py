@@ -12,59 +12,34 @@ from contextlib import contextmanager
 
 from sqlalchemy import select
 
-from cbcw.accounts.models import User
-from cbcw.changes.models import Change
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.callbacks.processing import process_due
 from cbcw.connectwise.drift.check import check_organisation
 from cbcw.connectwise.drift.models import DriftRun
-from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.models import SyncRun
 from cbcw.connectwise.sync.runner import execute
-from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
-from cbcw.devices.models import Device, DeviceType
+from cbcw.devices.models import Device
 from cbcw.extensions import db
 from cbcw.notifications.models import NotificationPreference
-from cbcw.organisations.models import Company, Organisation
-from tests.fixtures.cw_simulator import point_at_simulator
 from tests.fixtures.loopback_http import held_proxy
+from tests.helpers.acme import acme_organisation
 
 PASSWORD = "correct horse battery"
-ACME = 101
 
 
 def organisation(app, cw_sim, proxy_root: str) -> dict:
     """An organisation whose ConnectWise is the simulator behind the proxy, Acme and Server types
     mapped, a user, a change linked to Acme's open ticket and a device ConnectWise no longer has."""
-    ticket = cw_sim.raw("GET", "/service/tickets", params={
-        "conditions": f"company/id={ACME} and closedFlag=false", "pageSize": 1}).json()[0]
     with app.app_context():
-        org = Organisation(name="Held MSP")
-        db.session.add(org)
-        db.session.flush()
-        company, servers = Company(organisation_id=org.id, name="Acme"), DeviceType(organisation_id=org.id, name="Server")
-        user = User(organisation_id=org.id, email="lee@held.test", display_name="Lee", role="admin")
-        user.set_password(PASSWORD)
-        db.session.add_all([company, servers, user])
-        db.session.flush()
-        db.session.add(CompanyMapping(organisation_id=org.id, company_id=company.id, cw_company_id=ACME,
-                                      cw_company_identifier="AcmeMfg", cw_company_name="Acme Manufacturing"))
-        db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
-                                                device_type_id=servers.id))
-        org.change_counter += 1
-        change = Change(organisation_id=org.id, number=org.change_counter, title="Swap the core switch",
-                        company_id=company.id, created_by_id=user.id, linked_ticket_id=ticket["id"],
-                        linked_ticket_system="connectwise", linked_ticket_status=ticket["status"]["name"])
-        db.session.add(change)
-        db.session.add(Device(organisation_id=org.id, company_id=company.id, device_type_id=servers.id,
-                              hostname="acme-old01", external_source="connectwise", external_id="999999",
-                              external_name="acme-old01", external_type_id="1"))
-        settings = get_settings(org.id)
-        point_at_simulator(settings, cw_sim)
-        settings.base_url = proxy_root + "/v4_6_release/apis/3.0"
+        found = acme_organisation(cw_sim, "Held MSP", "lee@held.test", PASSWORD)
+        found["settings"].base_url = proxy_root + "/v4_6_release/apis/3.0"
+        db.session.add(Device(organisation_id=found["organisation_id"], company_id=found["company_id"],
+                              device_type_id=found["device_type_id"], hostname="acme-old01",
+                              external_source="connectwise", external_id="999999", external_name="acme-old01",
+                              external_type_id="1"))
         db.session.commit()
-        found = {"organisation_id": org.id, "user_id": user.id, "ticket_id": ticket["id"]}
+        found["ticket_id"] = found["ticket"]["id"]
         db.session.remove()
     return found
 
