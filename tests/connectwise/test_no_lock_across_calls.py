@@ -10,8 +10,12 @@ import re
 import threading
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from cbcw.accounts.models import User
+from cbcw.changes import operations
+from cbcw.changes.models import Change
+from cbcw.connectwise.automation.models import OutboxWrite
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.callbacks.processing import process_due
 from cbcw.connectwise.drift.check import check_organisation
@@ -22,6 +26,7 @@ from cbcw.connectwise.sync.runner import execute
 from cbcw.devices.models import Device
 from cbcw.extensions import db
 from cbcw.notifications.models import NotificationPreference
+from tests.fixtures.delivery_worker import delivery_worker
 from tests.fixtures.loopback_http import held_proxy
 from tests.helpers.acme import acme_organisation
 
@@ -136,4 +141,26 @@ def test_a_save_answers_while_the_drift_check_reads_the_tickets(shared_app, cw_s
     with shared_app.app_context():
         run = db.session.scalar(select(DriftRun))
         assert (run.error, run.changes_checked) == (None, 1)
+        db.session.remove()
+
+
+def test_a_save_answers_while_the_delivery_worker_waits_on_connectwise(shared_app, cw_sim):
+    with held_proxy(cw_sim.root_url, "/service/tickets") as (root, arrived, release):
+        found = organisation(shared_app, cw_sim, root)
+        with shared_app.app_context():
+            change, user = db.session.get(Change, found["change_id"]), db.session.get(User, found["user_id"])
+            operations.cancel(change, user, "Not needed")  # queues writes to the ticket (its status, a note)
+            db.session.commit()
+            queued = db.session.scalar(select(func.count()).select_from(OutboxWrite))
+            db.session.remove()
+
+        with delivery_worker(shared_app, threads=2) as (_, finished):
+            assert arrived.wait(10), "the worker never asked ConnectWise"
+            assert save_a_form(shared_app, found["user_id"]) == 302
+            release.set()
+            assert finished.wait(queued)
+
+    with shared_app.app_context():
+        states = {w.state for w in db.session.scalars(select(OutboxWrite))}
+        assert "sent" in states and states <= {"sent", "skipped"}
         db.session.remove()
