@@ -10,16 +10,19 @@ import re
 import threading
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import func, select
 
 from cbcw.accounts.models import User
 from cbcw.changes import operations
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation.models import OutboxWrite
+from cbcw.connectwise.callbacks import registration
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.callbacks.processing import process_due
 from cbcw.connectwise.drift.check import check_organisation
 from cbcw.connectwise.drift.models import DriftRun
+from cbcw.connectwise.settings.mappings import get_settings
 from cbcw.connectwise.sync import runs
 from cbcw.connectwise.sync.models import SyncRun
 from cbcw.connectwise.sync.runner import execute
@@ -31,6 +34,13 @@ from tests.fixtures.loopback_http import held_proxy
 from tests.helpers.acme import acme_organisation
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _patient(shared_app, monkeypatch):
+    """ConnectWise's answer is waited for longer than a web request waits for a lock (3 s), so a
+    held lock shows as the save's 503, never as the background giving up first and letting it through."""
+    monkeypatch.setitem(shared_app.config, "CW_READ_TIMEOUT", 10.0)
 
 
 def organisation(app, cw_sim, proxy_root: str) -> dict:
@@ -163,4 +173,24 @@ def test_a_save_answers_while_the_delivery_worker_waits_on_connectwise(shared_ap
     with shared_app.app_context():
         states = {w.state for w in db.session.scalars(select(OutboxWrite))}
         assert "sent" in states and states <= {"sent", "skipped"}
+        db.session.remove()
+
+
+def test_a_save_answers_while_an_admin_registers_the_callbacks(shared_app, cw_sim, monkeypatch):
+    """Saving the ConnectWise settings registers the callbacks in ConnectWise, in the admin's own
+    request: while it waits for ConnectWise to create one, another user's save still answers."""
+    monkeypatch.setitem(shared_app.config, "CW_CALLBACKS", True)
+    with held_proxy(cw_sim.root_url, "POST /v4_6_release/apis/3.0/system/callbacks") as (root, arrived, release):
+        found = organisation(shared_app, cw_sim, root)
+
+        def register():
+            assert "2 registered" in registration.sync(get_settings(found["organisation_id"]))
+
+        with in_background(shared_app, register):
+            assert arrived.wait(10), "the callbacks were never registered"
+            assert save_a_form(shared_app, found["user_id"]) == 302
+            release.set()
+
+    with shared_app.app_context():
+        assert len(registration.registrations(found["organisation_id"])) == 2
         db.session.remove()
