@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 
 from cbcw.accounts.models import User
 from cbcw.calendar.models import CalendarFeed
+from cbcw.changes.event_uid import window_uid
 from cbcw.changes.models import Change
 from cbcw.db import utcnow
 from cbcw.extensions import db
@@ -78,7 +79,7 @@ def ics(user: User, now: datetime, link) -> bytes:
     for change in changes:
         role = "Implementer" if change.implementer_id == user.id else "Approver"
         event = Event()
-        event.add("uid", f"change-{change.id}@changebreeze")
+        event.add("uid", window_uid(change))
         event.add("dtstamp", now)
         event.add("dtstart", change.window_start)
         event.add("dtend", change.window_end)

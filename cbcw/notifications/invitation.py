@@ -1,25 +1,21 @@
 """The implementer's iCalendar invitation of a change's window (RFC 5545/5546).
 
-One UID per change for its whole life; each update raises SEQUENCE, so a calendar replaces
+One UID per change for its whole life, the one the private feed gives its window too
+(`changes.event_uid`); each update raises SEQUENCE, so a calendar replaces
 the event (reschedule) or removes it (METHOD:CANCEL) instead of adding another.
 """
 from typing import Optional
-from urllib.parse import urlsplit
 
 from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select
 
 from cbcw.accounts.models import User
+from cbcw.changes.event_uid import window_uid
 from cbcw.changes.models import Change
 from cbcw.db import utcnow
 from cbcw.extensions import db
 from cbcw.notifications.models import CalendarInvitation
-
-
-def uid(change: Change) -> str:
-    host = urlsplit(current_app.config["APP_BASE_URL"]).hostname or "changebreeze"
-    return f"change-{change.id}@{host}"
 
 
 def next_invitation(change: Change) -> CalendarInvitation:
@@ -44,7 +40,7 @@ def ics(change: Change, attendee: User, sequence: int, method: str, url: str) ->
     calendar.add("version", "2.0")
     calendar.add("method", method)
     event = Event()
-    event.add("uid", uid(change))
+    event.add("uid", window_uid(change))
     event.add("sequence", sequence)
     event.add("dtstamp", utcnow())
     event.add("dtstart", change.window_start)

@@ -1,6 +1,7 @@
 // ConnectWise ticket behaviour, kept in a static file so the Content-Security-Policy needs no
 // inline script: the ticket typeahead's keyboard and choice (templates/connectwise/_ticket_field.html),
-// the Add Time Entry popup, and the popup telling the change page to refresh its ticket widget.
+// the Add Time Entry popup, the popup telling the change page to refresh its ticket widget, and
+// the widget's poll skipped while its tab is hidden.
 // Everything is delegated from `document`, so it works on content HTMX swaps in later.
 (function () {
   "use strict";
@@ -104,6 +105,19 @@
     var query = picker.querySelector("[data-ticket-query]");
     query.setAttribute("aria-expanded", optionsOf(picker).length ? "true" : "false");
     setActive(picker, -1);
+  });
+
+  // --- Ticket widget poll -------------------------------------------------------------------
+
+  // The widget asks every 2 s whether a callback moved its ticket (hx-trigger "every 2s"); a hidden
+  // tab does not ask, and the first poll once it is shown again catches up; a refresh (the button,
+  // a saved time entry) still goes. (htmx's trigger filter, `every 2s [...]`, would need eval,
+  // which the Content-Security-Policy forbids.)
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var poll = event.target.id === "cw-ticket-widget" && /[?&]since=/.test(event.detail.requestConfig.path);
+    if (poll && document.visibilityState === "hidden") {
+      event.preventDefault();
+    }
   });
 
   // --- Time entry popup --------------------------------------------------------------------

@@ -1,4 +1,6 @@
 """Integration activity pages, Retry, the change panel and the transition preview (PRODUCT §3.8)."""
+import re
+
 import pytest
 
 from cbcw.changes import operations
@@ -87,10 +89,10 @@ def test_change_page_has_the_activity_tab_and_the_panel_lists_the_changes_writes
     login(cast.creator)
     overview = client.get(f"/changes/{change.id}").get_data(as_text=True)
     assert f'hx-get="/changes/{change.id}/integration"' not in overview  # not 30 rows on the Overview
-    summary = " ".join(overview.split("panel-summary")[1].split("</p>")[0].split())
+    summary = " ".join(re.sub(r"<[^>]+>", "", overview.split('class="card panel-summary"')[1].split("</p>")[0]).split())
     writes = outbox(db, change)
     sent = sum(w.state == "sent" for w in writes)
-    assert f"ConnectWise activity:</strong> {len(writes)} writes to the ticket: {sent} sent" in summary
+    assert f"ConnectWise activity: {len(writes)} writes to the ticket: {sent} sent" in summary
     assert f'href="/changes/{change.id}?tab=integration"' in overview
     page = client.get(f"/changes/{change.id}?tab=integration").get_data(as_text=True)
     assert 'id="tab-integration" aria-controls="change-tabpanel"\n     aria-selected="true"' in page
@@ -200,6 +202,11 @@ def test_the_change_activity_shows_pending_writes_polling_until_they_are_sent(db
                       headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Every write sent to ConnectWise." in view and "sent to ConnectWise</strong>" in view
     assert "hx-trigger" not in view and "<html" not in view
+    assert 'id="panel-summary-integration"' not in view  # the activity tab has no line of counts to update
+    overview = client.get(f"/changes/{change.id}/integration/pending?since={first}&overview=1",
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    line = re.search(r'<span id="panel-summary-integration" hx-swap-oob="true">([^<]*)</span>', overview)
+    assert line and "pending" not in line.group(1) and " sent" in line.group(1)
     for since in ("x", "-1", str(2**70), ""):
         assert client.get(f"/changes/{change.id}/integration/pending?since={since}").status_code == 200
     post("/logout")

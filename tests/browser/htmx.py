@@ -58,7 +58,7 @@ def wait_until_quiet(page: Page) -> None:
     """Wait until htmx has processed the page and no request, swap or settle of its is under way.
 
     Playwright's "networkidle" (no request for 500 ms) never comes on a page that polls (the ticket
-    widget asks every 500 ms for a callback's mark), so it waits on htmx's own classes instead:
+    widget asks every 2 s for a callback's mark), so it waits on htmx's own classes instead:
     `htmx-request` from the request's start until its response is handled, then `htmx-swapping`
     and `htmx-settling` until the new content has settled."""
     wait_for_htmx(page)

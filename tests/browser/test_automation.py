@@ -16,7 +16,8 @@ FIREWALL_TICKET = 5003  # the demo's "Replace Northwind edge firewall" is linked
 def test_approving_shows_the_note_on_its_way_then_sent_without_a_reload(page, login, demo, cw_sim):
     """The approve form previews the note; the approval answers at once with the note waiting to be
     sent; once the delivery worker runs, "sent to ConnectWise" appears on the same page (htmx
-    polling, no reload) and the polling stops; the simulator's ticket page shows the note."""
+    polling, no reload), the Overview's line of counts above agrees, and the polling stops; the
+    simulator's ticket page shows the note."""
     with demo.app_context():
         deliver(budget=60)  # what seeding the demo queued for the ticket goes first
     login(page, OPS_APPROVER)
@@ -31,10 +32,14 @@ def test_approving_shows_the_note_on_its_way_then_sent_without_a_reload(page, lo
     expect(pending).to_contain_text("1 write on its way to ConnectWise")
     expect(pending).to_contain_text(f"Internal note (ticket #{FIREWALL_TICKET}): waiting to be sent")
     expect(pending).to_have_attribute("hx-trigger", "every 1s")
+    counts = page.locator("#panel-summary-integration")
+    expect(counts).to_contain_text("1 pending")
     document = page.evaluate("window.__htmxProbe.id")
     with delivery_worker(demo.app, threads=2):
         expect(pending).to_contain_text(f"Internal note (ticket #{FIREWALL_TICKET}): sent to ConnectWise")
     expect(pending).to_contain_text("Every write sent to ConnectWise.")
+    expect(counts).not_to_contain_text("pending")
+    expect(counts).to_contain_text(re.compile(r"^\d+ writes to the ticket: \d+ sent"))
     expect(pending).not_to_have_attribute("hx-trigger", re.compile(".*"))  # nothing pending: no more polling
     assert page.evaluate("window.__htmxProbe.id") == document  # the same document: no reload
 

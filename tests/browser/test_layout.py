@@ -72,3 +72,13 @@ def _crowd_the_week(monday: date) -> None:
             db.session.add(ChangeDevice(organisation_id=org.id, change_id=change.id, device_id=device.id,
                                         mention=device.hostname))
     db.session.commit()
+
+
+def test_a_checkbox_filter_sits_beside_its_label(page, login, demo):
+    """On the calendar, "Mine only"'s box is on the same line as its words, before them."""
+    login(page, "engineer@demo.test")
+    page.goto("/calendar")
+    box = page.get_by_label("Mine only").bounding_box()
+    label = page.locator("label[for=mine]").bounding_box()
+    assert box["x"] + box["width"] <= label["x"], (box, label)
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < label["height"] / 2, (box, label)

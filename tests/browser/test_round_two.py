@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from cbcw.changes.models import Change
+from cbcw.changes.models import Change, ChangeDevice
 from cbcw.connectwise.automation.delivery import deliver
 from cbcw.extensions import db
 from tests.browser.htmx import goto, htmx_click, htmx_swap, url_with, wait_until_quiet
@@ -192,10 +192,19 @@ def _label_of(cell) -> str:
     return cell.evaluate("td => getComputedStyle(td, '::before').content")
 
 
+def _value_clears_its_label(cell) -> bool:
+    """The cell's value starts after its label (the ::before), not under it."""
+    return cell.evaluate("td => parseFloat(getComputedStyle(td).paddingLeft)"
+                         " >= parseFloat(getComputedStyle(td, '::before').width)")
+
+
 def test_every_table_reads_as_labelled_rows_at_390_px(page, login, demo):
-    """At 390 px the list, the activity, the company mapping and the users table show each value
-    beside its column's name, nothing scrolls sideways, and the list's state and risk are on screen."""
+    """At 390 px the list, the activity, the company mapping, the users table and a change's
+    devices show each value beside its column's name (never printed over it), nothing scrolls
+    sideways, and the list's state and risk are on screen."""
     change_id = completed_change(demo)
+    with demo.app_context():
+        with_devices = db.session.scalar(select(ChangeDevice.change_id).order_by(ChangeDevice.id).limit(1))
     page.set_viewport_size(PHONE)
     login(page, ADMIN)
     for path, cell, label in (("/changes", "td[data-label=State]", '"State"'),
@@ -204,10 +213,12 @@ def test_every_table_reads_as_labelled_rows_at_390_px(page, login, demo):
                               ("/settings/integrations/connectwise", "td[data-label='ConnectWise company']",
                                '"ConnectWise company"'),
                               ("/settings/users", "td[data-label=Email]", '"Email"'),
-                              ("/devices", "td[data-label=Hostname]", '"Hostname"')):
+                              ("/devices", "td[data-label=Hostname]", '"Hostname"'),
+                              (f"/changes/{with_devices}", "#devices td[data-label=Hostname]", '"Hostname"')):
         goto(page, path)
         wait_until_quiet(page)
         assert _label_of(page.locator(cell).first) == label, path
+        assert _value_clears_its_label(page.locator(cell).first), path
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     goto(page, "/changes")
     for name in ("State", "Risk"):

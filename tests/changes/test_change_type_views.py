@@ -214,6 +214,14 @@ def test_the_requirement_partial_follows_the_answers(client, login_as, people, l
     assert "<html" not in page
 
 
+def test_the_fallback_risk_level_is_pointed_to_where_it_is(client, login_as, people):
+    """The note under the questions sends the user up to the fallback level, which sits above it."""
+    login_as(people.implementer)
+    page = text(client.get("/changes/new"))
+    fallback, note = page.index("Risk level without the questionnaire"), page.index("the risk level chosen above is used")
+    assert fallback < note and "below is used" not in page
+
+
 def test_the_requirement_partial_takes_hostile_values(client, login_as, people):
     login_as(people.implementer)
     response = client.get("/changes/requirement", query_string={

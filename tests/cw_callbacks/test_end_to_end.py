@@ -16,21 +16,16 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from cbcw.accounts.models import User
-from cbcw.changes.models import Change
 from cbcw.connectwise.callbacks import registration, signing
 from cbcw.connectwise.callbacks.models import ReceivedCallback
 from cbcw.connectwise.integration import CALLBACKS_JOB_ID, scheduled_jobs
-from cbcw.connectwise.settings.mappings import get_settings
-from cbcw.connectwise.settings.models import CompanyMapping, ConfigurationTypeMapping
-from cbcw.devices.models import Device, DeviceType
+from cbcw.devices.models import Device
 from cbcw.extensions import db
-from cbcw.organisations.models import Company, Organisation
 from cbcw.scheduler.runner import run_job
 from tests.cw_callbacks.conftest import payload, signed_headers, signing_key
-from tests.fixtures.cw_simulator import point_at_simulator
 from tests.fixtures.loopback_http import serving
 from tests.fixtures.shared_database import close_shared_app, make_shared_app
+from tests.helpers.acme import acme_organisation
 
 PASSWORD = "correct horse battery"
 
@@ -90,38 +85,11 @@ def live(shared_database_url, cw_sim):
 def set_up(app, cw_sim) -> dict:
     """An organisation mapped to the simulator's Acme (its open ticket's board, Server type), a change
     linked to that ticket, and the callbacks registered as saving the settings does."""
-    tickets = cw_sim.raw("GET", "/service/tickets", params={
-        "conditions": "company/id=101 and closedFlag=false", "pageSize": 1}).json()
-    ticket = tickets[0]
     with app.app_context():
-        org = Organisation(name="Live MSP")
-        db.session.add(org)
-        db.session.flush()
-        company, servers = Company(organisation_id=org.id, name="Acme"), DeviceType(organisation_id=org.id, name="Server")
-        user = User(organisation_id=org.id, email="lee@live.test", display_name="Lee", role="admin")
-        user.set_password(PASSWORD)
-        db.session.add_all([company, servers, user])
-        db.session.flush()
-        db.session.add(CompanyMapping(organisation_id=org.id, company_id=company.id, cw_company_id=101,
-                                      cw_company_identifier="AcmeMfg", cw_company_name="Acme Manufacturing",
-                                      board_ids=[ticket["board"]["id"]], board_names=[ticket["board"]["name"]]))
-        db.session.add(ConfigurationTypeMapping(organisation_id=org.id, cw_type_id=1, cw_type_name="Server",
-                                                device_type_id=servers.id))
-        org.change_counter += 1
-        change = Change(organisation_id=org.id, number=org.change_counter, title="Swap the core switch",
-                        company_id=company.id, created_by_id=user.id, linked_ticket_id=ticket["id"],
-                        linked_ticket_system="connectwise", linked_ticket_status=ticket["status"]["name"])
-        db.session.add(change)
-        device = Device(organisation_id=org.id, company_id=company.id, device_type_id=servers.id, hostname="acme-dc01",
-                        external_source="connectwise", external_id="1001", external_name="acme-dc01",
-                        external_type_id="1")
-        db.session.add(device)
-        settings = get_settings(org.id)
-        point_at_simulator(settings, cw_sim)
-        db.session.commit()
-        assert "2 registered" in registration.sync(settings)  # its board's tickets, Acme's configurations
-        address = "/connectwise/callbacks/" + registration.endpoint_of(org.id).key
-        return {"ticket": ticket, "change_id": change.id, "device_id": device.id, "address": address}
+        found = acme_organisation(cw_sim, "Live MSP", "lee@live.test", PASSWORD)
+        assert "2 registered" in registration.sync(found["settings"])  # its board's tickets, Acme's configurations
+        found["address"] = "/connectwise/callbacks/" + registration.endpoint_of(found["organisation_id"]).key
+        return found
 
 
 def logged_in(url) -> requests.Session:

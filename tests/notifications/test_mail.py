@@ -1,11 +1,14 @@
 """E-mail through a real SMTP server on loopback (PRODUCT §2.9): the outbox sends once, waits
 while the server is down, and the implementer's invitation follows the window."""
+import re
 from datetime import timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import select
 
 from cbcw.changes import operations
+from cbcw.changes.event_uid import window_uid
 from cbcw.changes.unit_of_work import apply
 from cbcw.mail import outbox
 from cbcw.mail.models import MailMessage
@@ -216,3 +219,37 @@ def test_a_message_that_cannot_be_built_fails_and_the_run_goes_on(smtp_server, c
     assert message["To"] == "b@example.test"
     db.session.refresh(broken)
     assert broken.status == "failed" and "could not be built" in broken.last_error
+
+
+def test_the_feed_and_the_invitation_name_the_window_by_one_uid_of_this_installation_and_organisation(
+        smtp_server, clock, app, client, login, post, approved_change, engineer, people, make_org, make_user,
+        make_change, monkeypatch):
+    """A calendar that subscribes to the implementer's feed and receives the invitation, then its
+    cancellation, holds one event: the three name it by the same UID, which a regenerated feed
+    keeps, and which names the organisation and this installation's address (another
+    organisation's change, or another installation, never has it)."""
+    monkeypatch.setitem(app.config, "APP_BASE_URL", "https://changes.msp.example:8443")
+    change = approved_change()
+    apply(operations.schedule, change, engineer, window_start=WINDOW_START, window_end=WINDOW_END,
+          implementer_id=people.implementer.id)
+    login(people.implementer)
+    address = re.search(r'value="https://changes\.msp\.example:8443(/calendar/feed/[^"]+\.ics)"',
+                        post("/profile/calendar-feed").text).group(1)
+    feeds = [Calendar.from_ical(client.get(address).data) for _ in range(2)]
+    [in_feed], [again] = ([str(e["UID"]) for e in f.walk("VEVENT")] for f in feeds)
+    apply(operations.cancel, change, engineer, reason="Not needed any more")
+    outbox.deliver_due()
+    invitations = [calendar_of(m)[1] for m in smtp_server.wait_for(2) if m["To"] == people.implementer.email
+                   and any(p.get_content_type() == "text/calendar" for p in m.walk())]
+    mailed = {(str(c["METHOD"]), str(c.walk("VEVENT")[0]["UID"])) for c in invitations}
+    assert in_feed == again == f"change-{change.id}.org-{change.organisation_id}@changes.msp.example:8443"
+    assert mailed == {("REQUEST", in_feed), ("CANCEL", in_feed)}
+
+    other_org = make_org()
+    elsewhere = make_change(organisation=other_org, created_by=make_user("engineer", organisation=other_org))
+    assert window_uid(elsewhere) != window_uid(change)
+    monkeypatch.setitem(app.config, "APP_BASE_URL", "https://other-install.example")
+    assert window_uid(change) == f"change-{change.id}.org-{change.organisation_id}@other-install.example"
+    for broken in ("", "not a url", "https://bad-port.example:99999"):
+        monkeypatch.setitem(app.config, "APP_BASE_URL", broken)
+        assert window_uid(change).endswith("@changebreeze")

@@ -79,18 +79,30 @@ ACTIVITY_TAB = "integration"
 def activity_panel(change: Change) -> Panel | None:
     """The ConnectWise activity tab, on changes that have (or had) writes or a linked ticket, with
     its one line for the Overview ("12 writes: 11 sent, 1 failed") and, while writes are on their
-    way, their live list (it asks again each second until each is sent or failed)."""
-    counts = dict(db.session.execute(
-        select(OutboxWrite.state, func.count()).where(OutboxWrite.change_id == change.id,
-                                                      OutboxWrite.organisation_id == change.organisation_id)
-        .group_by(OutboxWrite.state)).all())
+    way, their live list (it asks again each second until each is sent or failed, and brings the
+    line up to date each time: `overview_summary`)."""
+    counts = write_counts(change)
     if not counts and linked_ticket_id(change) is None:
         return None
-    live = (Markup(render_template("connectwise/_pending_writes.html", change=change,
+    live = (Markup(render_template("connectwise/_pending_writes.html", change=change, overview=True,
                                    delivery=delivery_of_change(change.id)))
             if counts.get("pending") else "")
     return Panel("ConnectWise activity", url_for("cw_activity.change_activity", change_id=change.id),
                  tab=ACTIVITY_TAB, summary=activity_summary(counts), live=live)
+
+
+def write_counts(change: Change) -> dict[str, int]:
+    """{state: how many} of the change's writes."""
+    return dict(db.session.execute(
+        select(OutboxWrite.state, func.count()).where(OutboxWrite.change_id == change.id,
+                                                      OutboxWrite.organisation_id == change.organisation_id)
+        .group_by(OutboxWrite.state)).all())
+
+
+def overview_summary(change: Change) -> dict:
+    """What the Overview's polled list sends along to replace its line (an out-of-band swap of the
+    element `_panel_summaries.html` names after the tab)."""
+    return {"summary": activity_summary(write_counts(change)), "summary_id": f"panel-summary-{ACTIVITY_TAB}"}
 
 
 def activity_summary(counts: dict[str, int]) -> str:

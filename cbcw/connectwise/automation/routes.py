@@ -7,7 +7,7 @@ from cbcw.accounts.permissions import settings_required
 from cbcw.changes.models import Change
 from cbcw.connectwise.automation import activity
 from cbcw.connectwise.automation.models import STATE_LABELS, OutboxWrite
-from cbcw.connectwise.automation.preview import ACTIVITY_TAB
+from cbcw.connectwise.automation.preview import ACTIVITY_TAB, overview_summary
 from cbcw.extensions import db
 from cbcw.main.partials import render_partial_or_page
 from cbcw.tenancy import get_or_404
@@ -42,12 +42,15 @@ def change_activity(change_id: int):
 @bp.get("/changes/<int:change_id>/integration/pending")
 @login_required
 def change_pending(change_id: int):
-    """The change's pending writes; the partial polls this every second while any is pending."""
+    """The change's pending writes; the partial polls this every second while any is pending. Polled
+    from the Overview (`overview`), it also brings the Overview's line of counts up to date."""
     change = get_or_404(Change, change_id)
     partial = "connectwise/_pending_writes.html"
+    overview = request.args.get("overview") == "1"
     return render_partial_or_page(partial, "connectwise/change_section.html", partial=partial,
-                                  heading="ConnectWise delivery", change=change,
-                                  delivery=activity.delivery_of_change(change.id, request.args.get("since", type=int)))
+                                  heading="ConnectWise delivery", change=change, overview=overview,
+                                  delivery=activity.delivery_of_change(change.id, request.args.get("since", type=int)),
+                                  **(overview_summary(change) if overview and request.headers.get("HX-Request") else {}))
 
 
 @bp.post("/settings/integrations/activity/<int:write_id>/retry")

@@ -7,6 +7,9 @@ still leave what ConnectWise shows now.
 - A configuration of a mapped type and company: its device is created, updated or deactivated as
   the nightly sync would (`sync.devices.apply_page`); a deleted one deactivates its device.
 Anything else is ignored. Each returns "done" or "ignored"; a ConnectWise failure raises.
+
+Each reads ConnectWise before it writes anything: a failure leaves nothing half-written, and no
+database write lock is held while ConnectWise is asked (SQLite has one for the whole file).
 """
 from __future__ import annotations
 

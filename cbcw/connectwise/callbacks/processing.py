@@ -2,7 +2,8 @@
 transaction each, oldest first (on PostgreSQL several schedulers share the work: a row is claimed
 with FOR UPDATE SKIP LOCKED). On SQLite the job polls every second. A ConnectWise failure retries
 with backoff, then gives up (the nightly sync and drift check are the safety net). Each read is
-interactive (a short budget), so one slow ticket does not hold the queue for minutes."""
+interactive (a short budget), so one slow ticket does not hold the queue for minutes. No write
+lock is held while ConnectWise is asked (see `_process`)."""
 from __future__ import annotations
 
 import logging
@@ -47,15 +48,18 @@ def _claim() -> ReceivedCallback | None:
 
 
 def _process(row: ReceivedCallback) -> None:
+    """Act on one claimed callback. Nothing is written before ConnectWise answers (`effects` reads
+    ConnectWise first, then writes), so on SQLite no write lock is held while the request is out
+    and users' own writes never wait for ConnectWise; on PostgreSQL only the claimed row is locked."""
     settings = active_settings(row.organisation_id)
-    row.attempts += 1
     if settings is None:
+        row.attempts += 1
         row.state, row.processed_at = "ignored", utcnow()
         return
     try:
-        with db.session.begin_nested():
-            outcome = effects.apply(row, client_for(settings, interactive=True))
+        outcome = effects.apply(row, client_for(settings, interactive=True))
     except (ConnectWiseError, SecretUnreadable) as error:
+        row.attempts += 1
         row.last_error = str(error)[:500]
         if row.attempts >= MAX_ATTEMPTS:
             row.state = "failed"
@@ -63,4 +67,5 @@ def _process(row: ReceivedCallback) -> None:
         else:
             row.next_attempt_at = utcnow() + timedelta(seconds=2 ** row.attempts)
         return
+    row.attempts += 1
     row.state, row.processed_at, row.last_error = outcome, utcnow(), None

@@ -97,6 +97,7 @@ def sync(settings: ConnectWiseSettings, client: ConnectWiseClient | None = None)
     try:
         client = client or client_for(settings, interactive=True)
         url = callback_url(ensure_endpoint(settings.organisation_id))
+        db.session.commit()  # the address stays ours whatever ConnectWise answers; no lock held while it is asked
         created, removed = _reconcile(settings, client, url)
     except (ConnectWiseError, SecretUnreadable) as error:
         db.session.rollback()
@@ -121,8 +122,7 @@ def _reconcile(settings: ConnectWiseSettings, client: ConnectWiseClient, url: st
         for callback_id in extra:
             client.delete_callback(callback_id)
             removed += 1
-    db.session.execute(delete(CallbackRegistration).where(CallbackRegistration.organisation_id == organisation_id))
-    created = 0
+    created, registered = 0, []
     for key in sorted(want):
         type_, level, object_id = key
         description = DESCRIPTION.format(type=type_, level=level, object_id=object_id)
@@ -132,9 +132,12 @@ def _reconcile(settings: ConnectWiseSettings, client: ConnectWiseClient, url: st
             callback_id = client.create_callback(url=url, type_=type_, level=level, object_id=object_id,
                                                  description=description)["id"]
             created += 1
-        db.session.add(CallbackRegistration(organisation_id=organisation_id, base_url=settings.base_url,
-                                            cw_callback_id=callback_id, type=type_, level=level,
-                                            object_id=object_id, description=description))
+        registered.append(CallbackRegistration(organisation_id=organisation_id, base_url=settings.base_url,
+                                               cw_callback_id=callback_id, type=type_, level=level,
+                                               object_id=object_id, description=description))
+    # Written once ConnectWise has answered every request: no write lock is held while it is asked.
+    db.session.execute(delete(CallbackRegistration).where(CallbackRegistration.organisation_id == organisation_id))
+    db.session.add_all(registered)
     return created, removed
 
 

@@ -5,7 +5,8 @@ leaves every device either fully updated or untouched, and the next run (increme
 last *successful* run, or full) picks up whatever the failed one did not finish. The client
 requests the next page while this one is written, so the wall time stays near
 pages × round trip. Deactivating devices whose configuration is gone happens only at the end
-of a complete full run.
+of a complete full run. No write is left uncommitted while ConnectWise is asked (on SQLite it
+would hold the one write lock, and users' saves would wait for ConnectWise).
 """
 from __future__ import annotations
 
@@ -71,11 +72,13 @@ def _sync(run: SyncRun) -> None:
         run.records_processed += len(page)
         _progress(run, tally)
         db.session.commit()
+    # ConnectWise is asked before anything more is written, so no write lock waits on it.
     if run.full:
-        tally.counts["deactivated"] += deactivate_missing(scope, tally.seen, utcnow())
         _count_unmapped_types(client, run.organisation_id, scope, tally)
         _count_unmapped_companies(client, scope, tally)
     run.members_matched = members.refresh_matches(run.organisation_id, client)["matched"]
+    if run.full:
+        tally.counts["deactivated"] += deactivate_missing(scope, tally.seen, utcnow())
     _progress(run, tally)
 
 

@@ -74,9 +74,9 @@ def search(company_id: int):
 @login_required
 def widget(change_id: int):
     """The ConnectWise Ticket widget (`?refresh=1` skips the 60-second cache). The open widget polls
-    with `?since=<its mark>` every 500 ms: 204 (htmx keeps it) until a ConnectWise callback marks
-    the ticket changed, then the widget redrawn from a fresh read. With the callbacks job running
-    each second, a change in ConnectWise shows within about 1.5 s."""
+    with `?since=<its mark>` every 2 s while its tab is visible: 204 (htmx keeps it) until a
+    ConnectWise callback marks the ticket changed, then the widget redrawn from a fresh read. With
+    the callbacks job running each second, a change in ConnectWise shows within about 3 s."""
     change = get_or_404(Change, change_id)
     since = request.args.get("since")
     ticket_id = linked_ticket_id(change)
