@@ -21,6 +21,20 @@
     var theirs = next.querySelectorAll("[data-calendar-item]");
     return theirs[Math.min(index, theirs.length - 1)];
   }
+  // The week grid scrolls within the page: open it at working hours (07:00), not at midnight; the
+  // night hours are a scroll up.
+  function openAtWorkingHours() {
+    var grid = document.querySelector("[data-calendar-scroll]");
+    var hour = grid && grid.querySelector(".cal-hours .cal-row-7");
+    if (!hour || grid.scrollHeight <= grid.clientHeight) { return; }
+    var head = grid.querySelector(".cal-day-head");
+    grid.scrollTop = hour.offsetTop - (head ? head.offsetHeight : 0);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openAtWorkingHours);
+  } else {
+    openAtWorkingHours();
+  }
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var grid = document.querySelector("[data-calendar]");
