@@ -6,7 +6,7 @@ two for their conflicts, one for the windows; the statement count does not grow 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from math import ceil
 from typing import NamedTuple
@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from cbcw.accounts.models import User
 
+from cbcw.calendar.lanes import Overflow, lay_out
 from cbcw.changes.conflicts import OCCUPYING_STATES, Period, conflict_kinds
 from cbcw.changes.labels import Named
 from cbcw.changes.models import Change
@@ -26,9 +27,13 @@ from cbcw.windows.checks import windows_for
 from cbcw.windows.models import ScheduleWindow
 from cbcw.windows.recurrence import Occurrence, occurrences
 
-VIEWS = ("week", "month")
-# A month cell shows this many windows, then "+ N more" linking to the week grid, which shows all.
+VIEWS = ("week", "month", "day")
+# A month cell shows this many windows, then "+ N more" linking to the day view, which lists all.
 MONTH_CELL = 8
+# What the calendar shows unless asked for finished work too (issue 21: completed and failed changes
+# clutter it); a proposed window of a change still in approval is work to come. Cancelled never shows.
+OPEN_STATES = ("draft", "pending_approval", "approved", "scheduled", "in_progress")
+FINISHED_STATES = ("completed", "failed")
 # Far enough from year 1 and 9999 that a day's bounds exist in every timezone.
 FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9998, 12, 1)
 
@@ -41,10 +46,11 @@ class Filters:
     state: str = ""
     implementer_id: int | None = None
     mine: bool = False
+    done: bool = False  # completed and failed changes too (a state filter shows its state either way)
 
     def args(self) -> dict:
         values = {"company": self.company_id, "state": self.state, "implementer": self.implementer_id,
-                  "mine": "1" if self.mine else None}
+                  "mine": "1" if self.mine else None, "done": "1" if self.done else None}
         return {key: value for key, value in values.items() if value}
 
 
@@ -52,10 +58,9 @@ class Filters:
 class Entry:
     """A change on one day of the agenda, with its window as that day sees it.
 
-    A window crossing midnight shows on each day it touches: the day it starts reads
-    "22:00–00:30", a later day "until 00:30" (or "all day" in between), and `note` says when it
-    started and ends, for the title and for screen readers. `first_hour` and `hours` place it on
-    the week grid (whole hours of the day, at least one).
+    A window crossing midnight shows on each day it touches (see `span_label`). `first_hour` and
+    `hours` place it on the week grid (whole hours of the day, at least one), `lane` of `lanes`
+    side by side with the blocks it overlaps (`lanes.lay_out`).
     """
 
     change: Block
@@ -63,6 +68,8 @@ class Entry:
     note: str = ""
     first_hour: int = 0
     hours: int = 1
+    lane: int = 0
+    lanes: int = 1
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ class Band:
 
     window: ScheduleWindow
     label: str
+    note: str
     first_hour: int
     hours: int
 
@@ -82,6 +90,7 @@ class Day:
     bands: list[Band] = field(default_factory=list)
     in_period: bool = True
     more: int = 0  # windows not shown in a month cell
+    overflows: list[Overflow] = field(default_factory=list)  # "+N more" tiles of the week grid
 
 
 @dataclass
@@ -99,6 +108,8 @@ def period(view: str, anchor: date) -> tuple[date, date, date, date]:
     """(first day, last day, previous period's anchor, next period's anchor) of the week (from
     Monday) or the month that holds `anchor`."""
     anchor = min(max(anchor, FIRST_DAY), LAST_DAY)
+    if view == "day":
+        return anchor, anchor, anchor - timedelta(days=1), anchor + timedelta(days=1)
     if view == "month":
         first = anchor.replace(day=1)
         following = (first + timedelta(days=32)).replace(day=1)
@@ -109,7 +120,7 @@ def period(view: str, anchor: date) -> tuple[date, date, date, date]:
 
 def grid_days(view: str, first: date, last: date) -> tuple[date, date]:
     """The days a view shows: the week, or the month padded to whole weeks (Monday to Sunday)."""
-    if view == "week":
+    if view != "month":
         return first, last
     return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
 
@@ -136,13 +147,17 @@ def build(view: str, anchor: date, zone: ZoneInfo, filters: Filters = Filters(),
     for day, windows in zip(days, touching):
         day.entries = [entry_on(day.day, local) for local in windows[:limit]]
         day.more = len(windows) - len(day.entries)
+        if view == "week":
+            placed, day.overflows = lay_out(day.entries)
+            day.entries = [replace(p.item, lane=p.lane, lanes=p.lanes) for p in placed]
         shown.update((entry.change.id, entry.change) for entry in day.entries)
     openings = [opening for window in windows_for(current_org_id(), filters.company_id,
                                                   every_company=not filters.company_id)
                 for opening in occurrences(window, start, end)]
     _add_bands(days, openings, zone)
-    # Unfiltered, the visible changes are every window of the grid: their implementers' other windows in it too.
-    read = None if filters.args() else Period(changes, start, end)
+    # Unfiltered (finished ones shown or not: they occupy nothing), the visible changes hold every occupying
+    # window of the grid: their implementers' other windows in it too.
+    read = None if replace(filters, done=False).args() else Period(changes, start, end)
     conflicts = conflict_kinds(current_org_id(), list(shown.values()), read)
     blackouts = [opening for opening in openings if opening.window.kind == "blackout"]
     for change in shown.values():
@@ -174,13 +189,14 @@ def visible_changes(start: datetime, end: datetime, filters: Filters, user_id: i
     stmt = (select(Change.id, Change.number, Change.title, Change.state, Change.company_id, Change.implementer_id,
                    Change.window_start, Change.window_end, Company.name, User.display_name)
             .outerjoin(Company, Company.id == Change.company_id).outerjoin(User, User.id == Change.implementer_id)
-            .where(Change.organisation_id == current_org_id(), Change.state != "cancelled",
-                   Change.window_overlaps(start, end))
+            .where(Change.organisation_id == current_org_id(), Change.window_overlaps(start, end))
             .order_by(Change.window_start, Change.id))
     if filters.company_id:
         stmt = stmt.where(Change.company_id == filters.company_id)
     if filters.state:
-        stmt = stmt.where(Change.state == filters.state)
+        stmt = stmt.where(Change.state == filters.state, Change.state != "cancelled")
+    else:
+        stmt = stmt.where(Change.state.in_(OPEN_STATES + FINISHED_STATES if filters.done else OPEN_STATES))
     if filters.implementer_id:
         stmt = stmt.where(Change.implementer_id == filters.implementer_id)
     if filters.mine and user_id is not None:
@@ -212,15 +228,25 @@ class Local(NamedTuple):
 def entry_on(day: date, local: Local) -> Entry:
     """How a change's window reads on `day` (a day the window touches)."""
     change, start, end, opens, closes = local
-    first_hour, hours = _place(day, start, end)
+    return Entry(change, *span_label(day, start, end, opens, closes), *_place(day, start, end))
+
+
+def span_label(day: date, start: datetime, end: datetime, opens: date, closes: date) -> tuple[str, str]:
+    """(label, note) of a window (a change's or a blackout's) on `day`, one of the days it touches.
+
+    Within one day it reads "09:00–11:00". Crossing midnight, the day it starts reads "from 22:00"
+    ("all day" from midnight), a later day "until 00:30" ("all day" in between or up to midnight): its time on
+    that day, as Outlook shows it; `note` says when it started and ends, for the title and for
+    screen readers.
+    """
     if opens == closes:
-        return Entry(change, f"{_clock(start)}–{_clock(end)}", "", first_hour, hours)
+        return f"{_clock(start)}–{_clock(end)}", ""
+    started, ends = f"Started {start.strftime(WHEN)}", f"Ends {end.strftime(WHEN)}"
     if day == opens:
-        return Entry(change, f"{_clock(start)}–{_clock(end)}", f"Ends {end.strftime(WHEN)}", first_hour, hours)
-    started = f"Started {start.strftime(WHEN)}"
-    if day == closes:
-        return Entry(change, f"until {_clock(end)}", started, first_hour, hours)
-    return Entry(change, "all day", f"{started}, ends {end.strftime(WHEN)}", first_hour, hours)
+        return ("all day" if (start.hour, start.minute) == (0, 0) else f"from {_clock(start)}"), ends
+    if day == closes and end.date() == day:
+        return f"until {_clock(end)}", started
+    return "all day", f"{started}, ends {end.strftime(WHEN)}"
 
 
 def _clock(moment: datetime) -> str:
@@ -247,11 +273,11 @@ def _add_bands(days: list[Day], openings: list[Occurrence], zone: ZoneInfo) -> N
     for opening in openings:
         window = opening.window
         local_start, local_end = opening.start.astimezone(zone), opening.end.astimezone(zone)
-        closes = (local_end - timedelta(microseconds=1)).date()
+        opens, closes = local_start.date(), (local_end - timedelta(microseconds=1)).date()
+        name = f"{'Blackout' if window.kind == 'blackout' else 'Maintenance'}: {window.name}"
+        if window.company is not None:
+            name += f" ({window.company.name})"
         for day in days:
-            if local_start.date() <= day.day <= closes:
-                first_hour, hours = _place(day.day, local_start, local_end)
-                label = f"{'Blackout' if window.kind == 'blackout' else 'Maintenance'}: {window.name}"
-                if window.company is not None:
-                    label += f" ({window.company.name})"
-                day.bands.append(Band(window, f"{label}, {local_start:%H:%M}–{local_end:%H:%M}", first_hour, hours))
+            if opens <= day.day <= closes:
+                label, note = span_label(day.day, local_start, local_end, opens, closes)
+                day.bands.append(Band(window, f"{name}, {label}", note, *_place(day.day, local_start, local_end)))

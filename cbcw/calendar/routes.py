@@ -31,7 +31,7 @@ def calendar():
     filters = agenda.Filters(company_id=bounded_id(request.args.get("company")),
                              state=state if state in STATES else "",
                              implementer_id=bounded_id(request.args.get("implementer")),
-                             mine=request.args.get("mine") == "1")
+                             mine=request.args.get("mine") == "1", done=request.args.get("done") == "1")
     choices = {
         "company": options([("", "Any company"), *((c.id, c.name) for c in companies())]),
         "state": options([("", "Any state"), *((s, STATE_LABELS[s]) for s in STATES if s != "cancelled")]),

@@ -21,6 +21,31 @@
     var theirs = next.querySelectorAll("[data-calendar-item]");
     return theirs[Math.min(index, theirs.length - 1)];
   }
+  // The week grid scrolls within the page: open it at working hours (07:00), not at midnight, unless the
+  // week has nothing in them: then at its first window after 07:00 (the demo's evening work), or before.
+  function openAtWorkingHours() {
+    var grid = document.querySelector("[data-calendar-scroll]");
+    var hour = grid && grid.querySelector(".cal-hours .cal-row-7");
+    if (!hour || grid.scrollHeight <= grid.clientHeight) { return; }
+    var head = grid.querySelector(".cal-day-head").offsetHeight;
+    var top = hour.offsetTop - head;
+    var starts = Array.prototype.map.call(grid.querySelectorAll(".cal-slots > [data-calendar-item]"), function (item) {
+      return { top: item.offsetTop, bottom: item.offsetTop + item.offsetHeight };
+    });
+    var shown = Math.min(grid.clientHeight, window.innerHeight - grid.getBoundingClientRect().top);
+    var seen = starts.some(function (s) { return s.bottom > top + head && s.top < top + shown; });
+    if (!seen && starts.length) {
+      var later = starts.filter(function (s) { return s.top > top; }).map(function (s) { return s.top; });
+      var first = later.length ? Math.min.apply(null, later) : Math.min.apply(null, starts.map(function (s) { return s.top; }));
+      top = first - head - hour.offsetHeight;
+    }
+    grid.scrollTop = top;
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", openAtWorkingHours);
+  } else {
+    openAtWorkingHours();
+  }
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var grid = document.querySelector("[data-calendar]");
