@@ -115,7 +115,9 @@ def test_filtered_list_survives_back_and_forward(page, login, demo):
     expect(search).to_have_value("")
     expect(results_rows(page)).to_have_count(8)
 
-    page.go_forward()
+    page.go_forward()  # each step waits for its page: a second Forward before htmx restored the first is lost
+    expect(search).to_have_value("acme")
+    expect(results_rows(page)).to_have_count(3)
     page.go_forward()
     expect(state).to_have_value("scheduled")
     expect(search).to_have_value("acme")
