@@ -14,6 +14,9 @@ writes ConnectWise accepted (2xx) count: a 503 or 429 was refused before it did 
   of the same idempotent PATCH after an unknown outcome (reported, they change nothing); more
   plan writes than plan rows sent or skipped ("already carries this plan") are duplicates;
   fewer accepted writes than sent rows are lost.
+- Closing or removing a change's schedule entries (kind unschedule) carries no reference: each
+  PATCH or DELETE of an entry the sent row recorded (`requests`) must be among the accepted
+  writes; repeating one is idempotent.
 - An accepted write with a reference no soak row has is unexplained.
 - A row left pending, or failed, is unfinished, unless `expected_refusal(row)` says ConnectWise
   refuses it for good by design of the data (the demo's Help Desk board has no "Change Linked"
@@ -82,6 +85,7 @@ def compare(rows: list[dict], journal: list[dict], expected_refusal=lambda row: 
     result = Comparison(rows=Counter(row["state"] for row in rows))
     by_reference: dict[str, Counter] = defaultdict(Counter)
     per_ticket: dict[tuple[str, int], int] = Counter()
+    entry_writes: set[tuple[str, str]] = set()  # (method, path from /schedule/entries) accepted
     for entry in journal:
         if entry["method"] not in WRITE_METHODS:
             continue
@@ -90,6 +94,8 @@ def compare(rows: list[dict], journal: list[dict], expected_refusal=lambda row: 
             continue
         result.accepted_writes += 1
         kind, ticket = _kind_of(entry)
+        if kind == "entry_update":
+            entry_writes.add((entry["method"], entry["path"][entry["path"].index("/schedule/entries"):]))
         if kind in ("ticket_patch", "plan"):
             per_ticket[(kind, ticket)] += 1
         for reference in set(_references(entry.get("json"))):
@@ -111,6 +117,12 @@ def compare(rows: list[dict], journal: list[dict], expected_refusal=lambda row: 
             sent_per_ticket[("plan", row["ticket_id"])] += row["state"] == "sent"
             # "already carries this plan": an earlier attempt whose answer was lost had written it
             settled_plans[row["ticket_id"]] += row["state"] in ("sent", "skipped")
+            continue
+        if row["kind"] == "unschedule":
+            missing = [f"{r['method']} {r['path']}" for r in row.get("requests") or ()
+                       if (r["method"], r["path"]) not in entry_writes]
+            if row["state"] == "sent" and missing:
+                result.lost.append(f"{label}: {', '.join(missing)} never accepted")
             continue
         writes = by_reference.get(row["reference"], Counter())
         if row["state"] == "sent" and not sum(writes.values()):

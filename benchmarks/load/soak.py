@@ -160,7 +160,8 @@ def outbox_rows(shape: Shape, after_id: int) -> list[dict]:
     code = OUTBOX_QUERY.format(body=(
         f"rows = db.session.scalars(select(OutboxWrite).where(OutboxWrite.id > {after_id}))\n"
         "    print(json.dumps([{'id': r.id, 'kind': r.kind, 'state': r.state, 'reference': r.reference, "
-        "'ticket_id': r.ticket_id, 'last_error': r.last_error, 'attempts': r.attempts} for r in rows]))"))
+        "'ticket_id': r.ticket_id, 'last_error': r.last_error, 'attempts': r.attempts, "
+        "'requests': (r.result or {}).get('requests', [])} for r in rows]))"))
     return json.loads(shape.python(code))
 
 

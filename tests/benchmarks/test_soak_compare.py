@@ -61,3 +61,16 @@ def test_an_expected_permanent_refusal_is_not_unfinished():
             row(2, "status", "cb-0000000b", state="failed", last_error="something else", ticket=5002)]
     result = compare(rows, [], expected_refusal=lambda r: r["last_error"] == "missing status")
     assert result.expected_refusals == 1 and len(result.not_finished) == 1
+
+
+def test_closed_and_removed_schedule_entries_are_checked_by_the_requests_their_row_recorded():
+    """An unschedule row carries no reference: each entry PATCH or DELETE it recorded must be accepted."""
+    closed = {**row(1, "unschedule", "cb-0000000d"),
+              "requests": [{"method": "PATCH", "path": "/schedule/entries/7", "body": []},
+                           {"method": "DELETE", "path": "/schedule/entries/8", "body": None}]}
+    accepted = [{"method": "PATCH", "path": f"{API}/schedule/entries/7", "status": 200, "json": []},
+                {"method": "DELETE", "path": f"{API}/schedule/entries/8", "status": 204, "json": None}]
+    assert compare([closed], accepted).ok
+    refused = [accepted[0], {**accepted[1], "status": 503}]
+    result = compare([closed], refused)
+    assert result.lost == ["#1 unschedule [cb-0000000d] ticket 5001: DELETE /schedule/entries/8 never accepted"]
