@@ -392,6 +392,7 @@ def main() -> None:
         shape.start()
         print(f"== sync-configs --full, seed-demo --scale {args.seed_scale}", flush=True)
         synced = shape.flask("sync-configs", "--full").strip() or "(see stderr)"
+        shape.flask("deliver")  # the demo's writes sent, as they are by the time of the large count
         small = query_counts(shape, "small")
         seeded = shape.flask("seed-demo", "--scale", str(args.seed_scale)).strip().splitlines()
         large = query_counts(shape, "large")
