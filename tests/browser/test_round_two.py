@@ -3,7 +3,7 @@ filter, the list's sorting, search and keyboard, the skip link, the date-and-tim
 settings page's company combobox, @mentions, and every table readable at 390 px."""
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from cbcw.changes.models import Change, ChangeDevice

@@ -1,7 +1,6 @@
 """The schedule form shows the implementer's ConnectWise bookings as it is filled in, and saving
 the window answers without asking ConnectWise (PRODUCT §2.5, §3.8)."""
 import re
-from datetime import datetime, timezone
 
 from playwright.sync_api import expect
 from sqlalchemy import select
